@@ -1,0 +1,36 @@
+# The two set-up commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint bench clean
+
+$(VENV)/.run-deps: requirements.txt
+	@PYTHON=$$(scripts/find-python) && { test -x $(PY) || $$PYTHON -m venv $(VENV); }
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
+	@$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+## run: install, migrate, create the first administrator, start Redis, the AWS simulation, Celery and the console
+run: $(VENV)/.run-deps
+	@scripts/system-deps $(if $(REDIS_URL),,redis-server)
+	@$(PY) manage.py serve
+
+## test: lint, then the whole suite (browser tests included) with Debian's chromium and redis-server
+test: $(VENV)/.dev-deps
+	@scripts/system-deps redis-server chromium
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(VENV)/.dev-deps
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

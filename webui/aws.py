@@ -1,0 +1,81 @@
+"""The one place that makes boto3 clients.
+
+Credentials and region come from boto3's standard chain; AWS_ENDPOINT_URL (boto3's own variable)
+points every client at another endpoint, such as the embedded simulation. Retries use botocore's
+standard mode, which also retries throttling; timeouts come from settings.
+"""
+
+import threading
+from functools import lru_cache
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+from django.conf import settings
+
+_lock = threading.Lock()
+
+TIMEOUT_MESSAGE = "Timeout occurred."  # the guide's wording for a call that got no answer
+
+
+def client(service: str, *, region: str | None = None):
+    """A boto3 client for `service`; clients are cached and thread-safe."""
+    return _client(
+        service,
+        region or settings.AWS_REGION,
+        settings.AWS_ENDPOINT_URL,
+        settings.AWS_CONNECT_TIMEOUT,
+        settings.AWS_READ_TIMEOUT,
+        settings.AWS_MAX_ATTEMPTS,
+    )
+
+
+@lru_cache(maxsize=64)
+def _client(service, region, endpoint, connect_timeout, read_timeout, max_attempts):
+    config = Config(
+        region_name=region,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "max_attempts": max_attempts},
+        user_agent_appid="ClusterWebUI",
+    )
+    with _lock:  # boto3 sessions are not thread-safe; clients are
+        return boto3.session.Session().client(service, endpoint_url=endpoint, config=config)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (after the endpoint or credentials change, e.g. in tests)."""
+    _client.cache_clear()
+
+
+def account_configured() -> bool:
+    """True when an endpoint is given or boto3 can find credentials of a real account."""
+    if settings.AWS_ENDPOINT_URL:
+        return True
+    return boto3.session.Session().get_credentials() is not None
+
+
+def error_message(exc: Exception) -> str:
+    """One line for an AWS failure, in the words the guide's messages use."""
+    if isinstance(exc, (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError)):
+        return TIMEOUT_MESSAGE
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return exc.response.get("Error", {}).get("Message") or str(exc)
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return "No AWS credentials were found; configure them (aws configure) or set AWS_ENDPOINT_URL."
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError):
+        return f"Could not connect to the endpoint URL: {exc.kwargs.get('endpoint_url', '')}"
+    return str(exc)
+
+
+AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
+
+
+def check_connection(log) -> dict:
+    """Credentials and region work: who we are and which Availability Zones the region has."""
+    identity = client("sts").get_caller_identity()
+    log(f"Signed in to account {identity['Account']} as {identity['Arn']}.")
+    zones = client("ec2").describe_availability_zones()["AvailabilityZones"]
+    names = sorted(z["ZoneName"] for z in zones)
+    log(f"Region {settings.AWS_REGION}: Availability Zones {', '.join(names)}.")
+    return {"account": identity["Account"], "region": settings.AWS_REGION, "availability_zones": names}

@@ -1,0 +1,183 @@
+"""`manage.py serve`: everything the console needs, started with one command.
+
+Checks the database, migrates, creates the first administrator, starts a private Redis when
+REDIS_URL is unset, starts the embedded AWS simulation when no AWS account is configured, then a
+Celery worker, Celery beat and the web server on http://127.0.0.1:8000. Any failure at start is
+one clear line; when one part stops, the others are stopped too.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.db.utils import OperationalError
+
+from webui import aws
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_until(predicate, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise CommandError(f"{what} did not start within {seconds:.0f} s; see {settings.VAR_DIR / 'log'}.")
+
+
+def check_database() -> None:
+    try:
+        connections["default"].ensure_connection()
+    except OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CommandError(
+            f"Cannot connect to the database of DATABASE_URL: {reason}. Fix DATABASE_URL or start that database."
+        ) from None
+
+
+def check_redis(url: str) -> None:
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise CommandError(
+            f"Cannot reach Redis at REDIS_URL={url}: {exc}. "
+            "Fix REDIS_URL, start that Redis, or unset REDIS_URL to use a private one."
+        ) from None
+
+
+class Command(BaseCommand):
+    help = "Run the whole console: database, Redis, AWS simulation, Celery worker and beat, web server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addrport", default=os.environ.get("WEBUI_ADDRPORT", "127.0.0.1:8000"))
+        parser.add_argument("--check", action="store_true", help="Only check the database and Redis, then exit.")
+
+    def handle(self, *args, addrport, check, **options):
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.log_dir = Path(settings.VAR_DIR) / "log"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = os.environ.copy()
+        check_database()
+        if "REDIS_URL" in os.environ:
+            check_redis(settings.REDIS_URL)
+        if check:
+            self.stdout.write("Database and Redis are reachable.")
+            return
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("create_first_admin", stdout=self.stdout)
+            if "REDIS_URL" not in os.environ:
+                self.start_private_redis()
+            if not aws.account_configured():
+                env.update(self.start_aws_simulation())
+            else:
+                self.stdout.write(f"AWS: using the configured account (region {settings.AWS_REGION}).")
+            celery = [sys.executable, "-m", "celery", "-A", "webui"]
+            self.spawn("celery worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env)
+            self.spawn(
+                "celery beat",
+                [*celery, "beat", "--loglevel=INFO", "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule")],
+                env,
+            )
+            self.spawn("web server", [sys.executable, "manage.py", "runserver", addrport, "--noreload"], env, log=False)
+            self.stdout.write(
+                self.style.SUCCESS(f"Cluster WebUI serves http://{addrport}/  (logs in {self.log_dir}; Ctrl-C stops)")
+            )
+            self.supervise()
+        finally:
+            self.stop_all()
+
+    def spawn(self, name: str, argv: list[str], env: dict, log: bool = True) -> subprocess.Popen:
+        out = open(self.log_dir / f"{name.replace(' ', '-')}.log", "ab") if log else None  # noqa: SIM115 - the child keeps it
+        proc = subprocess.Popen(
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT if log else None, cwd=settings.BASE_DIR
+        )
+        self.children.append((name, proc))
+        return proc
+
+    def start_private_redis(self) -> None:
+        port = settings.EMBEDDED_REDIS_PORT
+        if _port_open(port):
+            check_redis(settings.REDIS_URL)  # ours from an earlier run, or another Redis: it must answer
+            self.stdout.write(f"Redis: using the one already on 127.0.0.1:{port}.")
+            return
+        binary = shutil.which("redis-server")
+        if not binary:
+            raise CommandError(
+                "redis-server is not installed: `make run` installs it (apt-get install redis-server), "
+                "or set REDIS_URL."
+            )
+        argv = [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(settings.VAR_DIR),
+        ]
+        self.spawn("redis", argv, os.environ.copy())
+        _wait_until(lambda: _port_open(port), 10, "The private Redis")
+        self.stdout.write(f"Redis: private redis-server on 127.0.0.1:{port}.")
+
+    def start_aws_simulation(self) -> dict:
+        port = settings.EMBEDDED_AWS_PORT
+        ids_file = Path(settings.VAR_DIR) / "awssim.json"
+        ids_file.unlink(missing_ok=True)
+        sim_env = os.environ.copy() | {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": settings.AWS_REGION,
+        }
+        self.spawn(
+            "aws simulation",
+            [sys.executable, "manage.py", "awssim", "--port", str(port), "--ids-file", str(ids_file)],
+            sim_env,
+        )
+        _wait_until(ids_file.exists, 60, "The embedded AWS simulation")
+        self.stdout.write(
+            f"AWS: no account configured, so the embedded simulation serves http://127.0.0.1:{port} with the guide's "
+            f"reference topology (IDs in {ids_file})."
+        )
+        return sim_env | {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+
+    def supervise(self) -> None:
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        try:
+            while not stopping:
+                for name, proc in self.children:
+                    if proc.poll() is not None:
+                        raise CommandError(f"The {name} stopped (exit code {proc.returncode}); see {self.log_dir}.")
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+
+    def stop_all(self) -> None:
+        for _, proc in reversed(self.children):
+            if proc.poll() is None:
+                proc.terminate()
+        for _, proc in self.children:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

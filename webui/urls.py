@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from clusters import views as cluster_views
+
+from . import views
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("aws/check/", views.check_aws_connection, name="check_aws_connection"),
+    path("runs/<int:pk>/", cluster_views.run_detail, name="run_detail"),
+    path("runs/<int:pk>/progress/", cluster_views.run_progress, name="run_progress"),
+    path("clusters/<int:pk>/", cluster_views.cluster_home, name="cluster_home"),
+    path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),
+    path("admin/", admin.site.urls),
+]
