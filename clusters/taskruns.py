@@ -94,13 +94,10 @@ def execute(run_id: int) -> None:
         error = f"Unexpected error: {type(exc).__name__}: {exc}"
     if error:
         context.log(error, TaskRunLine.Level.ERROR)
-    TaskRun.objects.filter(pk=run_id).update(
-        status=status,
-        error=error,
-        result=result,
-        progress=100 if status == TaskRun.Status.SUCCEEDED else run.progress,
-        finished_at=timezone.now(),
-    )
+    ended = {"status": status, "error": error, "result": result, "finished_at": timezone.now()}
+    if status == TaskRun.Status.SUCCEEDED:
+        ended["progress"] = 100  # a failed run keeps the progress it reached
+    TaskRun.objects.filter(pk=run_id).update(**ended)
 
 
 @task_kind("aws_connection", label="Check the AWS connection", role=Role.OPERATOR)

@@ -121,7 +121,8 @@ def _database() -> dict:
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "db.sqlite3",
+            # WEBUI_SQLITE_PATH lets a test's Celery worker open the test database.
+            "NAME": os.environ.get("WEBUI_SQLITE_PATH") or VAR_DIR / "db.sqlite3",
             # The Celery worker writes while the console reads: WAL and a busy timeout avoid
             # "database is locked"; IMMEDIATE takes the write lock up front.
             "OPTIONS": {

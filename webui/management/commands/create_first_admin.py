@@ -17,7 +17,7 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(12)
         user = User.objects.create_superuser(username=username, email="", password=password)
-        user.groups.add(Group.objects.get(name="Administrator"))
+        user.groups.add(Group.objects.get_or_create(name="Administrator")[0])
         self.stdout.write(
             self.style.SUCCESS(
                 f"First administrator created. User Name: {username}  Password: {password}\n"

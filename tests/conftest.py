@@ -1,0 +1,175 @@
+"""Shared fixtures: users per role, a real Redis, moto's server, a real Celery worker, a browser."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+# Never reach a real AWS account from tests; Playwright's sync API runs an event loop in the
+# test thread, which Django would otherwise take for async code.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SECURITY_TOKEN="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_REGION="ap-northeast-1",
+    AWS_DEFAULT_REGION="ap-northeast-1",
+    DJANGO_ALLOW_ASYNC_UNSAFE="true",
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+@pytest.fixture
+def users(db):
+    from tests.factories import UserFactory
+
+    return {
+        "admin": UserFactory(username="admin1", role="Administrator"),
+        "operator": UserFactory(username="operator1", role="Operator"),
+        "viewer": UserFactory(username="viewer1", role="Viewer"),
+    }
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real redis-server of our own on a free loopback port."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        pytest.fail("redis-server is not installed; `make test` installs it.")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's server on a free loopback port, seeded with the guide's reference topology."""
+    from webui import awssim
+
+    port = free_port()
+    server = awssim.start_server(port)
+    endpoint = f"http://127.0.0.1:{port}"
+    ids = awssim.seed(endpoint, "ap-northeast-1")
+    yield ids
+    server.stop()
+
+
+@pytest.fixture
+def aws_endpoint(moto_server, settings):
+    """Point webui.aws at the session's moto server."""
+    from webui import aws
+
+    settings.AWS_ENDPOINT_URL = moto_server["endpoint_url"]
+    settings.AWS_REGION = moto_server["region"]
+    aws.reset_clients()
+    yield moto_server
+    aws.reset_clients()
+
+
+@pytest.fixture
+def celery_worker(redis_url, moto_server, transactional_db, settings):
+    """A real Celery worker process on the test database, the test Redis and moto."""
+    from django.db import connection
+
+    from webui.celery import app
+
+    app.conf.broker_url = redis_url
+    settings.CELERY_BROKER_URL = redis_url
+    log_path = ARTIFACTS / "celery-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = os.environ | {
+        "REDIS_URL": redis_url,
+        "AWS_ENDPOINT_URL": moto_server["endpoint_url"],
+        "WEBUI_SQLITE_PATH": str(connection.settings_dict["NAME"]),
+    }
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "webui", "worker", "--pool=solo", "--loglevel=INFO",
+             "--without-mingle", "--without-gossip", "-n", f"test-{os.getpid()}@%h"],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while b"ready." not in log_path.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).exists():
+        pytest.fail("chromium is not installed; `make test` installs Debian's chromium.")
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=executable,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )  # fmt: skip
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def login(page, live_server):
+    """Sign in through the login page as the given user (password 'pw-for-tests')."""
+
+    def sign_in(user):
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("User Name").fill(user.username)
+        page.get_by_label("Password").fill("pw-for-tests")
+        page.get_by_role("button", name="Login").click()
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    return sign_in

@@ -1,0 +1,114 @@
+"""Role enforcement on every view: anonymous -> login, Viewer -> 403 on every POST."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from clusters import taskruns
+from tests.factories import ClusterFactory, TaskRunFactory
+from webui.roles import Role, require_role, role_of
+
+
+def named_urls(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # Django's admin has its own staff login
+            yield from named_urls(entry.url_patterns, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}:{entry.name}" if namespace else entry.name
+
+
+@pytest.fixture
+def url_of(db):
+    """A concrete URL for every named view; a new view without an entry here fails the test."""
+    cluster = ClusterFactory()
+    run = TaskRunFactory(cluster=cluster)
+    samples = {
+        "login": {},
+        "logout": {},
+        "dashboard": {},
+        "check_aws_connection": {},
+        "run_detail": {"pk": run.pk},
+        "run_progress": {"pk": run.pk},
+        "cluster_home": {"pk": cluster.pk},
+        "cluster_mode": {"pk": cluster.pk, "mode": "config"},
+    }
+    missing = set(named_urls()) - set(samples)
+    assert not missing, f"add sample arguments for the new views {sorted(missing)} to this fixture"
+    return {name: reverse(name, kwargs=kwargs) for name, kwargs in samples.items()}
+
+
+def test_anonymous_get_of_every_view_goes_to_login(client, url_of):
+    for name, url in url_of.items():
+        if name in {"login", "logout"}:
+            continue
+        response = client.get(url)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("login")), name
+
+
+def test_anonymous_post_of_every_view_goes_to_login(client, url_of):
+    for name, url in url_of.items():
+        if name in {"login", "logout"}:
+            continue
+        response = client.post(url)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("login")), name
+
+
+def test_viewer_post_to_every_view_is_forbidden(client, users, url_of):
+    client.force_login(users["viewer"])
+    for name, url in url_of.items():
+        if name == "logout":
+            continue
+        assert client.post(url).status_code == 403, name
+
+
+def test_viewer_can_read_every_page(client, users, url_of):
+    client.force_login(users["viewer"])
+    for name, url in url_of.items():
+        if name in {"login", "logout", "check_aws_connection", "cluster_home"}:
+            continue
+        assert client.get(url).status_code == 200, name
+
+
+def test_viewer_can_sign_out(client, users):
+    client.force_login(users["viewer"])
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_viewer_sees_no_operation_buttons(client, users):
+    client.force_login(users["viewer"])
+    assert "Check the AWS connection" not in client.get(reverse("dashboard")).text
+    client.force_login(users["operator"])
+    assert "Check the AWS connection" in client.get(reverse("dashboard")).text
+
+
+@pytest.mark.parametrize("who", ["operator", "admin"])
+def test_operator_and_administrator_may_start_an_aws_check(client, users, who, django_capture_on_commit_callbacks):
+    client.force_login(users[who])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("check_aws_connection"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/runs/")
+    assert len(callbacks) == 1  # dispatched to Celery only once the row is committed
+
+
+def test_roles_come_from_groups_and_superuser(users, django_user_model):
+    assert role_of(users["admin"]) == Role.ADMINISTRATOR
+    assert role_of(users["operator"]) == Role.OPERATOR
+    assert role_of(users["viewer"]) == Role.VIEWER
+    nobody = django_user_model.objects.create_user("nogroup", password="x")
+    assert role_of(nobody) == Role.VIEWER  # least privilege
+    root = django_user_model.objects.create_superuser("root", password="x")
+    assert role_of(root) == Role.ADMINISTRATOR
+
+
+def test_services_enforce_roles_too(users):
+    with pytest.raises(PermissionDenied, match="needs the Operator role; you are signed in as Viewer"):
+        taskruns.start_run(kind="aws_connection", user=users["viewer"])
+    with pytest.raises(PermissionDenied, match="needs the Administrator role"):
+        require_role(users["operator"], Role.ADMINISTRATOR)
+    require_role(users["admin"], Role.OPERATOR)

@@ -1,0 +1,52 @@
+"""Pages of the layout: dashboard, the three modes, static assets."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import ClusterFactory
+
+
+@pytest.fixture
+def admin_client(client, users):
+    client.force_login(users["admin"])
+    return client
+
+
+def test_empty_dashboard(admin_client):
+    response = admin_client.get(reverse("dashboard"))
+    assert "No cluster is configured yet." in response.text
+    assert 'hx-headers=\'{"X-CSRFToken"' in response.text  # CSRF header for htmx on <body>
+
+
+@pytest.mark.parametrize("mode,label", [("operation", "Operation Mode"), ("config", "Config Mode"),
+                                        ("verification", "Verification Mode")])  # fmt: skip
+def test_each_mode_page_and_the_mode_selector(admin_client, mode, label):
+    cluster = ClusterFactory(name="cluster1")
+    response = admin_client.get(reverse("cluster_mode", args=[cluster.pk, mode]))
+    assert response.status_code == 200
+    assert f"<small>{label}</small>" in response.text
+    assert f'<option value="/clusters/{cluster.pk}/{mode}/" selected>{label}</option>' in response.text
+    assert ('<nav class="tree"' in response.text) == (mode == "config")
+
+
+def test_unknown_mode_is_404_and_cluster_home_goes_to_operation_mode(admin_client):
+    cluster = ClusterFactory()
+    assert admin_client.get(reverse("cluster_mode", args=[cluster.pk, "nonsense"])).status_code == 404
+    assert admin_client.get(reverse("cluster_home", args=[cluster.pk]))["Location"].endswith("/operation/")
+
+
+def test_htmx_is_served_locally(admin_client):
+    response = admin_client.get("/static/django_htmx/htmx-2.min.js")
+    assert response.status_code == 200
+
+
+def test_dashboard_query_count_does_not_grow_with_clusters(admin_client):
+    counts = []
+    for n in (2, 20):
+        ClusterFactory.create_batch(n)
+        with CaptureQueriesContext(connection) as queries:
+            admin_client.get(reverse("dashboard"))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

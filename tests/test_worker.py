@@ -1,0 +1,32 @@
+"""A real Celery worker with a real Redis runs a TaskRun to completion."""
+
+import time
+
+import pytest
+
+from clusters import taskruns
+from clusters.models import TaskRun
+from tests.factories import ClusterFactory
+
+pytestmark = pytest.mark.worker
+
+
+def wait_for_end(run: TaskRun, seconds: float = 60) -> TaskRun:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if not run.is_active:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run #{run.pk} still {run.status} after {seconds} s")
+
+
+def test_a_worker_runs_a_taskrun_to_completion(celery_worker, users, aws_endpoint):
+    cluster = ClusterFactory()
+    run = taskruns.start_run(kind="aws_connection", user=users["operator"], cluster=cluster)
+    run = wait_for_end(run)
+    assert run.status == TaskRun.Status.SUCCEEDED, run.error
+    assert run.result["availability_zones"][:2] == ["ap-northeast-1a", "ap-northeast-1c"]
+    assert list(run.lines.values_list("message", flat=True))[-1] == "The AWS connection works."
+    # The cluster is free again for the next run.
+    wait_for_end(taskruns.start_run(kind="aws_connection", user=users["admin"], cluster=cluster))
