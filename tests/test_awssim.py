@@ -87,9 +87,9 @@ def test_two_windows_instances_one_per_az_with_source_dest_check_off(awssim_proc
     assert {i["Placement"]["AvailabilityZone"] for i in instances} == {"ap-northeast-1a", "ap-northeast-1c"}
     assert {i.get("Platform") for i in instances} == {"windows"}
     assert {i["PrivateIpAddress"] for i in instances} == {"10.0.110.10", "10.0.120.10"}
-    enis = ec2.describe_network_interfaces(
-        NetworkInterfaceIds=[s["eni_id"] for s in ids["servers"].values()]
-    )["NetworkInterfaces"]
+    enis = ec2.describe_network_interfaces(NetworkInterfaceIds=[s["eni_id"] for s in ids["servers"].values()])[
+        "NetworkInterfaces"
+    ]
     assert [e["SourceDestCheck"] for e in enis] == [False, False]
     assert {e["Attachment"]["InstanceId"] for e in enis} == {i["InstanceId"] for i in instances}
 

@@ -36,7 +36,9 @@ def test_start_run_refuses_a_busy_cluster_with_a_clear_message(users, django_cap
     cluster = ClusterFactory(name="cluster1")
     with django_capture_on_commit_callbacks(execute=False):
         first = taskruns.start_run(kind="aws_connection", user=users["operator"], cluster=cluster)
-        with pytest.raises(taskruns.ClusterBusy, match=rf"cluster1 is busy with Check the AWS connection \(run #{first.pk}\)"):
+        with pytest.raises(
+            taskruns.ClusterBusy, match=rf"cluster1 is busy with Check the AWS connection \(run #{first.pk}\)"
+        ):
             taskruns.start_run(kind="aws_connection", user=users["operator"], cluster=cluster)
     assert TaskRun.objects.filter(cluster=cluster).count() == 1
 

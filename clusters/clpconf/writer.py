@@ -1,0 +1,236 @@
+"""Write a cluster as clp.conf, in the element layout and encoding the product uses."""
+
+import codecs
+import xml.etree.ElementTree as ET
+
+from clusters.heartbeats import HEARTBEAT_KINDS, NP_KINDS
+from clusters.models import Cluster, FailoverGroup
+from monitors.registry import MONITOR_TYPES
+from resources.registry import RESOURCE_TYPES
+
+from . import names as N
+from .snapshot import Snapshot, load
+from .xmlpath import ensure, merge, parse_leftovers, set_value
+
+
+def render(cluster: Cluster) -> bytes:
+    """The cluster's clp.conf as bytes, with the XML declaration the product writes."""
+    return render_snapshot(load(cluster))
+
+
+def render_snapshot(snap: Snapshot) -> bytes:
+    root = build_tree(snap)
+    ET.indent(root, space="\t")
+    encoding = snap.cluster.encoding or N.ENCODE_WINDOWS
+    codec = codecs.lookup(encoding).name
+    body = ET.tostring(root, encoding=codec, xml_declaration=False)
+    return f'<?xml version="1.0" encoding="{encoding}" standalone="no"?>\n'.encode("ascii") + body + b"\n"
+
+
+def _with_extra(element: ET.Element, extra_xml: str) -> ET.Element:
+    extra = parse_leftovers(extra_xml)
+    if extra is not None:
+        merge(element, extra)
+    return element
+
+
+def _object(section: ET.Element, type_code: str, name: str, written_types: set) -> ET.Element:
+    if type_code not in written_types:
+        ET.SubElement(section, N.TYPES_TAG, {"name": type_code})
+        written_types.add(type_code)
+    return ET.SubElement(section, type_code, {"name": name})
+
+
+def _write_params(element: ET.Element, spec, parameters: dict, server_parameters: dict, snap: Snapshot) -> None:
+    for p in spec.params:
+        if p.name in parameters:
+            _write_param(element, p, parameters[p.name], "")
+    for server in snap.servers:
+        values = server_parameters.get(str(server.pk), {})
+        for p in spec.params:
+            if p.name in values:
+                _write_param(element, p, values[p.name], f"server@{server.name}/")
+
+
+def _write_param(element: ET.Element, p, value, prefix: str) -> None:
+    if p.kind == "iplist":
+        for i, item in enumerate(value or []):
+            set_value(element, prefix + p.path.format(i=i), item)
+    else:
+        set_value(element, prefix + p.path, p.to_text(value))
+
+
+def build_tree(snap: Snapshot) -> ET.Element:
+    cluster = snap.cluster
+    root = ET.Element(N.ROOT)
+    set_value(root, "all/charset", cluster.charset or N.CHARSET_BY_LANGUAGE.get(cluster.language, "ASCII"))
+    set_value(root, "all/serveros", cluster.server_os or N.SERVER_OS)
+    set_value(root, "all/encode", cluster.encode or cluster.encoding or N.ENCODE_WINDOWS)
+    set_value(root, "cluster/name", cluster.name)
+    set_value(root, "cluster/comment", cluster.comment)
+    _servers(root, snap)
+    _heartbeats(root, snap)
+    _network_partitions(root, snap)
+    _forced_stop(root, snap)
+    _groups(root, snap)
+    _resources(root, snap)
+    _monitors(root, snap)
+    return _with_extra(root, cluster.extra_xml)
+
+
+def _servers(root: ET.Element, snap: Snapshot) -> None:
+    addresses = {(a.interconnect_id, a.server_id): a.address for ic in snap.interconnects for a in ic.addresses.all()}
+    for server in snap.servers:
+        element = ET.SubElement(root, "server", {"name": server.name})
+        set_value(element, "priority", server.priority)
+        for ic in snap.interconnects:
+            address = addresses.get((ic.pk, server.pk))
+            if address is None:
+                continue
+            set_value(element, f"device@{ic.device_id}/type", N.DEVICE_LAN[0])
+            set_value(element, f"device@{ic.device_id}/info", address)
+            if ic.mdc and ic.mdc_device_id is not None:
+                set_value(element, f"device@{ic.mdc_device_id}/type", N.DEVICE_MDC[0])
+                set_value(element, f"device@{ic.mdc_device_id}/info", address)
+                set_value(element, f"device@{ic.mdc_device_id}/mdc/info", address)
+        for obj, kinds in [(hb, HEARTBEAT_KINDS) for hb in snap.heartbeats] + [
+            (np, NP_KINDS) for np in snap.network_partitions
+        ]:
+            kind = kinds[obj.kind]
+            values = obj.server_parameters.get(str(server.pk), {})
+            if obj.device_id is None or values.get("use") is False:
+                continue
+            set_value(element, f"device@{obj.device_id}/type", kind.device_type)
+            for key in ("info", "extend"):
+                value = values.get(f"device_{key}", kind.device_default(key, obj))
+                if value is not None:
+                    set_value(element, f"device@{obj.device_id}/{key}", value)
+        _with_extra(element, server.extra_xml)
+
+
+def _heartbeats(root: ET.Element, snap: Snapshot) -> None:
+    entries = [(ic.priority, ic) for ic in snap.interconnects if ic.heartbeat]
+    entries += [(hb.priority, hb) for hb in snap.heartbeats]
+    if not entries:
+        return
+    section = ensure(root, N.HEARTBEAT_SECTION)
+    written: set = set()
+    for priority, obj in sorted(entries, key=lambda e: e[0]):
+        if hasattr(obj, "addresses"):  # an interconnect's LAN heartbeat
+            element = _object(section, obj.heartbeat, obj.heartbeat_name, written)
+            set_value(element, "priority", priority)
+            set_value(element, "device", obj.device_id)
+            continue
+        kind = HEARTBEAT_KINDS[obj.kind]
+        element = _object(section, kind.code, obj.name, written)
+        set_value(element, "priority", priority)
+        if obj.device_id is not None:
+            set_value(element, "device", obj.device_id)
+        _write_params(element, kind, obj.parameters, {}, snap)
+        _with_extra(element, obj.extra_xml)
+
+
+def _network_partitions(root: ET.Element, snap: Snapshot) -> None:
+    if not snap.network_partitions:
+        return
+    section = ensure(root, N.NP_SECTION)
+    written: set = set()
+    for np in snap.network_partitions:
+        kind = NP_KINDS[np.kind]
+        element = _object(section, kind.code, np.name, written)
+        set_value(element, "priority", np.priority)
+        if np.device_id is not None:
+            set_value(element, "device", np.device_id)
+        _write_params(element, kind, np.parameters, {}, snap)
+        _with_extra(element, np.extra_xml)
+
+
+def _forced_stop(root: ET.Element, snap: Snapshot) -> None:
+    fs = snap.forced_stop
+    if fs is None or not fs.kind:
+        return
+    section = ensure(root, N.FORCED_STOP_SECTION)
+    element = _object(section, N.FORCED_STOP_AWS, fs.parameters.get("object_name", N.FORCED_STOP_OBJECT), set())
+    for server in snap.servers:
+        instance_id = fs.server_parameters.get(str(server.pk), {}).get("instanceid")
+        if instance_id:
+            set_value(element, f"server@{server.name}/{N.FORCED_STOP_INSTANCE_PATH}", instance_id)
+    _with_extra(element, fs.extra_xml)
+
+
+def _groups(root: ET.Element, snap: Snapshot) -> None:
+    members: dict[int, list] = {}
+    for resource in snap.resources:
+        members.setdefault(resource.group_id, []).append(resource)
+    for group in snap.groups:
+        element = ET.SubElement(root, "group", {"name": group.name})
+        imported = "imported" in group.explicit_attributes
+        for field, value in (("type", group.group_type), ("comment", group.comment), ("gid", group.gid)):
+            if not imported or field in group.explicit_attributes:
+                set_value(element, field, value)
+        for startup in group.startup_servers.all():
+            set_value(element, f"policy@{snap.server_name[startup.server_id]}/order", startup.order)
+        for attribute, path in N.GROUP_ATTRIBUTE_PATHS.items():
+            value = getattr(group, attribute)
+            if attribute in group.explicit_attributes or value != FailoverGroup._meta.get_field(attribute).default:
+                set_value(element, path, value)
+        for resource in sorted(members.get(group.pk, []), key=lambda r: (r.order, r.name)):
+            ET.SubElement(element, "resource", {"name": f"{resource.type}@{resource.name}"})
+        _with_extra(element, group.extra_xml)
+
+
+def _resources(root: ET.Element, snap: Snapshot) -> None:
+    if not snap.resources:
+        return
+    section = ensure(root, N.RESOURCE_SECTION)
+    written: set = set()
+    for resource in sorted(snap.resources, key=lambda r: (r.type, r.name)):
+        spec = RESOURCE_TYPES.get_type(resource.type)
+        element = _object(section, resource.type, resource.name, written)
+        set_value(element, "comment", resource.comment)
+        _write_params(element, spec, resource.parameters, resource.server_parameters, snap)
+        for field, path in N.RESOURCE_RECOVERY_PATHS.items():
+            value = getattr(resource, field)
+            if value not in (None, ""):
+                set_value(element, path, value)
+        for dependency in resource.depends_on.all():
+            ET.SubElement(element, "depend", {"name": dependency.name})
+        _with_extra(element, resource.extra_xml)
+
+
+def _monitors(root: ET.Element, snap: Snapshot) -> None:
+    if not snap.monitors:
+        return
+    section = ensure(root, N.MONITOR_SECTION)
+    written: set = set()
+    for monitor in sorted(snap.monitors, key=lambda m: (m.type, m.name)):
+        spec = MONITOR_TYPES.get_type(monitor.type)
+        element = _object(section, monitor.type, monitor.name, written)
+        set_value(element, "comment", monitor.comment)
+        target = snap.resource_by_pk.get(monitor.target_resource_id)
+        if target is not None:
+            set_value(element, N.MONITOR_TARGET, target.name)
+        imported = "imported" in monitor.explicit_common
+        for field, path in N.MONITOR_COMMON_PATHS.items():
+            value = getattr(monitor, field)
+            if value in (None, ""):
+                continue
+            if field == "monitor_timing":
+                # The file's default is Always: Active is always stated (with the target).
+                value, default = ("1" if value == "active" else "0"), "0"
+            else:
+                default = getattr(spec, field, None)
+            # Monitors made here state every Monitor (common) value; imported ones keep what they stated.
+            if not imported or field in monitor.explicit_common or value != default:
+                set_value(element, path, value)
+        if "imported" not in monitor.explicit_common or "relation" in monitor.explicit_common:
+            if monitor.recovery_target == "rsc":
+                relation = snap.resource_by_pk[monitor.recovery_resource_id].name
+            elif monitor.recovery_target == "grp":
+                relation = snap.group_by_pk[monitor.recovery_group_id].name
+            else:
+                relation = N.LOCAL_SERVER
+            set_value(element, N.RELATION_TYPE, monitor.recovery_target)
+            set_value(element, N.RELATION_NAME, relation)
+        _write_params(element, spec, monitor.parameters, monitor.server_parameters, snap)
+        _with_extra(element, monitor.extra_xml)

@@ -1,0 +1,111 @@
+"""clp.conf paths such as `server@server2/parameters/eniid` or `policy@server1/order`.
+
+A segment `tag@key` is an element `<tag name="key">` (or `<tag id="key">` for id-keyed tags).
+"""
+
+import xml.etree.ElementTree as ET
+
+from .names import ID_KEYED_TAGS
+
+
+def _split(segment: str) -> tuple[str, str | None, str | None]:
+    if "@" not in segment:
+        return segment, None, None
+    tag, key = segment.split("@", 1)
+    return tag, ("id" if tag in ID_KEYED_TAGS else "name"), key
+
+
+def _match(parent: ET.Element, segment: str) -> ET.Element | None:
+    tag, attr, key = _split(segment)
+    for child in parent:
+        if child.tag == tag and (attr is None or child.get(attr) == key):
+            return child
+    return None
+
+
+def find(element: ET.Element, path: str) -> ET.Element | None:
+    node = element
+    for segment in path.split("/"):
+        node = _match(node, segment)
+        if node is None:
+            return None
+    return node
+
+
+def get(element: ET.Element, path: str) -> str | None:
+    node = find(element, path)
+    if node is None:
+        return None
+    return node.text or ""
+
+
+def ensure(element: ET.Element, path: str) -> ET.Element:
+    node = element
+    for segment in path.split("/"):
+        child = _match(node, segment)
+        if child is None:
+            tag, attr, key = _split(segment)
+            child = ET.SubElement(node, tag, {attr: key} if attr else {})
+        node = child
+    return node
+
+
+def set_value(element: ET.Element, path: str, value) -> None:
+    ensure(element, path).text = "" if value is None else str(value)
+
+
+def take(element: ET.Element, path: str) -> str | None:
+    """Read a value and remove its node, pruning parents it leaves empty (what is left is unknown)."""
+    chain = [element]
+    for segment in path.split("/"):
+        node = _match(chain[-1], segment)
+        if node is None:
+            return None
+        chain.append(node)
+    node = chain[-1]
+    if len(node):  # a container with children is not a value
+        return None
+    value = node.text or ""
+    chain[-2].remove(node)
+    # Containers left empty were ours too (e.g. <server name="x"><parameters/>): remove them.
+    for depth in range(len(chain) - 2, 0, -1):
+        container = chain[depth]
+        if len(container) or (container.text or "").strip():
+            break
+        chain[depth - 1].remove(container)
+    return value
+
+
+def merge(target: ET.Element, extra: ET.Element) -> None:
+    """Put the children of `extra` back into `target`, into same-keyed containers where they exist."""
+    for child in list(extra):
+        twin = None
+        if len(child):
+            for candidate in target:
+                if candidate.tag == child.tag and candidate.attrib == child.attrib:
+                    twin = candidate
+                    break
+        if twin is not None:
+            merge(twin, child)
+        else:
+            target.append(child)
+
+
+def leftovers(element: ET.Element) -> str:
+    """Serialize what remains of an element's children: the settings we do not model."""
+    if not len(element):
+        return ""
+    holder = ET.Element("extra")
+    holder.extend(list(element))
+    for node in holder.iter():  # indentation is layout, not content: the writer indents anew
+        if node.text is not None and not node.text.strip():
+            node.text = None
+        if node.tail is not None and not node.tail.strip():
+            node.tail = None
+    return ET.tostring(holder, encoding="unicode")
+
+
+def parse_leftovers(text: str) -> ET.Element | None:
+    import defusedxml.ElementTree as SafeET
+
+    return SafeET.fromstring(text) if text else None

@@ -1,0 +1,65 @@
+"""Heartbeat and NP resolution kinds: their clp.conf type names, devices and parameters."""
+
+from dataclasses import dataclass
+
+from .clpconf import names as N
+from .params import ObjectType, Param
+
+
+@dataclass(frozen=True)
+class DeviceKind(ObjectType):
+    """A heartbeat or NP resolution type; each server uses it through a device of `device_type`."""
+
+    device_type: str = ""
+    device_base: int | None = None  # None: no per-server device
+
+    def device_default(self, key: str, obj):
+        # SEEN: a ping NP device's info is "1"; INFERRED for witness and http devices.
+        return "1" if key == "info" else None
+
+
+HEARTBEAT_KINDS = {
+    "witness": DeviceKind(
+        code=N.HB_WITNESS,
+        label="Witness",
+        device_type=N.DEVICE_WITNESS[0],
+        device_base=N.DEVICE_WITNESS[1],
+        params=(
+            Param("host", "host", "Target Host", required=True),  # SEEN
+            Param("port", "port", "Service Port", "int", default=80, minimum=1, maximum=65535),  # SEEN
+        ),
+    ),
+    "object_storage": DeviceKind(
+        code=N.HB_OBJECT_STORAGE,
+        label="Object Storage",
+        params=(  # INFERRED paths
+            Param(
+                "platform", "parameters/platform", "Platform", "choice", default="s3", choices=(("s3", "Amazon S3"),)
+            ),
+            Param("bucket", "parameters/bucket", "Bucket Name", required=True),
+        ),
+    ),
+}
+
+NP_KINDS = {
+    "http": DeviceKind(
+        code=N.NP_HTTP,
+        label="HTTP",
+        device_type=N.DEVICE_HTTP[0],
+        device_base=N.DEVICE_HTTP[1],
+        params=(
+            Param("host", "host", "Target Host", required=True),  # SEEN
+            Param("port", "port", "Service Port", "int", default=80, minimum=1, maximum=65535),  # SEEN
+        ),
+    ),
+    "ping": DeviceKind(
+        code=N.NP_PING,
+        label="PING",
+        device_type=N.DEVICE_PING[0],
+        device_base=N.DEVICE_PING[1],
+        params=(Param("targets", "grp@0/list@{i}/ip", "IP Address", "iplist", required=True),),  # SEEN
+    ),
+}
+
+HEARTBEAT_BY_CODE = {kind.code: key for key, kind in HEARTBEAT_KINDS.items()}
+NP_BY_CODE = {kind.code: key for key, kind in NP_KINDS.items()}

@@ -1,0 +1,194 @@
+"""Typed parameters of group resource and monitor resource types, and the registry base.
+
+A type module declares its parameters once (the guide's label, the clp.conf path, the product's
+default, whether each server may set its own value); forms, validation and the clp.conf mapping
+all come from that declaration.
+"""
+
+import ipaddress
+import pkgutil
+import re
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+FQDN = re.compile(r"^(?=.{1,254}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong, where, and how to fix it."""
+
+    object: str  # e.g. "awsvip1" or "cluster1"
+    field: str  # the guide's field name, e.g. "ENI ID"
+    message: str
+    fix: str = ""
+    severity: str = "error"
+    server: str = ""  # the server tab, for per-server values
+
+    def __str__(self) -> str:
+        where = f"{self.object}: {self.field}" + (f" (server {self.server})" if self.server else "")
+        return f"{where}: {self.message}" + (f" {self.fix}" if self.fix else "")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str  # key in the JSON parameters
+    path: str  # clp.conf path below the object element
+    label: str  # the guide's wording
+    kind: str = "text"  # text, int, bool, choice, ipv4, iplist, fqdn, awsid
+    default: Any = None
+    required: bool = False
+    per_server: bool = False  # may be "Set Up Individually"
+    choices: tuple[tuple[str, str], ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    prefix: str = ""  # AWS IDs: "vpc-", "eni-", "eipalloc-", "i-"
+    section: str = "Details"
+    help: str = ""
+
+    def to_text(self, value) -> str:
+        if self.kind == "bool":
+            return "1" if value else "0"
+        return "" if value is None else str(value)
+
+    def from_text(self, text: str):
+        text = text.strip()
+        if self.kind == "bool":
+            return text == "1"
+        if self.kind == "int":
+            try:
+                return int(text)
+            except ValueError:
+                return text  # kept as found; validation names the problem
+        return text
+
+    def check(self, value) -> str | None:
+        """A message naming what is wrong with `value`, or None."""
+        if value in (None, ""):
+            return None
+        if self.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"{value!r} is not a whole number."
+            if self.minimum is not None and value < self.minimum:
+                return f"{value} is below the minimum {self.minimum}."
+            if self.maximum is not None and value > self.maximum:
+                return f"{value} is above the maximum {self.maximum}."
+        elif self.kind == "choice" and str(value) not in {c for c, _ in self.choices}:
+            allowed = ", ".join(f"{c} ({label})" for c, label in self.choices)
+            return f"{value!r} is not one of {allowed}."
+        elif self.kind in ("ipv4", "iplist"):
+            for item in value if isinstance(value, list) else [value]:
+                try:
+                    ipaddress.IPv4Address(str(item))
+                except ValueError:
+                    return f"{item!r} is not an IPv4 address such as 10.1.0.20."
+        elif self.kind == "fqdn":
+            if not str(value).endswith("."):
+                return f"{value!r} must be an FQDN ending in a dot (.), e.g. srv.hz1.local."
+            if str(value) != str(value).lower():
+                return f"{value!r} must be in lower case, e.g. {str(value).lower()}"
+            if not FQDN.match(str(value)):
+                return f"{value!r} is not a valid DNS name."
+        elif self.kind == "awsid" and self.prefix and not str(value).startswith(self.prefix):
+            return f"{value!r} does not look like an ID of this kind; it starts with {self.prefix}."
+        return None
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    """Base of a group resource type or monitor resource type."""
+
+    code: str  # the clp.conf type name, e.g. "awsvip"
+    label: str  # the guide's name, e.g. "AWS Virtual IP resource"
+    params: tuple[Param, ...] = ()
+    # Parameters each server must have a value of its own for ("must be set up individually").
+    distinct_per_server: tuple[str, ...] = ()
+    scripts: tuple[str, ...] = ()  # script files the type keeps in the export zip
+    extra: dict = field(default_factory=dict)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.code} has no parameter {name!r}")
+
+    def defaults(self) -> dict:
+        return {p.name: p.default for p in self.params if p.default is not None}
+
+    def value(self, parameters: dict, name: str, server_values: dict | None = None):
+        """The effective value: the server's own, else the common one, else the default."""
+        if server_values and name in server_values:
+            return server_values[name]
+        return parameters.get(name, self.param(name).default)
+
+    def validate(self, name: str, parameters: dict, server_parameters: dict[str, dict]) -> list[Problem]:
+        """Checks that need no network. `server_parameters` is keyed by server name."""
+        problems = []
+        for p in self.params:
+            common = parameters.get(p.name, p.default)
+            if (msg := p.check(common)) is not None:
+                problems.append(Problem(name, p.label, msg, f"Correct {p.label} on the Common tab."))
+            for server, values in server_parameters.items():
+                if p.name in values and (msg := p.check(values[p.name])) is not None:
+                    problems.append(
+                        Problem(name, p.label, msg, f"Correct {p.label} on the {server} tab.", server=server)
+                    )
+            if p.required:
+                tabs = server_parameters if p.per_server and server_parameters else {"": {}}
+                for server, values in tabs.items():
+                    if values.get(p.name, common) in (None, ""):
+                        where = f"on the Common tab or the {server} tab" if server else "on the Common tab"
+                        problems.append(
+                            Problem(name, p.label, "is required.", f"Enter {p.label} {where}.", server=server)
+                        )
+        for pname in self.distinct_per_server:
+            p = self.param(pname)
+            seen: dict = {}
+            for server, values in server_parameters.items():
+                seen.setdefault(values.get(pname, parameters.get(pname)), []).append(server)
+            for value, servers in seen.items():
+                if value not in (None, "") and len(servers) > 1:
+                    problems.append(
+                        Problem(
+                            name,
+                            p.label,
+                            f"servers {', '.join(servers)} share {value}; each server needs its own.",
+                            f"Select Set Up Individually on each server's tab and enter that server's {p.label}.",
+                        )
+                    )
+        return problems + self.check(name, parameters, server_parameters)
+
+    def check(self, name: str, parameters: dict, server_parameters: dict[str, dict]) -> list[Problem]:
+        """Type-specific rules; a type module overrides this."""
+        return []
+
+
+class Registry(dict):
+    """Type code -> type, filled by importing every module of a `types` package."""
+
+    def __init__(self, package: str, kind: str):
+        super().__init__()
+        self.package = package
+        self.kind = kind
+        self.loaded = False
+
+    def load(self) -> "Registry":
+        if not self.loaded:
+            self.loaded = True
+            pkg = import_module(self.package)
+            for info in pkgutil.iter_modules(pkg.__path__):
+                module = import_module(f"{self.package}.{info.name}")
+                self[module.TYPE.code] = module.TYPE
+        return self
+
+    def get_type(self, code: str):
+        self.load()
+        try:
+            return self[code]
+        except KeyError:
+            raise KeyError(f"Unknown {self.kind} type {code!r}; known: {', '.join(sorted(self))}.") from None
+
+    def choices(self) -> list[tuple[str, str]]:
+        self.load()
+        return sorted(((code, t.label) for code, t in self.items()), key=lambda c: c[1])

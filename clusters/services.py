@@ -1,0 +1,408 @@
+"""Configuration services: build, validate, export and import a cluster.
+
+Views, management commands and tests call these; every one takes keyword arguments, checks the
+caller's role, and keeps the rules of the configuration in one place.
+"""
+
+import base64
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max
+
+from monitors.models import MonitorResource
+from monitors.registry import MONITOR_TYPES
+from resources.models import GroupResource
+from resources.registry import RESOURCE_TYPES
+from webui.roles import Role, require_role
+
+from .clpconf import archive, importer, reader, writer
+from .clpconf import names as N
+from .clpconf.reader import ConfError
+from .clpconf.snapshot import load
+from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
+from .models import (
+    Cluster,
+    FailoverGroup,
+    ForcedStop,
+    GroupStartupServer,
+    Heartbeat,
+    Interconnect,
+    InterconnectAddress,
+    NetworkPartition,
+    Server,
+)
+from .params import Problem
+
+# --- building a configuration -----------------------------------------------------------------
+
+
+def create_cluster(*, user, name: str, language: str = "en", comment: str = "") -> Cluster:
+    require_role(user, Role.ADMINISTRATOR)
+    cluster = Cluster(name=name, language=language, comment=comment)
+    cluster.full_clean()
+    cluster.save()
+    return cluster
+
+
+def add_server(*, user, cluster: Cluster, name: str) -> Server:
+    require_role(user, Role.ADMINISTRATOR)
+    priority = (cluster.servers.aggregate(m=Max("priority"))["m"] + 1) if cluster.servers.exists() else 0
+    server = Server(cluster=cluster, name=name, priority=priority)
+    server.full_clean()
+    server.save()
+    return server
+
+
+@transaction.atomic
+def add_interconnect(
+    *, user, cluster: Cluster, addresses: dict[Server, str], heartbeat: str = "lankhb", mdc: str = ""
+) -> Interconnect:
+    """One row of the Interconnect table: an address per server; kernel-mode LAN heartbeat; MDC."""
+    require_role(user, Role.ADMINISTRATOR)
+    existing = list(cluster.interconnects.all())
+    priority = max((i.priority for i in existing), default=-1) + 1
+    device_id = max((i.device_id for i in existing), default=-1) + 1
+    kind_count = sum(1 for i in existing if i.heartbeat == heartbeat)
+    mdc_device = None
+    if mdc:
+        used = [i.mdc_device_id for i in existing if i.mdc_device_id is not None]
+        mdc_device = max(used, default=N.DEVICE_MDC[1] - 1) + 1
+    interconnect = Interconnect.objects.create(
+        cluster=cluster,
+        priority=priority,
+        device_id=device_id,
+        heartbeat=heartbeat,
+        heartbeat_name=f"{heartbeat}{kind_count + 1}" if heartbeat else "",
+        mdc=mdc,
+        mdc_device_id=mdc_device,
+    )
+    for server, address in addresses.items():
+        InterconnectAddress(interconnect=interconnect, server=server, address=address).full_clean(
+            exclude=["interconnect"]
+        )
+        InterconnectAddress.objects.create(interconnect=interconnect, server=server, address=address)
+    return interconnect
+
+
+def _next_heartbeat_priority(cluster: Cluster) -> int:
+    priorities = [i.priority for i in cluster.interconnects.all() if i.heartbeat]
+    priorities += list(cluster.heartbeats.values_list("priority", flat=True))
+    return max(priorities, default=-1) + 1
+
+
+def _next_name(taken, prefix: str) -> str:
+    n = 1
+    while f"{prefix}{n}" in taken:
+        n += 1
+    return f"{prefix}{n}"
+
+
+@transaction.atomic
+def add_witness_heartbeat(*, user, cluster: Cluster, host: str, port: int = 80) -> Heartbeat:
+    """Add a Witness heartbeat; like the product, an HTTP NP resolution to the same host comes with it."""
+    require_role(user, Role.ADMINISTRATOR)
+    kind = HEARTBEAT_KINDS["witness"]
+    taken = set(cluster.heartbeats.values_list("name", flat=True))
+    count = sum(1 for n in taken if n.startswith(kind.code))
+    heartbeat = Heartbeat.objects.create(
+        cluster=cluster,
+        kind="witness",
+        name=_next_name(taken, kind.code),
+        priority=_next_heartbeat_priority(cluster),
+        device_id=kind.device_base + count,
+        parameters={"host": host, "port": port},
+    )
+    if not cluster.network_partitions.filter(kind="http").exists():
+        add_http_np_resolution(user=user, cluster=cluster, host=host, port=port)
+    return heartbeat
+
+
+def add_object_storage_heartbeat(*, user, cluster: Cluster, bucket: str, platform: str = "s3") -> Heartbeat:
+    require_role(user, Role.ADMINISTRATOR)
+    kind = HEARTBEAT_KINDS["object_storage"]
+    taken = set(cluster.heartbeats.values_list("name", flat=True))
+    return Heartbeat.objects.create(
+        cluster=cluster,
+        kind="object_storage",
+        name=_next_name(taken, kind.code),
+        priority=_next_heartbeat_priority(cluster),
+        parameters={"platform": platform, "bucket": bucket},
+    )
+
+
+def add_http_np_resolution(*, user, cluster: Cluster, host: str, port: int = 80) -> NetworkPartition:
+    require_role(user, Role.ADMINISTRATOR)
+    kind = NP_KINDS["http"]
+    existing = list(cluster.network_partitions.all())
+    return NetworkPartition.objects.create(
+        cluster=cluster,
+        kind="http",
+        name=_next_name({n.name for n in existing}, kind.code),
+        priority=max((n.priority for n in existing), default=-1) + 1,
+        device_id=kind.device_base + sum(1 for n in existing if n.kind == "http"),
+        parameters={"host": host, "port": port},
+    )
+
+
+def set_aws_forced_stop(*, user, cluster: Cluster, instance_ids: dict[Server, str]) -> ForcedStop:
+    require_role(user, Role.ADMINISTRATOR)
+    forced_stop, _ = ForcedStop.objects.update_or_create(
+        cluster=cluster,
+        defaults={
+            "kind": ForcedStop.Kind.AWS,
+            "server_parameters": {str(s.pk): {"instanceid": i} for s, i in instance_ids.items()},
+        },
+    )
+    return forced_stop
+
+
+@transaction.atomic
+def add_failover_group(*, user, cluster: Cluster, name: str, startup_servers=(), comment: str = "") -> FailoverGroup:
+    require_role(user, Role.ADMINISTRATOR)
+    gid = (cluster.groups.aggregate(m=Max("gid"))["m"] or 0) + 1 if cluster.groups.exists() else 0
+    group = FailoverGroup(cluster=cluster, name=name, gid=gid, comment=comment)
+    group.full_clean()
+    group.save()
+    GroupStartupServer.objects.bulk_create(
+        GroupStartupServer(group=group, server=s, order=i) for i, s in enumerate(startup_servers)
+    )
+    return group
+
+
+def _server_values(cluster: Cluster, values: dict) -> dict:
+    """Per-server values given by Server or server name, stored by server pk."""
+    servers = {s.name: s for s in cluster.servers.all()}
+    stored = {}
+    for server, v in values.items():
+        server = servers.get(server, server) if isinstance(server, str) else server
+        if not isinstance(server, Server) or server.cluster_id != cluster.pk:
+            raise ValueError(f"{server} is not a server of cluster {cluster}.")
+        stored[str(server.pk)] = dict(v)
+    return stored
+
+
+@transaction.atomic
+def add_group_resource(
+    *, user, group: FailoverGroup, type: str, name: str, parameters: dict | None = None,
+    server_parameters: dict | None = None, depends_on=(), comment: str = "",
+) -> GroupResource:  # fmt: skip
+    """Add a group resource; an AWS resource (and mirror disk, LB probe port) adds its monitor, as the product does."""
+    require_role(user, Role.ADMINISTRATOR)
+    spec = RESOURCE_TYPES.get_type(type)
+    cluster = group.cluster
+    resource = GroupResource(
+        cluster=cluster,
+        group=group,
+        type=type,
+        name=name,
+        comment=comment,
+        order=group.resources.count(),
+        # Required values that have a default are written out, as the product's dialog fills them in.
+        parameters={p.name: p.default for p in spec.params if p.required and p.default is not None}
+        | dict(parameters or {}),
+        server_parameters=_server_values(cluster, server_parameters or {}),
+    )
+    resource.full_clean(exclude=["cluster", "group"])
+    resource.save()
+    resource.depends_on.set(depends_on)
+    if spec.monitor:
+        monitor_spec = MONITOR_TYPES.get_type(spec.monitor)
+        taken = set(cluster.monitors.values_list("name", flat=True))
+        add_monitor_resource(
+            user=user,
+            cluster=cluster,
+            type=spec.monitor,
+            name=_next_name(taken, spec.monitor),
+            target=resource,
+            parameters={"object": resource.name} if "object" in {p.name for p in monitor_spec.params} else None,
+            owner=resource,
+        )
+    return resource
+
+
+def add_monitor_resource(
+    *, user, cluster: Cluster, type: str, name: str, target: GroupResource | None = None,
+    parameters: dict | None = None, server_parameters: dict | None = None, recovery: str | None = None,
+    recovery_group: FailoverGroup | None = None, owner: GroupResource | None = None, **common,
+) -> MonitorResource:  # fmt: skip
+    """Add a monitor resource with its type's Monitor (common) defaults and Recovery Target."""
+    require_role(user, Role.ADMINISTRATOR)
+    spec = MONITOR_TYPES.get_type(type)
+    recovery = recovery or spec.recovery
+    monitor = MonitorResource(
+        cluster=cluster,
+        type=type,
+        name=name,
+        interval=spec.interval,
+        timeout=spec.timeout,
+        retry_count=spec.retry_count,
+        wait_to_start=spec.wait_to_start,
+        monitor_timing=spec.monitor_timing if target else "always",
+        target_resource=target,
+        parameters=dict(parameters or {}),
+        server_parameters=_server_values(cluster, server_parameters or {}),
+        owner_resource=owner,
+    )
+    for field, value in common.items():
+        setattr(monitor, field, value)
+    if recovery == "resource" and target is not None:
+        monitor.recovery_target, monitor.recovery_resource = "rsc", target
+    elif recovery in ("group", "resource") and (recovery_group or target):
+        monitor.recovery_target, monitor.recovery_group = "grp", recovery_group or target.group
+    else:
+        monitor.recovery_target = "cls"
+    monitor.full_clean(exclude=["cluster"])
+    monitor.save()
+    return monitor
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def validate(cluster: Cluster) -> list[Problem]:
+    """Every cross-object rule of the configuration; each problem names the object, field and fix."""
+    snap = load(cluster)
+    problems: list[Problem] = []
+    names = [s.name for s in snap.servers]
+    if not snap.servers:
+        problems.append(Problem(cluster.name, "Servers", "the cluster has no server.", "Add the servers."))
+    addresses = {(a.interconnect_id, a.server_id) for ic in snap.interconnects for a in ic.addresses.all()}
+    for ic in snap.interconnects:
+        for server in snap.servers:
+            if (ic.pk, server.pk) not in addresses:
+                problems.append(
+                    Problem(str(ic), "IP Address", f"server {server.name} has no address on this interconnect.",
+                            f"Enter {server.name}'s private IP address in the Interconnect table.", server=server.name)
+                )  # fmt: skip
+    if not any(ic.heartbeat for ic in snap.interconnects) and not snap.heartbeats:
+        problems.append(
+            Problem(
+                cluster.name, "Interconnect", "the cluster has no heartbeat.", "Add a kernel-mode LAN interconnect."
+            )
+        )
+    for obj, kinds in [(h, HEARTBEAT_KINDS) for h in snap.heartbeats] + [
+        (n, NP_KINDS) for n in snap.network_partitions
+    ]:
+        problems += kinds[obj.kind].validate(obj.name, obj.parameters, {})
+    fs = snap.forced_stop
+    if fs is not None and fs.kind == ForcedStop.Kind.AWS:
+        for server in snap.servers:
+            instance_id = fs.server_parameters.get(str(server.pk), {}).get("instanceid", "")
+            if not instance_id.startswith("i-"):
+                problems.append(
+                    Problem("Forced stop", "Instance ID", f"server {server.name} has no AWS instance ID.",
+                            "Select the server, click Add and enter its Instance ID (i-...).", server=server.name)
+                )  # fmt: skip
+    mdcs = {ic.mdc for ic in snap.interconnects if ic.mdc}
+    # A resource's monitor names it as Target Resource, or (mirror disk monitor) as its monitored object.
+    resource_pk = {r.name: r.pk for r in snap.resources}
+    monitors_by_target: dict[int, set[str]] = {}
+    for monitor in snap.monitors:
+        for pk in (monitor.target_resource_id, resource_pk.get(monitor.parameters.get("object"))):
+            if pk:
+                monitors_by_target.setdefault(pk, set()).add(monitor.type)
+    for resource in snap.resources:
+        spec = RESOURCE_TYPES.get_type(resource.type)
+        problems += spec.validate(resource.name, resource.parameters, snap.by_server_name(resource.server_parameters))
+        if spec.monitor and spec.monitor not in monitors_by_target.get(resource.pk, set()):
+            problems.append(
+                Problem(resource.name, "Monitor Resource", f"it has no {MONITOR_TYPES.get_type(spec.monitor).label}.",
+                        f"Add a {spec.monitor} monitor whose Target Resource is {resource.name}.")
+            )  # fmt: skip
+        if resource.type == "md" and resource.parameters.get("mdc", "mdc1") not in mdcs:
+            problems.append(
+                Problem(resource.name, "MDC", f"{resource.parameters.get('mdc', 'mdc1')} is not an interconnect's MDC.",
+                        "Select an MDC for an interconnect in the Interconnect table.")
+            )  # fmt: skip
+        for dependency in resource.depends_on.all():
+            if dependency.group_id != resource.group_id:
+                problems.append(
+                    Problem(resource.name, "Dependency", f"{dependency.name} is in another failover group.",
+                            "Depend only on resources of the same group.")
+                )  # fmt: skip
+    problems += _dependency_cycles(snap.resources)
+    for monitor in snap.monitors:
+        spec = MONITOR_TYPES.get_type(monitor.type)
+        problems += spec.validate(monitor.name, monitor.parameters, snap.by_server_name(monitor.server_parameters))
+        target = snap.resource_by_pk.get(monitor.target_resource_id)
+        if target is not None and spec.target_types and target.type not in spec.target_types:
+            problems.append(
+                Problem(monitor.name, "Target Resource", f"{target.name} is a {target.type} resource.",
+                        f"Choose a resource of type {', '.join(spec.target_types)}.")
+            )  # fmt: skip
+    del names
+    return problems
+
+
+def _dependency_cycles(resources) -> list[Problem]:
+    edges = {r.pk: [d.pk for d in r.depends_on.all()] for r in resources}
+    name = {r.pk: r.name for r in resources}
+    state: dict[int, int] = {}
+    problems = []
+
+    def visit(pk, path):
+        state[pk] = 1
+        for nxt in edges.get(pk, []):
+            if state.get(nxt) == 1:
+                cycle = [name[p] for p in path[path.index(nxt) :]] + [name[nxt]]
+                problems.append(
+                    Problem(name[pk], "Dependency", f"the dependencies loop: {' -> '.join(cycle)}.",
+                            "Remove one of these dependencies.")
+                )  # fmt: skip
+            elif state.get(nxt) is None:
+                visit(nxt, [*path, nxt])
+        state[pk] = 2
+
+    for pk in edges:
+        if pk not in state:
+            visit(pk, [pk])
+    return problems
+
+
+# --- export and import -------------------------------------------------------------------------
+
+
+@dataclass
+class Imported:
+    cluster: Cluster
+    warnings: list[str]
+
+
+def export_conf(*, user, cluster: Cluster) -> bytes:
+    require_role(user, Role.VIEWER)
+    return writer.render(cluster)
+
+
+def export_zip(*, user, cluster: Cluster) -> bytes:
+    """clp.conf and the scripts/ folder, as Cluster WebUI's "Export the Setting" makes them."""
+    require_role(user, Role.VIEWER)
+    snap = load(cluster)
+    files = dict(cluster.extra_files)
+    group_name = {g.pk: g.name for g in snap.groups}
+    for resource in snap.resources:
+        for filename, content in resource.scripts.items():
+            files[f"{N.SCRIPTS_DIR}/{group_name[resource.group_id]}/{resource.name}/{filename}"] = content
+    for monitor in snap.monitors:
+        for filename, content in monitor.scripts.items():
+            files[f"{N.SCRIPTS_DIR}/{N.MONITOR_SCRIPTS_DIR}/{monitor.name}/{filename}"] = content
+    return archive.write_zip(writer.render_snapshot(snap), files)
+
+
+def import_configuration(*, user, data: bytes, name: str | None = None) -> Imported:
+    """Import a zip (clp.conf + scripts/) or a bare clp.conf as a new cluster, all or nothing."""
+    require_role(user, Role.ADMINISTRATOR)
+    files = {}
+    if archive.is_zip(data):
+        data, files = archive.read_zip(data)
+    spec = reader.read(data)
+    spec.files = files
+    cluster = importer.save_or_explain(spec, name=name)
+    return Imported(cluster=cluster, warnings=spec.warnings)
+
+
+def script_text(content: str) -> str:
+    return base64.b64decode(content).decode("utf-8", errors="replace")
+
+
+__all__ = ["ConfError", "Imported"]

@@ -1,0 +1,1 @@
+"""One module per monitor resource type; each defines TYPE (a monitors.registry.MonitorType)."""

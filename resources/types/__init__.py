@@ -1,0 +1,1 @@
+"""One module per group resource type; each defines TYPE (a resources.registry.ResourceType)."""
