@@ -38,32 +38,111 @@ def dump(cluster) -> dict:
     groups = {g.pk: g.name for g in snap.groups}
     c = snap.cluster
     return {
-        "cluster": (c.comment, c.language, c.server_os, c.encoding, c.charset, c.encode, canon_xml(c.extra_xml), c.extra_files),
+        "cluster": (
+            c.comment,
+            c.language,
+            c.server_os,
+            c.encoding,
+            c.charset,
+            c.encode,
+            canon_xml(c.extra_xml),
+            c.extra_files,
+        ),
         "servers": [(s.name, s.priority, canon_xml(s.extra_xml)) for s in snap.servers],
         "interconnects": [
-            (i.priority, i.device_id, i.heartbeat, i.heartbeat_name, i.mdc, i.mdc_device_id,
-             sorted((names[a.server_id], a.address) for a in i.addresses.all()))
+            (
+                i.priority,
+                i.device_id,
+                i.heartbeat,
+                i.heartbeat_name,
+                i.mdc,
+                i.mdc_device_id,
+                sorted((names[a.server_id], a.address) for a in i.addresses.all()),
+            )
             for i in snap.interconnects
         ],
-        "heartbeats": [(h.kind, h.name, h.priority, h.device_id, h.parameters, per_server(h.server_parameters),
-                        canon_xml(h.extra_xml)) for h in snap.heartbeats],
-        "network_partitions": [(n.kind, n.name, n.priority, n.device_id, n.parameters,
-                                per_server(n.server_parameters), canon_xml(n.extra_xml)) for n in snap.network_partitions],
+        "heartbeats": [
+            (
+                h.kind,
+                h.name,
+                h.priority,
+                h.device_id,
+                h.parameters,
+                per_server(h.server_parameters),
+                canon_xml(h.extra_xml),
+            )
+            for h in snap.heartbeats
+        ],
+        "network_partitions": [
+            (
+                n.kind,
+                n.name,
+                n.priority,
+                n.device_id,
+                n.parameters,
+                per_server(n.server_parameters),
+                canon_xml(n.extra_xml),
+            )
+            for n in snap.network_partitions
+        ],
         "forced_stop": snap.forced_stop and (snap.forced_stop.kind, per_server(snap.forced_stop.server_parameters)),
-        "groups": [(g.name, g.gid, g.group_type, g.comment, g.startup, g.failover, g.failback,
-                    [names[s.server_id] for s in g.startup_servers.all()], canon_xml(g.extra_xml)) for g in snap.groups],
+        "groups": [
+            (
+                g.name,
+                g.gid,
+                g.group_type,
+                g.comment,
+                g.startup,
+                g.failover,
+                g.failback,
+                [names[s.server_id] for s in g.startup_servers.all()],
+                canon_xml(g.extra_xml),
+            )
+            for g in snap.groups
+        ],
         "resources": sorted(
-            (r.type, r.name, groups[r.group_id], r.order, r.comment, r.parameters, per_server(r.server_parameters),
-             r.act_retry, r.act_failover, r.act_final_action, r.deact_retry, r.deact_final_action,
-             sorted(d.name for d in r.depends_on.all()), r.scripts, canon_xml(r.extra_xml))
+            (
+                r.type,
+                r.name,
+                groups[r.group_id],
+                r.order,
+                r.comment,
+                r.parameters,
+                per_server(r.server_parameters),
+                r.act_retry,
+                r.act_failover,
+                r.act_final_action,
+                r.deact_retry,
+                r.deact_final_action,
+                sorted(d.name for d in r.depends_on.all()),
+                r.scripts,
+                canon_xml(r.extra_xml),
+            )
             for r in snap.resources
         ),
         "monitors": sorted(
-            (m.type, m.name, m.comment, m.interval, m.timeout, m.retry_count, m.wait_to_start, m.monitor_timing,
-             resources.get(m.target_resource_id), m.recovery_target, resources.get(m.recovery_resource_id),
-             groups.get(m.recovery_group_id), m.restart_threshold, m.failover_threshold, m.final_action,
-             m.parameters, per_server(m.server_parameters), resources.get(m.owner_resource_id), m.scripts,
-             canon_xml(m.extra_xml))
+            (
+                m.type,
+                m.name,
+                m.comment,
+                m.interval,
+                m.timeout,
+                m.retry_count,
+                m.wait_to_start,
+                m.monitor_timing,
+                resources.get(m.target_resource_id),
+                m.recovery_target,
+                resources.get(m.recovery_resource_id),
+                groups.get(m.recovery_group_id),
+                m.restart_threshold,
+                m.failover_threshold,
+                m.final_action,
+                m.parameters,
+                per_server(m.server_parameters),
+                resources.get(m.owner_resource_id),
+                m.scripts,
+                canon_xml(m.extra_xml),
+            )
             for m in snap.monitors
         ),
-    }  # fmt: skip
+    }

@@ -71,8 +71,11 @@ def test_export_zip_holds_clp_conf_and_scripts_and_imports_back(users):
     data = services.export_zip(user=admin, cluster=cluster)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == [
-            "clp.conf", "scripts/README.txt", "scripts/failover1/script1/start.bat", "scripts/failover1/script1/stop.bat"
-        ]  # fmt: skip
+            "clp.conf",
+            "scripts/README.txt",
+            "scripts/failover1/script1/start.bat",
+            "scripts/failover1/script1/stop.bat",
+        ]
         assert archive.read("scripts/failover1/script1/start.bat") == b"@echo start\r\n"
     copy = services.import_configuration(user=admin, data=data, name="copy").cluster
     assert dump(copy) == dump(cluster)
