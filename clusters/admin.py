@@ -1,12 +1,99 @@
-from django.contrib import admin
+import io
+import zipfile
 
-from .models import Cluster, TaskRun, TaskRunLine
+from django.contrib import admin
+from django.http import HttpResponse
+
+from . import services
+from .models import (
+    Cluster,
+    FailoverGroup,
+    ForcedStop,
+    GroupStartupServer,
+    Heartbeat,
+    Interconnect,
+    InterconnectAddress,
+    NetworkPartition,
+    Server,
+    TaskRun,
+    TaskRunLine,
+)
+
+
+@admin.action(description="Export selected clusters")
+def export_selected(modeladmin, request, queryset):
+    clusters = list(queryset)
+    if len(clusters) == 1:
+        data, filename = services.export_zip(user=request.user, cluster=clusters[0]), f"{clusters[0].name}.zip"
+    else:  # one export zip per cluster, inside one zip
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for cluster in clusters:
+                archive.writestr(f"{cluster.name}.zip", services.export_zip(user=request.user, cluster=cluster))
+        data, filename = buffer.getvalue(), "clusters.zip"
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ServerInline(admin.TabularInline):
+    model = Server
+    extra = 0
+    fields = ("name", "priority")
 
 
 @admin.register(Cluster)
 class ClusterAdmin(admin.ModelAdmin):
-    list_display = ("name", "comment", "language")
+    list_display = ("name", "comment", "language", "encoding")
     search_fields = ("name", "comment")
+    inlines = [ServerInline]
+    actions = [export_selected]
+
+
+@admin.register(Server)
+class ServerAdmin(admin.ModelAdmin):
+    list_display = ("name", "cluster", "priority")
+    list_filter = ("cluster",)
+    list_select_related = ("cluster",)
+
+
+class InterconnectAddressInline(admin.TabularInline):
+    model = InterconnectAddress
+    extra = 0
+
+
+@admin.register(Interconnect)
+class InterconnectAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "cluster", "priority", "heartbeat", "mdc")
+    list_filter = ("cluster",)
+    list_select_related = ("cluster",)
+    inlines = [InterconnectAddressInline]
+
+
+@admin.register(Heartbeat, NetworkPartition)
+class DeviceObjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "cluster", "kind", "priority")
+    list_filter = ("cluster", "kind")
+    list_select_related = ("cluster",)
+
+
+@admin.register(ForcedStop)
+class ForcedStopAdmin(admin.ModelAdmin):
+    list_display = ("cluster", "kind")
+    list_select_related = ("cluster",)
+
+
+class GroupStartupServerInline(admin.TabularInline):
+    model = GroupStartupServer
+    extra = 0
+
+
+@admin.register(FailoverGroup)
+class FailoverGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "cluster", "gid", "startup", "failover", "failback")
+    list_filter = ("cluster",)
+    list_select_related = ("cluster",)
+    inlines = [GroupStartupServerInline]
 
 
 class TaskRunLineInline(admin.TabularInline):

@@ -260,11 +260,10 @@ def add_monitor_resource(
 # --- validation --------------------------------------------------------------------------------
 
 
-def validate(cluster: Cluster) -> list[Problem]:
+def validate(cluster: Cluster, *, snapshot=None) -> list[Problem]:
     """Every cross-object rule of the configuration; each problem names the object, field and fix."""
-    snap = load(cluster)
+    snap = snapshot or load(cluster)
     problems: list[Problem] = []
-    names = [s.name for s in snap.servers]
     if not snap.servers:
         problems.append(Problem(cluster.name, "Servers", "the cluster has no server.", "Add the servers."))
     addresses = {(a.interconnect_id, a.server_id) for ic in snap.interconnects for a in ic.addresses.all()}
@@ -331,7 +330,6 @@ def validate(cluster: Cluster) -> list[Problem]:
                 Problem(monitor.name, "Target Resource", f"{target.name} is a {target.type} resource.",
                         f"Choose a resource of type {', '.join(spec.target_types)}.")
             )  # fmt: skip
-    del names
     return problems
 
 
@@ -389,15 +387,18 @@ def export_zip(*, user, cluster: Cluster) -> bytes:
     return archive.write_zip(writer.render_snapshot(snap), files)
 
 
-def import_configuration(*, user, data: bytes, name: str | None = None) -> Imported:
-    """Import a zip (clp.conf + scripts/) or a bare clp.conf as a new cluster, all or nothing."""
+def import_configuration(*, user, data: bytes, name: str | None = None, into: Cluster | None = None) -> Imported:
+    """Import a zip (clp.conf + scripts/) or a bare clp.conf, all or nothing.
+
+    As a new cluster, or with `into`, as the whole configuration of that cluster (its name kept).
+    """
     require_role(user, Role.ADMINISTRATOR)
     files = {}
     if archive.is_zip(data):
         data, files = archive.read_zip(data)
     spec = reader.read(data)
     spec.files = files
-    cluster = importer.save_or_explain(spec, name=name)
+    cluster = importer.save_or_explain(spec, name=name, into=into)
     return Imported(cluster=cluster, warnings=spec.warnings)
 
 

@@ -1,8 +1,14 @@
-from django.http import Http404
+from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
+from webui.roles import Role, role_required
+
+from . import services
+from .forms import ImportForm
 from .models import Cluster, TaskRun
 from .taskruns import KINDS
 
@@ -22,7 +28,75 @@ def cluster_mode(request, pk, mode):
         raise Http404(f"There is no {mode!r} mode; the modes are {', '.join(MODES)}.")
     cluster = get_object_or_404(Cluster, pk=pk)
     context = {"cluster": cluster, "mode": mode, "modes": MODES, "mode_label": MODES[mode]}
+    if mode == "config":
+        context |= config_context(cluster)
     return render(request, f"clusters/{mode}.html", context)
+
+
+def config_context(cluster: Cluster) -> dict:
+    """What config mode shows: the tree and the configuration's problems (a fixed number of queries)."""
+    from .clpconf.snapshot import load
+
+    snap = load(cluster)
+    by_group: dict[int, list] = {}
+    for resource in snap.resources:
+        by_group.setdefault(resource.group_id, []).append(resource)
+    address = {(a.interconnect_id, a.server_id): a.address for ic in snap.interconnects for a in ic.addresses.all()}
+    instance = snap.forced_stop.server_parameters if snap.forced_stop else {}
+    return {
+        "snap": snap,
+        "interconnect_rows": [
+            (ic, [address.get((ic.pk, s.pk), "—") for s in snap.servers]) for ic in snap.interconnects
+        ],
+        "instance_ids": [(s.name, instance.get(str(s.pk), {}).get("instanceid", "—")) for s in snap.servers],
+        "groups": [(g, sorted(by_group.get(g.pk, []), key=lambda r: (r.order, r.name))) for g in snap.groups],
+        "problems": services.validate(cluster, snapshot=snap),
+    }
+
+
+@require_GET
+def export_setting(request, pk):
+    """File > Export the Setting: the zip (clp.conf and scripts/), or ?format=conf for clp.conf alone."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    if request.GET.get("format") == "conf":
+        data, content_type, filename = (
+            services.export_conf(user=request.user, cluster=cluster),
+            "application/xml",
+            "clp.conf",
+        )
+    else:
+        data, content_type, filename = (
+            services.export_zip(user=request.user, cluster=cluster),
+            "application/zip",
+            f"{cluster.name}.zip",
+        )
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@role_required(Role.ADMINISTRATOR)
+def import_setting(request, pk=None):
+    """File > Import the Setting: into this cluster (replacing its configuration) or as a new cluster."""
+    cluster = get_object_or_404(Cluster, pk=pk) if pk else None
+    form = ImportForm(request.POST or None, request.FILES or None, with_name=cluster is None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.import_configuration(
+                user=request.user,
+                data=form.cleaned_data["file"].read(),
+                name=form.cleaned_data.get("name") or None,
+                into=cluster,
+            )
+        except services.ConfError as exc:
+            form.add_error("file", f"{exc} Nothing was imported.")
+        else:
+            for warning in result.warnings:
+                messages.warning(request, warning)
+            messages.success(request, f"Imported the setting of cluster {result.cluster.name}.")
+            return redirect("cluster_mode", pk=result.cluster.pk, mode="config")
+    context = {"form": form, "cluster": cluster, "modes": MODES, "mode": "config" if cluster else None}
+    return render(request, "clusters/import.html", context)
 
 
 def run_detail(request, pk):

@@ -42,6 +42,11 @@ def wait_for_port(port: int, seconds: float = 10) -> None:
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only
+
+
 @pytest.fixture
 def users(db):
     from tests.factories import UserFactory

@@ -33,6 +33,9 @@ def url_of(db):
         "run_progress": {"pk": run.pk},
         "cluster_home": {"pk": cluster.pk},
         "cluster_mode": {"pk": cluster.pk, "mode": "config"},
+        "import_setting": {},
+        "import_setting_into": {"pk": cluster.pk},
+        "export_setting": {"pk": cluster.pk},
     }
     missing = set(named_urls()) - set(samples)
     assert not missing, f"add sample arguments for the new views {sorted(missing)} to this fixture"
@@ -70,7 +73,8 @@ def test_viewer_can_read_every_page(client, users, url_of):
     for name, url in url_of.items():
         if name in {"login", "logout", "check_aws_connection", "cluster_home"}:
             continue
-        assert client.get(url).status_code == 200, name
+        expected = 403 if name.startswith("import_setting") else 200  # importing changes the configuration
+        assert client.get(url).status_code == expected, name
 
 
 def test_viewer_can_sign_out(client, users):
@@ -112,3 +116,10 @@ def test_services_enforce_roles_too(users):
     with pytest.raises(PermissionDenied, match="needs the Administrator role"):
         require_role(users["operator"], Role.ADMINISTRATOR)
     require_role(users["admin"], Role.OPERATOR)
+
+
+@pytest.mark.parametrize("who,status", [("viewer", 403), ("operator", 403), ("admin", 200)])
+def test_only_an_administrator_may_import(client, users, url_of, who, status):
+    client.force_login(users[who])
+    assert client.get(url_of["import_setting"]).status_code == status
+    assert client.get(url_of["import_setting_into"]).status_code == status

@@ -18,6 +18,9 @@ urlpatterns = [
     path("runs/<int:pk>/", cluster_views.run_detail, name="run_detail"),
     path("runs/<int:pk>/progress/", cluster_views.run_progress, name="run_progress"),
     path("clusters/<int:pk>/", cluster_views.cluster_home, name="cluster_home"),
+    path("clusters/import/", cluster_views.import_setting, name="import_setting"),
+    path("clusters/<int:pk>/config/export/", cluster_views.export_setting, name="export_setting"),
+    path("clusters/<int:pk>/config/import/", cluster_views.import_setting, name="import_setting_into"),
     path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),
     path("admin/", admin.site.urls),
 ]

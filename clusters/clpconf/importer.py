@@ -43,27 +43,35 @@ def _scripts(files: dict, prefix: str, names: tuple[str, ...]) -> dict:
 
 
 @transaction.atomic
-def save(spec: ConfSpec, *, name: str | None = None) -> Cluster:
+def save(spec: ConfSpec, *, name: str | None = None, into: Cluster | None = None) -> Cluster:
+    """Save as a new cluster, or, with `into`, replace that cluster's whole configuration."""
     info = spec.cluster
-    cluster_name = name or info["name"]
-    if Cluster.objects.filter(name=cluster_name).exists():
+    cluster_name = name or (into.name if into else info["name"])
+    if Cluster.objects.filter(name=cluster_name).exclude(pk=into.pk if into else None).exists():
         raise ConfError(
             f"A cluster named {cluster_name} exists already; import under another name or remove that cluster first."
         )
     files = dict(spec.files)
-    cluster = _checked(
-        Cluster(
-            name=cluster_name,
-            comment=info["comment"],
-            language=info["language"],
-            server_os=info["server_os"],
-            encoding=info["encoding"],
-            charset=info["charset"],
-            encode=info["encode"],
-            extra_xml=info.get("extra_xml", ""),
-        ),
-        f"Cluster {cluster_name}",
-    )
+    cluster = into or Cluster()
+    fields = {
+        "name": cluster_name,
+        "comment": info["comment"],
+        "language": info["language"],
+        "server_os": info["server_os"],
+        "encoding": info["encoding"],
+        "charset": info["charset"],
+        "encode": info["encode"],
+        "extra_xml": info.get("extra_xml", ""),
+        "extra_files": {},
+    }
+    for field, value in fields.items():
+        setattr(cluster, field, value)
+    _checked(cluster, f"Cluster {cluster_name}", exclude=["name"] if into else [])
+    if into:
+        for related in (into.monitors, into.resources, into.groups, into.heartbeats, into.network_partitions,
+                        into.interconnects, into.servers):  # fmt: skip
+            related.all().delete()
+        ForcedStop.objects.filter(cluster=into).delete()
     cluster.save()
     servers = Server.objects.bulk_create(
         [
@@ -212,8 +220,8 @@ def save(spec: ConfSpec, *, name: str | None = None) -> Cluster:
     return cluster
 
 
-def save_or_explain(spec: ConfSpec, *, name: str | None = None) -> Cluster:
+def save_or_explain(spec: ConfSpec, *, name: str | None = None, into: Cluster | None = None) -> Cluster:
     try:
-        return save(spec, name=name)
+        return save(spec, name=name, into=into)
     except IntegrityError as exc:  # a constraint the reader did not foresee: still one clear line
         raise ConfError(f"The configuration breaks a rule of the console's database: {exc}.") from None

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from clusters import services
+from clusters.models import Cluster
+
+
+class Command(BaseCommand):
+    help = "Export a cluster's configuration: a .zip (clp.conf and scripts/) or a bare .conf, by the file's extension."
+
+    def add_arguments(self, parser):
+        parser.add_argument("cluster", help="Cluster Name")
+        parser.add_argument("-o", "--output", required=True, help="FILE.zip or FILE.conf")
+
+    def handle(self, *args, cluster, output, **options):
+        try:
+            target = Cluster.objects.get(name=cluster)
+        except Cluster.DoesNotExist:
+            names = ", ".join(Cluster.objects.values_list("name", flat=True)) or "none yet"
+            raise CommandError(f"There is no cluster named {cluster}; the clusters are: {names}.") from None
+        path = Path(output)
+        system = get_user_model()(username="manage.py", is_superuser=True)  # the shell's user is the administrator
+        if path.suffix == ".zip":
+            data = services.export_zip(user=system, cluster=target)
+        elif path.suffix == ".conf":
+            data = services.export_conf(user=system, cluster=target)
+        else:
+            raise CommandError(f"{output}: use a name ending in .zip (clp.conf and scripts/) or .conf (clp.conf only).")
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {output}: {exc.strerror}.") from None
+        self.stdout.write(f"Exported cluster {target.name} to {output} ({len(data):,} bytes).")
