@@ -113,6 +113,21 @@ class ObjectType:
                 return p
         raise KeyError(f"{self.code} has no parameter {name!r}")
 
+    def describe(self, parameters: dict) -> str:
+        """The set values under the guide's labels, e.g. "IP Address: 10.1.0.20; VPC ID: vpc-1"."""
+        shown = []
+        for p in self.params:
+            if p.name in parameters:
+                value = parameters[p.name]
+                if p.kind == "bool":
+                    value = "On" if value else "Off"
+                elif p.kind == "choice":
+                    value = dict(p.choices).get(str(value), value)
+                elif isinstance(value, list):
+                    value = ", ".join(map(str, value))
+                shown.append(f"{p.label}: {value}")
+        return "; ".join(shown)
+
     def defaults(self) -> dict:
         return {p.name: p.default for p in self.params if p.default is not None}
 

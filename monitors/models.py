@@ -86,6 +86,10 @@ class MonitorResource(ClusterPart):
         return self.name
 
     @property
+    def settings_display(self) -> str:
+        return self.type_spec.describe(self.parameters)
+
+    @property
     def type_spec(self):
         from .registry import MONITOR_TYPES
 

@@ -46,6 +46,10 @@ class GroupResource(ClusterPart):
         return self.name
 
     @property
+    def settings_display(self) -> str:
+        return self.type_spec.describe(self.parameters)
+
+    @property
     def type_spec(self):
         from .registry import RESOURCE_TYPES
 

@@ -82,3 +82,24 @@ def test_export_zip_holds_clp_conf_and_scripts_and_imports_back(users):
     with zipfile.ZipFile(io.BytesIO(services.export_zip(user=admin, cluster=copy))) as archive:
         assert archive.read("scripts/failover1/script1/start.bat") == b"@echo start\r\n"
         assert archive.read("scripts/README.txt") == b"x"
+
+
+def test_import_and_export_query_counts_do_not_grow_with_the_configuration(users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = users["admin"]
+    counts = []
+    for size in (1, 6):
+        cluster = guide.build("vip", user=admin, name=f"size{size}")
+        for g in range(size):
+            group = services.add_failover_group(user=admin, cluster=cluster, name=f"extra{g}")
+            for kind, params in (("awsdns", {"hostedzoneid": "Z1", "recordset": f"r{g}.hz1.local.", "ip": "10.0.0.1"}),
+                                 ("lbpp", {"port": 20000 + g}), ("service", {"name": "svc"})):  # fmt: skip
+                services.add_group_resource(user=admin, group=group, type=kind, name=f"{kind}{g}", parameters=params)
+        with CaptureQueriesContext(connection) as exported:
+            data = services.export_zip(user=admin, cluster=cluster)
+        with CaptureQueriesContext(connection) as imported:
+            services.import_configuration(user=admin, data=data, name=f"copy{size}")
+        counts.append((len(exported), len(imported)))
+    assert counts[0] == counts[1], counts

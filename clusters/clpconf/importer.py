@@ -24,9 +24,13 @@ from .reader import ConfError, ConfSpec
 
 
 def _checked(instance, what: str, exclude=()):
-    """Field-level validation with a message naming the object and the field."""
+    """Field-level validation with a message naming the object and the field.
+
+    Foreign keys are left out: they point at rows this import made, and checking each costs a query.
+    """
+    foreign_keys = [f.name for f in instance._meta.fields if f.is_relation]
     try:
-        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+        instance.full_clean(exclude=[*exclude, *foreign_keys], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         label = instance._meta.get_field(field).verbose_name if field != "__all__" else "value"

@@ -394,28 +394,32 @@ class Reader:
         self._unique_names(self.spec.groups, "group")
 
     def _params(self, spec, element: ET.Element, name: str) -> tuple[dict, dict]:
-        parameters: dict = {}
-        server_parameters: dict = {}
-        for p in spec.params:
-            prefixes = [("", None)] + ([(f"server@{s}/", s) for s in self.server_names] if p.per_server else [])
-            for prefix, server in prefixes:
-                if p.kind == "iplist":
-                    items, i = [], 0
-                    while (value := take(element, prefix + p.path.format(i=i))) is not None:
-                        items.append(value.strip())
-                        i += 1
-                    value = items or None
-                else:
-                    raw = take(element, prefix + p.path)
-                    value = p.from_text(raw) if raw is not None else None
-                if value is None:
-                    continue
-                if server is None:
-                    parameters[p.name] = value
-                else:
-                    server_parameters.setdefault(server, {})[p.name] = value
         self._known_servers(element, name)
+        parameters = self._values(spec.params, element)
+        server_parameters: dict = {}
+        per_server = [p for p in spec.params if p.per_server]
+        for block in element.findall("server") if per_server else ():  # server@NAME/...
+            values = self._values(per_server, block)
+            if values:
+                server_parameters[block.get("name")] = values
+            if not len(block) and not (block.text or "").strip():
+                element.remove(block)
         return parameters, server_parameters
+
+    @staticmethod
+    def _values(params, element: ET.Element) -> dict:
+        values: dict = {}
+        for p in params:
+            if p.kind == "iplist":
+                items, i = [], 0
+                while (raw := take(element, p.path.format(i=i))) is not None:
+                    items.append(raw.strip())
+                    i += 1
+                if items:
+                    values[p.name] = items
+            elif (raw := take(element, p.path)) is not None:
+                values[p.name] = p.from_text(raw)
+        return values
 
     def _known_servers(self, element: ET.Element, what: str):
         for child in element.findall("server"):

@@ -39,5 +39,5 @@ def load(cluster: Cluster) -> Snapshot:
         forced_stop=ForcedStop.objects.filter(cluster=cluster).first(),
         groups=list(cluster.groups.prefetch_related("startup_servers")),
         resources=list(GroupResource.objects.filter(cluster=cluster).prefetch_related("depends_on")),
-        monitors=list(MonitorResource.objects.filter(cluster=cluster)),
+        monitors=list(MonitorResource.objects.filter(cluster=cluster).select_related("target_resource")),
     )

@@ -44,20 +44,23 @@ def _object(section: ET.Element, type_code: str, name: str, written_types: set) 
 def _write_params(element: ET.Element, spec, parameters: dict, server_parameters: dict, snap: Snapshot) -> None:
     for p in spec.params:
         if p.name in parameters:
-            _write_param(element, p, parameters[p.name], "")
+            _write_param(element, p, parameters[p.name])
     for server in snap.servers:
-        values = server_parameters.get(str(server.pk), {})
+        values = server_parameters.get(str(server.pk))
+        if not values:
+            continue
+        block = ET.SubElement(element, "server", {"name": server.name})  # server@NAME/...
         for p in spec.params:
             if p.name in values:
-                _write_param(element, p, values[p.name], f"server@{server.name}/")
+                _write_param(block, p, values[p.name])
 
 
-def _write_param(element: ET.Element, p, value, prefix: str) -> None:
+def _write_param(element: ET.Element, p, value) -> None:
     if p.kind == "iplist":
         for i, item in enumerate(value or []):
-            set_value(element, prefix + p.path.format(i=i), item)
+            set_value(element, p.path.format(i=i), item)
     else:
-        set_value(element, prefix + p.path, p.to_text(value))
+        set_value(element, p.path, p.to_text(value))
 
 
 def build_tree(snap: Snapshot) -> ET.Element:

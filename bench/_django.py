@@ -1,0 +1,20 @@
+"""Set up Django for a benchmark on a throwaway SQLite database."""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webui.settings")
+    os.environ["WEBUI_VAR_DIR"] = tempfile.mkdtemp(prefix="webui-bench-")
+    os.environ.pop("DATABASE_URL", None)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
