@@ -14,6 +14,7 @@ from .models import (
     Interconnect,
     InterconnectAddress,
     NetworkPartition,
+    PendingInput,
     Server,
     TaskRun,
     TaskRunLine,
@@ -94,6 +95,12 @@ class FailoverGroupAdmin(admin.ModelAdmin):
     list_filter = ("cluster",)
     list_select_related = ("cluster",)
     inlines = [GroupStartupServerInline]
+
+
+@admin.register(PendingInput)
+class PendingInputAdmin(admin.ModelAdmin):
+    list_display = ("cluster", "page", "updated_at")
+    list_select_related = ("cluster",)
 
 
 class TaskRunLineInline(admin.TabularInline):

@@ -36,7 +36,7 @@ HEARTBEAT_KINDS = {
             Param(
                 "platform", "parameters/platform", "Platform", "choice", default="s3", choices=(("s3", "Amazon S3"),)
             ),
-            Param("bucket", "parameters/bucket", "Bucket Name", required=True),
+            Param("bucket", "parameters/bucket", "Bucket Name", required=True, aws_list="buckets"),
         ),
     ),
 }

@@ -29,6 +29,8 @@ class Cluster(models.Model):
     extra_xml = models.TextField(blank=True)
     # Files of the export zip that belong to no object we model (path -> base64 content).
     extra_files = models.JSONField(default=dict, blank=True)
+    # The generation wizard's step to continue at; empty once the wizard is finished.
+    wizard_step = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,6 +133,12 @@ class Heartbeat(ClusterPart):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def settings_display(self) -> str:
+        from .heartbeats import HEARTBEAT_KINDS
+
+        return HEARTBEAT_KINDS[self.kind].describe(self.parameters)
+
 
 class NetworkPartition(ClusterPart):
     """An NP resolution resource: HTTP (Witness server or S3 website) or PING."""
@@ -153,6 +161,12 @@ class NetworkPartition(ClusterPart):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def settings_display(self) -> str:
+        from .heartbeats import NP_KINDS
+
+        return NP_KINDS[self.kind].describe(self.parameters)
 
 
 class ForcedStop(ClusterPart):
@@ -223,6 +237,21 @@ class GroupStartupServer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}: {self.server} ({self.order})"
+
+
+class PendingInput(models.Model):
+    """What was typed on a wizard page that could not be saved yet (Back keeps it, invalid as it is)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="pending_inputs")
+    page = models.CharField(max_length=80)  # e.g. "resource:12:details"
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "page"], name="pending_input_unique_page")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster}: {self.page}"
 
 
 class TaskRun(models.Model):

@@ -46,6 +46,8 @@ class Param:
     prefix: str = ""  # AWS IDs: "vpc-", "eni-", "eipalloc-", "i-"
     section: str = "Details"
     help: str = ""
+    aws_list: str = ""  # the AwsAccount pick list that suggests values, e.g. "network_interfaces"
+    hidden: bool = False  # derived from other settings, not typed
 
     def to_text(self, value) -> str:
         if self.kind == "bool":
@@ -85,9 +87,9 @@ class Param:
                     return f"{item!r} is not an IPv4 address such as 10.1.0.20."
         elif self.kind == "fqdn":
             if not str(value).endswith("."):
-                return f"{value!r} must be an FQDN ending in a dot (.), e.g. srv.hz1.local."
+                return f"{value!r}: Set the DNS name as FQDN, adding dot (.) at the end of the name (e.g. {value}.)."
             if str(value) != str(value).lower():
-                return f"{value!r} must be in lower case, e.g. {str(value).lower()}"
+                return f"{value!r}: Specify the value of {self.label} in lowercase letters ({str(value).lower()})."
             if not FQDN.match(str(value)):
                 return f"{value!r} is not a valid DNS name."
         elif self.kind == "awsid" and self.prefix and not str(value).startswith(self.prefix):
@@ -177,6 +179,14 @@ class ObjectType:
     def check(self, name: str, parameters: dict, server_parameters: dict[str, dict]) -> list[Problem]:
         """Type-specific rules; a type module overrides this."""
         return []
+
+    def check_aws(self, name: str, parameters: dict, server_parameters: dict[str, dict], account) -> list[Problem]:
+        """Rules that read the AWS account (clusters.awsaccount.AwsAccount); a type module overrides this."""
+        return []
+
+    def derive(self, parameters: dict, context: dict) -> dict:
+        """Fill hidden parameters from the rest of the configuration (e.g. a mirror disk's MDC device)."""
+        return parameters
 
 
 class Registry(dict):

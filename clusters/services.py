@@ -7,7 +7,7 @@ caller's role, and keeps the rules of the configuration in one place.
 import base64
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 
 from monitors.models import MonitorResource
@@ -407,3 +407,138 @@ def script_text(content: str) -> str:
 
 
 __all__ = ["ConfError", "Imported"]
+
+
+# --- editing (the wizard and config mode use the same services) ------------------------------
+
+
+def update_cluster(*, user, cluster: Cluster, name: str, language: str, comment: str = "") -> Cluster:
+    require_role(user, Role.ADMINISTRATOR)
+    cluster.name, cluster.language, cluster.comment = name, language, comment
+    cluster.full_clean()
+    cluster.save()
+    return cluster
+
+
+@transaction.atomic
+def add_server_with_address(*, user, cluster: Cluster, name: str, address: str) -> Server:
+    """Basic Settings > Add: a server and its private IP address, the first interconnect's address."""
+    server = add_server(user=user, cluster=cluster, name=name)
+    interconnect = cluster.interconnects.order_by("priority").first()
+    if interconnect is None:
+        add_interconnect(user=user, cluster=cluster, addresses={server: address})
+    else:
+        set_interconnect_address(user=user, interconnect=interconnect, server=server, address=address)
+    return server
+
+
+def set_interconnect_address(*, user, interconnect: Interconnect, server: Server, address: str) -> None:
+    require_role(user, Role.ADMINISTRATOR)
+    if not address:
+        InterconnectAddress.objects.filter(interconnect=interconnect, server=server).delete()
+        return
+    row = InterconnectAddress(interconnect=interconnect, server=server, address=address)
+    row.full_clean(exclude=["interconnect", "server"])
+    InterconnectAddress.objects.update_or_create(
+        interconnect=interconnect, server=server, defaults={"address": address}
+    )
+
+
+@transaction.atomic
+def set_interconnect_mdc(*, user, interconnect: Interconnect, mdc: str) -> Interconnect:
+    """The MDC column: mdcN on this row, or "" for Do Not Use. One interconnect per MDC."""
+    require_role(user, Role.ADMINISTRATOR)
+    if mdc:
+        interconnect.cluster.interconnects.filter(mdc=mdc).exclude(pk=interconnect.pk).update(
+            mdc="", mdc_device_id=None
+        )
+        interconnect.mdc_device_id = N.DEVICE_MDC[1] + int(mdc.removeprefix("mdc") or 1) - 1
+    else:
+        interconnect.mdc_device_id = None
+    interconnect.mdc = mdc
+    interconnect.save(update_fields=["mdc", "mdc_device_id"])
+    return interconnect
+
+
+def remove_object(*, user, obj) -> None:
+    """Remove a server, interconnect, heartbeat, NP resolution, group, group resource or monitor.
+
+    Removing a group resource removes the monitors the product added with it (they watch it).
+    """
+    require_role(user, Role.ADMINISTRATOR)
+    obj.delete()
+
+
+@transaction.atomic
+def update_group(
+    *, user, group: FailoverGroup, name: str | None = None, comment: str | None = None, startup_servers=None,
+    startup: str | None = None, failover: str | None = None, failback: str | None = None,
+) -> FailoverGroup:  # fmt: skip
+    require_role(user, Role.ADMINISTRATOR)
+    for field, value in (("name", name), ("comment", comment), ("startup", startup), ("failover", failover),
+                         ("failback", failback)):  # fmt: skip
+        if value is not None:
+            setattr(group, field, value)
+    group.full_clean(exclude=["cluster"])
+    group.save()
+    if startup_servers is not None:
+        group.startup_servers.all().delete()
+        GroupStartupServer.objects.bulk_create(
+            GroupStartupServer(group=group, server=s, order=i) for i, s in enumerate(startup_servers)
+        )
+    return group
+
+
+@transaction.atomic
+def update_group_resource(*, user, resource: GroupResource, **changes) -> GroupResource:
+    """Change a resource's Definition, Dependency, Recovery Operation or Details (only what is given)."""
+    require_role(user, Role.ADMINISTRATOR)
+    depends_on = changes.pop("depends_on", None)
+    if "server_parameters" in changes:
+        changes["server_parameters"] = _server_values(resource.cluster, changes["server_parameters"])
+    for field, value in changes.items():
+        setattr(resource, field, value)
+    resource.full_clean(exclude=["cluster", "group"])
+    resource.save()
+    if depends_on is not None:
+        resource.depends_on.set(depends_on)
+    return resource
+
+
+@transaction.atomic
+def update_monitor_resource(*, user, monitor: MonitorResource, **changes) -> MonitorResource:
+    """Change a monitor's Monitor (common), Monitor (special) or Recovery Action (only what is given)."""
+    require_role(user, Role.ADMINISTRATOR)
+    if "server_parameters" in changes:
+        changes["server_parameters"] = _server_values(monitor.cluster, changes["server_parameters"])
+    for field, value in changes.items():
+        setattr(monitor, field, value)
+    if monitor.monitor_timing == "always":
+        monitor.target_resource = None
+    if monitor.recovery_target != "rsc":
+        monitor.recovery_resource = None
+    if monitor.recovery_target != "grp":
+        monitor.recovery_group = None
+    monitor.full_clean(exclude=["cluster"])
+    monitor.save()
+    return monitor
+
+
+@transaction.atomic
+def remove_server(*, user, server: Server) -> None:
+    """Remove a server; the others keep their order and the first of them is the master (priority 0)."""
+    require_role(user, Role.ADMINISTRATOR)
+    cluster = server.cluster
+    server.delete()
+    remaining = list(cluster.servers.order_by("priority"))
+    Server.objects.filter(pk__in=[s.pk for s in remaining]).update(priority=models.F("priority") + 1000)
+    for order, other in enumerate(remaining):
+        Server.objects.filter(pk=other.pk).update(priority=order)
+
+
+def set_forced_stop(*, user, cluster: Cluster, kind: str, instance_ids: dict[Server, str]) -> ForcedStop:
+    require_role(user, Role.ADMINISTRATOR)
+    if kind == ForcedStop.Kind.AWS:
+        return set_aws_forced_stop(user=user, cluster=cluster, instance_ids=instance_ids)
+    forced_stop, _ = ForcedStop.objects.update_or_create(cluster=cluster, defaults={"kind": kind})
+    return forced_stop

@@ -5,18 +5,13 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
+from webui.context import MODES
 from webui.roles import Role, role_required
 
 from . import services
 from .forms import ImportForm
 from .models import Cluster, TaskRun
 from .taskruns import KINDS
-
-MODES = {
-    "operation": "Operation Mode",
-    "config": "Config Mode",
-    "verification": "Verification Mode",
-}
 
 
 def cluster_home(request, pk):

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from clusters import views as cluster_views
+from clusters import wizard_views as wizard
 
 from . import views
 
@@ -19,6 +20,17 @@ urlpatterns = [
     path("runs/<int:pk>/progress/", cluster_views.run_progress, name="run_progress"),
     path("clusters/<int:pk>/", cluster_views.cluster_home, name="cluster_home"),
     path("clusters/import/", cluster_views.import_setting, name="import_setting"),
+    path("wizard/", wizard.wizard_start, name="wizard_start"),
+    path("clusters/<int:pk>/wizard/<slug:step>/", wizard.wizard_step, name="wizard_step"),
+    path("clusters/<int:pk>/servers/add/", wizard.server_add, name="server_add"),
+    path("clusters/<int:pk>/heartbeats/add/<slug:kind>/", wizard.heartbeat_add, name="heartbeat_add"),
+    path("clusters/<int:pk>/groups/add/", wizard.group_add, name="group_add"),
+    path("clusters/<int:pk>/groups/<int:oid>/<slug:page>/", wizard.group_page, name="group_page"),
+    path("clusters/<int:pk>/groups/<int:gid>/resources/add/", wizard.resource_add, name="resource_add"),
+    path("clusters/<int:pk>/resources/<int:oid>/<slug:page>/", wizard.resource_page, name="resource_page"),
+    path("clusters/<int:pk>/monitors/add/", wizard.monitor_add, name="monitor_add"),
+    path("clusters/<int:pk>/monitors/<int:oid>/<slug:page>/", wizard.monitor_page, name="monitor_page"),
+    path("clusters/<int:pk>/remove/<slug:kind>/<int:oid>/", wizard.remove, name="remove"),
     path("clusters/<int:pk>/config/export/", cluster_views.export_setting, name="export_setting"),
     path("clusters/<int:pk>/config/import/", cluster_views.import_setting, name="import_setting_into"),
     path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),

@@ -14,6 +14,7 @@ TYPE = MonitorType(
             required=True,  # SEEN
             per_server=True,
             section="Monitor (special)",
+            aws_list="availability_zones",
         ),
         AWS_NO_RESPONSE,
     ),

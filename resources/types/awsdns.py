@@ -10,7 +10,7 @@ TYPE = ResourceType(
     aws=True,
     params=(
         # INFERRED paths for the AWS DNS resource.
-        Param("hostedzoneid", "parameters/hostedzoneid", "Hosted Zone ID", required=True),
+        Param("hostedzoneid", "parameters/hostedzoneid", "Hosted Zone ID", required=True, aws_list="hosted_zones"),
         Param("recordset", "parameters/recordset", "Resource Record Set Name", "fqdn", required=True),
         Param("ip", "parameters/ip", "IP Address", "ipv4", required=True, per_server=True),
         Param("ttl", "parameters/ttl", "TTL", "int", default=300, minimum=0, maximum=2147483647),

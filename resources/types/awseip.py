@@ -10,8 +10,25 @@ TYPE = ResourceType(
     aws=True,
     params=(
         # INFERRED path: parameters/eipid
-        Param("eipid", "parameters/eipid", "EIP ALLOCATION ID", "awsid", required=True, prefix="eipalloc-"),
-        Param("eniid", "parameters/eniid", "ENI ID", "awsid", required=True, per_server=True, prefix="eni-"),
+        Param(
+            "eipid",
+            "parameters/eipid",
+            "EIP ALLOCATION ID",
+            "awsid",
+            required=True,
+            prefix="eipalloc-",
+            aws_list="addresses",
+        ),
+        Param(
+            "eniid",
+            "parameters/eniid",
+            "ENI ID",
+            "awsid",
+            required=True,
+            per_server=True,
+            prefix="eni-",
+            aws_list="network_interfaces",
+        ),
         AWS_CLI_TIMEOUT,
     ),
     distinct_per_server=("eniid",),

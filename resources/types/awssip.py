@@ -10,7 +10,16 @@ TYPE = ResourceType(
     aws=True,
     params=(
         Param("ip", "parameters/ip", "IP Address", "ipv4", required=True),
-        Param("eniid", "parameters/eniid", "ENI ID", "awsid", required=True, per_server=True, prefix="eni-"),
+        Param(
+            "eniid",
+            "parameters/eniid",
+            "ENI ID",
+            "awsid",
+            required=True,
+            per_server=True,
+            prefix="eni-",
+            aws_list="network_interfaces",
+        ),
         AWS_CLI_TIMEOUT,
     ),
     distinct_per_server=("eniid",),

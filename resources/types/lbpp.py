@@ -1,9 +1,27 @@
 """LB probe port resource: opens the NLB health-check port on the active server (guide ch. 8)."""
 
-from clusters.params import Param
+from clusters.params import Param, Problem
 from resources.registry import ResourceType
 
-TYPE = ResourceType(
+
+class LbProbePortType(ResourceType):
+    def check_aws(self, name, parameters, server_parameters, account):
+        port = str(parameters.get("port", ""))
+        groups = [g for g in account.target_groups() if str(g.get("HealthCheckPort")) == port]
+        if not groups:
+            return []  # the AWS checks report a missing target group
+        interval = max(g.get("HealthCheckIntervalSeconds", 30) for g in groups)
+        timeout = parameters.get("hctimeout", self.param("hctimeout").default)
+        if isinstance(timeout, int) and timeout <= interval:
+            return [
+                Problem(name, "Health Check Timeout",
+                        f"This value must be greater than the interval of the NLB's health check ({interval} seconds).",
+                        f"Set the timeout duration to {interval + 1} seconds or more.")
+            ]  # fmt: skip
+        return []
+
+
+TYPE = LbProbePortType(
     code="lbpp",
     label="LB probe port resource",
     monitor="lbppw",

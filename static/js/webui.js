@@ -2,4 +2,18 @@
 document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-navigate]");
   if (select && select.value) window.location.assign(select.value);
+  const box = event.target.closest("input[data-reveals]");
+  if (box) reveal(box);
 });
+
+// "Set Up Individually": a server's own values show only when its box is checked.
+function reveal(box) {
+  const target = document.getElementById(box.dataset.reveals);
+  if (target) target.hidden = !box.checked;
+}
+function revealAll(root) {
+  root.querySelectorAll("input[data-reveals]").forEach(reveal);
+}
+document.addEventListener("DOMContentLoaded", () => revealAll(document));
+document.addEventListener("htmx:afterSettle", (event) => revealAll(event.target));
+// After an htmx Add, a form that succeeded comes back empty; nothing else on the page changes.

@@ -1,0 +1,103 @@
+"""Reads of the AWS account for pick lists and checks: one call per object kind, cached, never raising.
+
+Every client comes from webui.aws; a failed read leaves an empty list and a note that says why,
+so a page or a check run can go on without AWS.
+"""
+
+import ipaddress
+
+from webui import aws
+
+
+class AwsAccount:
+    def __init__(self):
+        self._cache: dict = {}
+        self.errors: list[str] = []
+
+    def _read(self, key: str, call):
+        if key not in self._cache:
+            try:
+                self._cache[key] = call()
+            except aws.AWS_ERRORS as exc:
+                self.errors.append(f"Could not read {key.replace('_', ' ')} from AWS: {aws.error_message(exc)}")
+                self._cache[key] = None
+        return self._cache[key] or []
+
+    def vpcs(self) -> list[dict]:
+        return self._read("vpcs", lambda: aws.client("ec2").describe_vpcs()["Vpcs"])
+
+    def network_interfaces(self) -> list[dict]:
+        return self._read(
+            "network_interfaces", lambda: aws.client("ec2").describe_network_interfaces()["NetworkInterfaces"]
+        )
+
+    def addresses(self) -> list[dict]:
+        return self._read("addresses", lambda: aws.client("ec2").describe_addresses()["Addresses"])
+
+    def availability_zones(self) -> list[dict]:
+        return self._read(
+            "availability_zones", lambda: aws.client("ec2").describe_availability_zones()["AvailabilityZones"]
+        )
+
+    def instances(self) -> list[dict]:
+        def call():
+            pages = aws.client("ec2").get_paginator("describe_instances").paginate()
+            return [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+
+        return self._read("instances", call)
+
+    def hosted_zones(self) -> list[dict]:
+        return self._read("hosted_zones", lambda: aws.client("route53").list_hosted_zones()["HostedZones"])
+
+    def buckets(self) -> list[dict]:
+        return self._read("buckets", lambda: aws.client("s3").list_buckets()["Buckets"])
+
+    def target_groups(self) -> list[dict]:
+        return self._read("target_groups", lambda: aws.client("elbv2").describe_target_groups()["TargetGroups"])
+
+    # --- pick lists: (value, what it is) ------------------------------------------------------
+    def choices(self, kind: str) -> list[tuple[str, str]]:
+        return getattr(self, f"_choices_{kind}")()
+
+    @staticmethod
+    def _name(tags) -> str:
+        return next((t["Value"] for t in tags or [] if t["Key"] == "Name"), "")
+
+    def _choices_vpcs(self):
+        return [(v["VpcId"], f"{self._name(v.get('Tags'))} {v['CidrBlock']}".strip()) for v in self.vpcs()]
+
+    def _choices_network_interfaces(self):
+        return [
+            (e["NetworkInterfaceId"],
+             f"{e.get('PrivateIpAddress', '')} {e.get('Attachment', {}).get('InstanceId', '')} {e['AvailabilityZone']}")
+            for e in self.network_interfaces()
+        ]  # fmt: skip
+
+    def _choices_addresses(self):
+        return [(a["AllocationId"], a["PublicIp"]) for a in self.addresses() if "AllocationId" in a]
+
+    def _choices_availability_zones(self):
+        return [(z["ZoneName"], z.get("State", "")) for z in self.availability_zones()]
+
+    def _choices_instances(self):
+        return [
+            (i["InstanceId"], f"{self._name(i.get('Tags'))} {i.get('PrivateIpAddress', '')}".strip())
+            for i in self.instances()
+        ]
+
+    def _choices_hosted_zones(self):
+        return [(z["Id"].split("/")[-1], z["Name"]) for z in self.hosted_zones()]
+
+    def _choices_buckets(self):
+        return [(b["Name"], "") for b in self.buckets()]
+
+    # --- lookups ------------------------------------------------------------------------------
+    def vpc_cidrs(self) -> list[ipaddress.IPv4Network]:
+        cidrs = []
+        for vpc in self.vpcs():
+            for association in vpc.get("CidrBlockAssociationSet") or [{"CidrBlock": vpc["CidrBlock"]}]:
+                cidrs.append(ipaddress.ip_network(association["CidrBlock"]))
+        return cidrs
+
+    def instance_by_private_ip(self, address: str) -> dict | None:
+        return next((i for i in self.instances() if i.get("PrivateIpAddress") == address), None)

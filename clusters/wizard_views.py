@@ -1,0 +1,628 @@
+"""The cluster generation wizard and the object pages it shares with config mode.
+
+Every page saves through the services as the user goes (the draft is the cluster itself), so a
+half-finished wizard survives a reload or a logout. Back saves what is valid; what is not is kept
+as typed (PendingInput) and shown again, with its errors, when the user comes back.
+"""
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from monitors.models import MonitorResource
+from resources.models import GroupResource
+from webui.roles import Role, role_required
+
+from . import services
+from .awsaccount import AwsAccount
+from .models import Cluster, FailoverGroup, ForcedStop, Heartbeat, Interconnect, PendingInput, Server
+from .objectforms import ParamsForm
+from .wizardforms import (
+    ClusterForm,
+    DependencyForm,
+    FencingForm,
+    GroupAttributesForm,
+    GroupDefinitionForm,
+    InterconnectForm,
+    MonitorCommonForm,
+    MonitorDefinitionForm,
+    ObjectStorageForm,
+    RecoveryActionForm,
+    RecoveryOperationForm,
+    ResourceDefinitionForm,
+    ServerAddForm,
+    StartupServersForm,
+    WitnessForm,
+)
+
+CLUSTER_STEPS = [
+    ("cluster", "Cluster"),
+    ("servers", "Basic Settings"),
+    ("interconnect", "Interconnect"),
+    ("fencing", "Fencing"),
+    ("groups", "Group List"),
+    ("monitors", "Monitor Resource List"),
+]
+GROUP_PAGES = [
+    ("definition", "Group Definition"),
+    ("startup", "Startup Servers"),
+    ("attributes", "Group Attributes"),
+    ("resources", "Group Resource List"),
+]
+RESOURCE_PAGES = [
+    ("definition", "Resource Definition"),
+    ("dependency", "Dependency"),
+    ("recovery", "Recovery Operation"),
+    ("details", "Details"),
+]
+MONITOR_PAGES = [
+    ("definition", "Monitor Resource Definition"),
+    ("common", "Monitor (common)"),
+    ("special", "Monitor (special)"),
+    ("recovery", "Recovery Action"),
+]
+
+
+def _neighbours(pages, current):
+    keys = [key for key, _ in pages]
+    i = keys.index(current)
+    return (keys[i - 1] if i else None), (keys[i + 1] if i + 1 < len(keys) else None)
+
+
+def _pending(cluster, page, request):
+    """The data to bind: this POST, else what Back kept as typed, else nothing (a fresh form)."""
+    if request.method == "POST":
+        return request.POST
+    kept = PendingInput.objects.filter(cluster=cluster, page=page).first()
+    return kept.data if kept else None
+
+
+def _keep(cluster, page, post):
+    data = {k: v if len(v) > 1 else v[0] for k, v in post.lists() if k not in ("csrfmiddlewaretoken", "action")}
+    PendingInput.objects.update_or_create(cluster=cluster, page=page, defaults={"data": data})
+
+
+def _saved(cluster, page):
+    PendingInput.objects.filter(cluster=cluster, page=page).delete()
+
+
+def _aws(lists):
+    """Pick lists read live from the account (one call per kind), and what could not be read."""
+    if not lists:
+        return {"aws_lists": {}, "aws_errors": []}
+    account = AwsAccount()
+    return {"aws_lists": {name: account.choices(name) for name in sorted(lists)}, "aws_errors": account.errors}
+
+
+def _cluster_page(request, cluster, step, template, context):
+    back, nxt = _neighbours(CLUSTER_STEPS, step)
+    return render(
+        request,
+        template,
+        {
+            "cluster": cluster,
+            "steps": CLUSTER_STEPS,
+            "step": step,
+            "back": back,
+            "next": nxt,
+            **context,
+        },
+    )
+
+
+def _go(cluster, step):
+    """To `step` (None: Finish, to config mode). Inside the wizard, remember where to continue."""
+    if step is None:
+        Cluster.objects.filter(pk=cluster.pk).update(wizard_step="")
+        return redirect("cluster_mode", pk=cluster.pk, mode="config")
+    if cluster.wizard_step:
+        Cluster.objects.filter(pk=cluster.pk).update(wizard_step=step)
+    return redirect("wizard_step", pk=cluster.pk, step=step)
+
+
+def _step_after_post(request, cluster, step, form, save) -> HttpResponse | None:
+    """Back / Next / Finish of a wizard step with one form: save when valid, keep as typed when not."""
+    action = request.POST.get("action", "next")
+    back, nxt = _neighbours(CLUSTER_STEPS, step)
+    if form is None or form.is_valid():
+        if form is not None:
+            save(form)
+        _saved(cluster, f"wizard:{step}")
+        return _go(cluster, back if action == "back" else (None if action == "finish" else nxt))
+    if action == "back" and back:
+        _keep(cluster, f"wizard:{step}", request.POST)
+        return _go(cluster, back)
+    return None  # show the errors
+
+
+# --- the wizard's own steps ------------------------------------------------------------------
+
+
+@role_required(Role.ADMINISTRATOR)
+def wizard_start(request):
+    """Cluster generation wizard > Cluster: Cluster Name and Language; Next creates the draft."""
+    form = ClusterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        cluster = services.create_cluster(user=request.user, **form.cleaned_data)
+        cluster.wizard_step = "servers"
+        return _go(cluster, "servers")
+    return render(
+        request, "wizard/cluster.html", {"form": form, "steps": CLUSTER_STEPS, "step": "cluster", "next": "servers"}
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def wizard_step(request, pk, step):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    handler = {
+        "cluster": _step_cluster,
+        "servers": _step_servers,
+        "interconnect": _step_interconnect,
+        "fencing": _step_fencing,
+        "groups": _step_groups,
+        "monitors": _step_monitors,
+    }.get(step)
+    if handler is None:
+        return redirect("wizard_step", pk=pk, step=cluster.wizard_step or "cluster")
+    return handler(request, cluster)
+
+
+def _step_cluster(request, cluster):
+    form = ClusterForm(_pending(cluster, "wizard:cluster", request), instance=cluster)
+    if request.method == "POST" and (
+        done := _step_after_post(
+            request,
+            cluster,
+            "cluster",
+            form,
+            lambda f: services.update_cluster(user=request.user, cluster=cluster, **f.cleaned_data),
+        )
+    ):
+        return done
+    return _cluster_page(request, cluster, "cluster", "wizard/cluster.html", {"form": form})
+
+
+def _servers_context(cluster, add_form=None):
+    first = cluster.interconnects.order_by("priority").prefetch_related("addresses").first()
+    address = {a.server_id: a.address for a in first.addresses.all()} if first else {}
+    servers = [(s, address.get(s.pk, "")) for s in cluster.servers.all()]
+    return {"servers": servers, "add_form": add_form or ServerAddForm(cluster=cluster)}
+
+
+def _step_servers(request, cluster):
+    error = ""
+    if request.method == "POST":
+        if not cluster.servers.exists() and request.POST.get("action") != "back":
+            error = "Add the servers of the cluster: the first one is the master server."
+        elif done := _step_after_post(request, cluster, "servers", None, None):
+            return done
+    return _cluster_page(
+        request, cluster, "servers", "wizard/servers.html", {**_servers_context(cluster), "error": error}
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_POST
+def server_add(request, pk):
+    """Basic Settings > Add (htmx: answers with the server list; it keeps the rest of the page)."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    form = ServerAddForm(request.POST, cluster=cluster)
+    if form.is_valid():
+        services.add_server_with_address(user=request.user, cluster=cluster, **form.cleaned_data)
+        form = None
+    if not request.htmx:
+        return redirect("wizard_step", pk=pk, step="servers")
+    return render(request, "wizard/_servers.html", {"cluster": cluster, **_servers_context(cluster, form)})
+
+
+def _interconnect_form(request, cluster):
+    interconnects = list(cluster.interconnects.prefetch_related("addresses"))
+    servers = list(cluster.servers.all())
+    addresses = {(a.interconnect_id, a.server_id): a.address for ic in interconnects for a in ic.addresses.all()}
+    data = _pending(cluster, "wizard:interconnect", request)
+    return InterconnectForm(data, interconnects=interconnects, servers=servers, addresses=addresses)
+
+
+def _save_interconnects(user, form):
+    for ic, cells, mdc in form.rows:
+        for cell, server in zip(cells, form.servers, strict=True):
+            services.set_interconnect_address(
+                user=user, interconnect=ic, server=server, address=form.cleaned_data[cell.name]
+            )
+        services.set_interconnect_mdc(user=user, interconnect=ic, mdc=form.cleaned_data[mdc.name])
+
+
+def _heartbeat_context(cluster, objstorage_form=None, witness_form=None):
+    return {
+        "heartbeats": list(cluster.heartbeats.all()),
+        "objstorage_form": objstorage_form or ObjectStorageForm(),
+        "witness_form": witness_form or WitnessForm(),
+    }
+
+
+def _step_interconnect(request, cluster):
+    form = _interconnect_form(request, cluster)
+    if request.method == "POST":
+        if request.POST.get("action") == "add-interconnect":
+            with transaction.atomic():
+                if form.is_valid():
+                    _save_interconnects(request.user, form)
+                services.add_interconnect(user=request.user, cluster=cluster, addresses={})
+            return redirect("wizard_step", pk=cluster.pk, step="interconnect")
+        save = lambda f: _save_interconnects(request.user, f)
+        if done := _step_after_post(request, cluster, "interconnect", form, save):
+            return done
+    context = {"form": form, **_heartbeat_context(cluster), **_aws({"buckets"})}
+    return _cluster_page(request, cluster, "interconnect", "wizard/interconnect.html", context)
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_POST
+def heartbeat_add(request, pk, kind):
+    """Interconnect > Add Object Storage / Witness (htmx: answers with the heartbeat list)."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    forms = {"object_storage": ObjectStorageForm, "witness": WitnessForm}
+    form = forms[kind](request.POST) if kind in forms else None
+    if form is None:
+        return HttpResponse(f"Unknown heartbeat type {kind!r}.", status=400)
+    if form.is_valid():
+        if kind == "witness":
+            services.add_witness_heartbeat(user=request.user, cluster=cluster, **form.cleaned_data)
+        else:
+            services.add_object_storage_heartbeat(user=request.user, cluster=cluster, **form.cleaned_data)
+        form = None
+    if not request.htmx:
+        return redirect("wizard_step", pk=pk, step="interconnect")
+    keyword = "witness_form" if kind == "witness" else "objstorage_form"
+    return render(
+        request, "wizard/_heartbeats.html", {"cluster": cluster, **_heartbeat_context(cluster, **{keyword: form})}
+    )
+
+
+def _step_fencing(request, cluster):
+    servers = list(cluster.servers.all())
+    forced_stop = ForcedStop.objects.filter(cluster=cluster).first()
+    stored = forced_stop.server_parameters if forced_stop else {}
+    instance_ids = {s.pk: stored.get(str(s.pk), {}).get("instanceid", "") for s in servers}
+    aws = _aws({"instances"})
+    if not all(instance_ids.values()):  # suggest each server's instance by its private IP address
+        account = AwsAccount()
+        first = cluster.interconnects.order_by("priority").prefetch_related("addresses").first()
+        for address in first.addresses.all() if first else []:
+            instance = account.instance_by_private_ip(address.address)
+            if instance and not instance_ids.get(address.server_id):
+                instance_ids[address.server_id] = instance["InstanceId"]
+    initial = {"kind": forced_stop.kind if forced_stop else ForcedStop.Kind.AWS}
+    form = FencingForm(
+        _pending(cluster, "wizard:fencing", request), servers=servers, instance_ids=instance_ids, initial=initial
+    )
+
+    def save(f):
+        ids = {s: f.cleaned_data[f"s{s.pk}"].strip() for s in servers}
+        services.set_forced_stop(user=request.user, cluster=cluster, kind=f.cleaned_data["kind"], instance_ids=ids)
+
+    if request.method == "POST" and (done := _step_after_post(request, cluster, "fencing", form, save)):
+        return done
+    context = {"form": form, "network_partitions": list(cluster.network_partitions.all()), **aws}
+    return _cluster_page(request, cluster, "fencing", "wizard/fencing.html", context)
+
+
+def _step_groups(request, cluster):
+    if request.method == "POST" and (done := _step_after_post(request, cluster, "groups", None, None)):
+        return done
+    groups = list(cluster.groups.prefetch_related("resources"))
+    return _cluster_page(request, cluster, "groups", "wizard/groups.html", {"groups": groups})
+
+
+def _step_monitors(request, cluster):
+    if request.method == "POST" and (done := _step_after_post(request, cluster, "monitors", None, None)):
+        return done
+    monitors = list(cluster.monitors.select_related("target_resource"))
+    return _cluster_page(request, cluster, "monitors", "wizard/monitors.html", {"monitors": monitors})
+
+
+# --- object pages (a failover group, a group resource, a monitor resource) ---------------------
+
+
+def _object_page(
+    request,
+    cluster,
+    *,
+    pages,
+    page,
+    kind,
+    obj,
+    form,
+    save,
+    finish_url,
+    page_url,
+    template="wizard/page.html",
+    extra=None,
+):
+    """One page of a group / resource / monitor: Back, Next and Finish save as they go."""
+    key = f"{kind}:{obj.pk}:{page}"
+    back, nxt = _neighbours(pages, page)
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        target = {"back": page_url(back) if back else finish_url, "finish": finish_url}.get(action)
+        target = target or (page_url(nxt) if nxt else finish_url)
+        if form is None or form.is_valid():
+            if form is not None:
+                save(form)
+            _saved(cluster, key)
+            return redirect(target)
+        if action == "back":
+            _keep(cluster, key, request.POST)
+            return redirect(target)
+    context = {
+        "cluster": cluster,
+        "pages": pages,
+        "page_links": [(key, label, page_url(key)) for key, label in pages],
+        "page": page,
+        "kind": kind,
+        "obj": obj,
+        "form": form,
+        "back": back,
+        "next": nxt,
+        "page_url": page_url,
+        "wizard": bool(cluster.wizard_step),
+        **(extra or {}),
+    }
+    if isinstance(form, ParamsForm):
+        context |= _aws(form.aws_lists())
+    return render(request, template, context)
+
+
+def _return_url(cluster, step):
+    if cluster.wizard_step:
+        return reverse("wizard_step", args=[cluster.pk, step])
+    return reverse("cluster_mode", args=[cluster.pk, "config"])
+
+
+@role_required(Role.ADMINISTRATOR)
+def group_add(request, pk):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    form = GroupDefinitionForm(request.POST or None, cluster=cluster)
+    if request.method == "POST" and form.is_valid():
+        group = services.add_failover_group(user=request.user, cluster=cluster, **form.cleaned_data)
+        return redirect("group_page", pk=pk, oid=group.pk, page="startup")
+    return render(
+        request,
+        "wizard/page.html",
+        {
+            "cluster": cluster,
+            "pages": GROUP_PAGES,
+            "page": "definition",
+            "kind": "group",
+            "form": form,
+            "back": None,
+            "next": "startup",
+            "cancel_url": _return_url(cluster, "groups"),
+        },
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def group_page(request, pk, oid, page):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    group = get_object_or_404(FailoverGroup, pk=oid, cluster=cluster)
+    data = _pending(cluster, f"group:{group.pk}:{page}", request)
+    extra, template = None, "wizard/page.html"
+    if page == "definition":
+        form = GroupDefinitionForm(data, instance=group, cluster=cluster)
+        save = lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data)
+    elif page == "startup":
+        chosen = [s.server for s in group.startup_servers.select_related("server")]
+        form = StartupServersForm(data, cluster=cluster, initial={"servers": chosen})
+        save = lambda f: services.update_group(
+            user=request.user,
+            group=group,
+            startup_servers=list(f.cleaned_data["servers"]),
+        )
+    elif page == "attributes":
+        form = GroupAttributesForm(data, instance=group)
+        save = lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data)
+    elif page == "resources":
+        form, save, template = None, None, "wizard/group_resources.html"
+        extra = {"resources": list(group.resources.all())}
+    else:
+        return redirect("group_page", pk=pk, oid=oid, page="definition")
+    return _object_page(
+        request,
+        cluster,
+        pages=GROUP_PAGES,
+        page=page,
+        kind="group",
+        obj=group,
+        form=form,
+        save=save,
+        finish_url=_return_url(cluster, "groups"),
+        template=template,
+        extra=extra,
+        page_url=lambda p: reverse("group_page", args=[pk, oid, p]),
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def resource_add(request, pk, gid):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    group = get_object_or_404(FailoverGroup, pk=gid, cluster=cluster)
+    form = ResourceDefinitionForm(request.POST or None, cluster=cluster)
+    if request.method == "POST" and form.is_valid():
+        resource = services.add_group_resource(user=request.user, group=group, **form.cleaned_data)
+        return redirect("resource_page", pk=pk, oid=resource.pk, page="dependency")
+    return render(
+        request,
+        "wizard/page.html",
+        {
+            "cluster": cluster,
+            "pages": RESOURCE_PAGES,
+            "page": "definition",
+            "kind": "resource",
+            "form": form,
+            "back": None,
+            "next": "dependency",
+            "title": f"Resource Definition of Group | {group.name}",
+            "cancel_url": reverse("group_page", args=[pk, gid, "resources"]),
+        },
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def resource_page(request, pk, oid, page):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    resource = get_object_or_404(GroupResource.objects.select_related("group"), pk=oid, cluster=cluster)
+    data = _pending(cluster, f"resource:{resource.pk}:{page}", request)
+    update = lambda **changes: services.update_group_resource(user=request.user, resource=resource, **changes)
+    if page == "definition":
+        form = ResourceDefinitionForm(
+            data,
+            cluster=cluster,
+            instance=resource,
+            initial={"type": resource.type, "name": resource.name, "comment": resource.comment},
+        )
+        save = lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"])
+    elif page == "dependency":
+        depends = list(resource.depends_on.all())
+        form = DependencyForm(data, resource=resource, initial={"follow_default": not depends, "depends_on": depends})
+        save = lambda f: update(depends_on=list(f.cleaned_data["depends_on"]))
+    elif page == "recovery":
+        form = RecoveryOperationForm(data, instance=resource)
+        save = lambda f: update(**f.cleaned_data)
+    elif page == "details":
+        mdcs = list(cluster.interconnects.exclude(mdc="").values_list("mdc", "mdc_device_id"))
+        form = ParamsForm(
+            data,
+            spec=resource.type_spec,
+            servers=cluster.servers.all(),
+            object_name=resource.name,
+            parameters=resource.parameters,
+            server_parameters=resource.server_parameters,
+            account=AwsAccount(),
+            mdc_choices=[m for m, _ in mdcs],
+        )
+        save = lambda f: update(
+            parameters=resource.type_spec.derive(f.parameters, {"mdc_devices": dict(mdcs)}),
+            server_parameters=f.server_parameters,
+        )
+    else:
+        return redirect("resource_page", pk=pk, oid=oid, page="definition")
+    return _object_page(
+        request,
+        cluster,
+        pages=RESOURCE_PAGES,
+        page=page,
+        kind="resource",
+        obj=resource,
+        form=form,
+        save=save,
+        finish_url=reverse("group_page", args=[pk, resource.group_id, "resources"]),
+        page_url=lambda p: reverse("resource_page", args=[pk, oid, p]),
+        extra={"title": f"{dict(RESOURCE_PAGES)[page]} · {resource.name} ({resource.type_spec.label})"},
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def monitor_add(request, pk):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    form = MonitorDefinitionForm(request.POST or None, cluster=cluster)
+    if request.method == "POST" and form.is_valid():
+        monitor = services.add_monitor_resource(user=request.user, cluster=cluster, **form.cleaned_data)
+        return redirect("monitor_page", pk=pk, oid=monitor.pk, page="common")
+    return render(
+        request,
+        "wizard/page.html",
+        {
+            "cluster": cluster,
+            "pages": MONITOR_PAGES,
+            "page": "definition",
+            "kind": "monitor",
+            "form": form,
+            "back": None,
+            "next": "common",
+            "cancel_url": _return_url(cluster, "monitors"),
+        },
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def monitor_page(request, pk, oid, page):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    monitor = get_object_or_404(MonitorResource.objects.select_related("cluster"), pk=oid, cluster=cluster)
+    data = _pending(cluster, f"monitor:{monitor.pk}:{page}", request)
+    update = lambda **changes: services.update_monitor_resource(user=request.user, monitor=monitor, **changes)
+    if page == "definition":
+        form = MonitorDefinitionForm(
+            data,
+            cluster=cluster,
+            instance=monitor,
+            initial={"type": monitor.type, "name": monitor.name, "comment": monitor.comment},
+        )
+        save = lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"])
+    elif page == "common":
+        form = MonitorCommonForm(data, instance=monitor)
+        save = lambda f: update(**f.cleaned_data)
+    elif page == "special":
+        form = ParamsForm(
+            data,
+            spec=monitor.type_spec,
+            servers=cluster.servers.all(),
+            object_name=monitor.name,
+            parameters=monitor.parameters,
+            server_parameters=monitor.server_parameters,
+        )
+        save = lambda f: update(parameters=f.parameters, server_parameters=f.server_parameters)
+    elif page == "recovery":
+        form = RecoveryActionForm(data, monitor=monitor)
+        save = lambda f: update(**f.changes(cluster))
+    else:
+        return redirect("monitor_page", pk=pk, oid=oid, page="definition")
+    return _object_page(
+        request,
+        cluster,
+        pages=MONITOR_PAGES,
+        page=page,
+        kind="monitor",
+        obj=monitor,
+        form=form,
+        save=save,
+        finish_url=_return_url(cluster, "monitors"),
+        page_url=lambda p: reverse("monitor_page", args=[pk, oid, p]),
+        extra={"title": f"{dict(MONITOR_PAGES)[page]} · {monitor.name} ({monitor.type_spec.label})"},
+    )
+
+
+# --- removing, with confirmation --------------------------------------------------------------
+
+REMOVABLE = {
+    "server": (Server, "servers"),
+    "interconnect": (Interconnect, "interconnect"),
+    "heartbeat": (Heartbeat, "interconnect"),
+    "group": (FailoverGroup, "groups"),
+    "resource": (GroupResource, "groups"),
+    "monitor": (MonitorResource, "monitors"),
+}
+
+
+@role_required(Role.ADMINISTRATOR)
+def remove(request, pk, kind, oid):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    if kind not in REMOVABLE:
+        return HttpResponse(f"Nothing of kind {kind!r} can be removed.", status=404)
+    model, step = REMOVABLE[kind]
+    obj = get_object_or_404(model, pk=oid, cluster=cluster)
+    back = request.GET.get("next") or request.POST.get("next") or _return_url(cluster, step)
+    if not back.startswith("/"):
+        back = _return_url(cluster, step)
+    if request.method == "POST":
+        if kind == "server":
+            services.remove_server(user=request.user, server=obj)
+        else:
+            services.remove_object(user=request.user, obj=obj)
+        return redirect(back)
+    also = list(obj.auto_monitors.all()) if kind == "resource" else []
+    return render(
+        request, "wizard/remove.html", {"cluster": cluster, "obj": obj, "kind": kind, "back": back, "also": also}
+    )
