@@ -211,17 +211,19 @@ def server_add(request, pk):
     form = ServerAddForm(request.POST, cluster=cluster)
     if form.is_valid():
         services.add_server_with_address(user=request.user, cluster=cluster, **form.cleaned_data)
+        if not request.htmx:
+            return redirect("wizard_step", pk=pk, step="servers")
         form = None
-    if not request.htmx:
-        return redirect("wizard_step", pk=pk, step="servers")
-    return render(request, "wizard/_servers.html", {"cluster": cluster, **_servers_context(cluster, form)})
+    context = {"cluster": cluster, **_servers_context(cluster, form)}
+    if not request.htmx:  # the whole step, with the error beside the field
+        return _cluster_page(request, cluster, "servers", "wizard/servers.html", context)
+    return render(request, "wizard/_servers.html", context)
 
 
-def _interconnect_form(request, cluster):
+def _interconnect_form(cluster, data):
     interconnects = list(cluster.interconnects.prefetch_related("addresses"))
     servers = list(cluster.servers.all())
     addresses = {(a.interconnect_id, a.server_id): a.address for ic in interconnects for a in ic.addresses.all()}
-    data = _pending(cluster, "wizard:interconnect", request)
     return InterconnectForm(data, interconnects=interconnects, servers=servers, addresses=addresses)
 
 
@@ -243,7 +245,7 @@ def _heartbeat_context(cluster, objstorage_form=None, witness_form=None):
 
 
 def _step_interconnect(request, cluster):
-    form = _interconnect_form(request, cluster)
+    form = _interconnect_form(cluster, _pending(cluster, "wizard:interconnect", request))
     if request.method == "POST":
         if request.POST.get("action") == "add-interconnect":
             with transaction.atomic():
@@ -272,13 +274,15 @@ def heartbeat_add(request, pk, kind):
             services.add_witness_heartbeat(user=request.user, cluster=cluster, **form.cleaned_data)
         else:
             services.add_object_storage_heartbeat(user=request.user, cluster=cluster, **form.cleaned_data)
+        if not request.htmx:
+            return redirect("wizard_step", pk=pk, step="interconnect")
         form = None
-    if not request.htmx:
-        return redirect("wizard_step", pk=pk, step="interconnect")
     keyword = "witness_form" if kind == "witness" else "objstorage_form"
-    return render(
-        request, "wizard/_heartbeats.html", {"cluster": cluster, **_heartbeat_context(cluster, **{keyword: form})}
-    )
+    context = {"cluster": cluster, **_heartbeat_context(cluster, **{keyword: form})}
+    if not request.htmx:
+        context |= {"form": _interconnect_form(cluster, None), **_aws({"buckets"})}
+        return _cluster_page(request, cluster, "interconnect", "wizard/interconnect.html", context)
+    return render(request, "wizard/_heartbeats.html", context)
 
 
 def _step_fencing(request, cluster):

@@ -105,7 +105,7 @@ def add_resource(w: Wizard, type_label: str, name: str, common: dict, per_server
     expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
 
 
-def fill(w: Wizard, common: dict, per_server: dict | None):
+def fill(w: Wizard, common: dict, per_server: dict | None = None):
     for label, value in common.items():
         field = w.group("Common").get_by_label(label, exact=True)
         if isinstance(value, bool):
@@ -212,3 +212,47 @@ def test_the_guides_configuration_through_the_wizard(page, live_server, login, u
             "12345",
             "31",
         )
+
+
+def test_wrong_values_are_refused_in_the_guides_words_and_nothing_typed_is_lost(
+    page, live_server, login, users, aws_endpoint
+):
+    from tests import guide
+
+    sim = aws_endpoint
+    cluster = guide.build("vip", user=users["admin"], name="cluster1", ids=dict(guide.IDS, vpc=sim["vpc_id"]))
+    login(users["admin"])
+    page.goto(f"{live_server.url}/clusters/{cluster.pk}/config/")
+    page.locator("table").get_by_role("link", name="awsvip1", exact=True).click()
+    page.get_by_role("link", name="Details").click()
+    w = Wizard(page, live_server, "refusals")
+    w.group("Common").get_by_label("IP Address").fill("10.0.110.50")  # inside the VPC's 10.0.0.0/16
+    w.group("server2").get_by_label("ENI ID").fill("eni-typed-by-hand")
+    w.click("Finish")
+    expect(page.get_by_role("alert")).to_contain_text("53 : The VIP address belongs to a VPC subnet.")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Specify an IP address out of the VPC CIDR range as the VIP address."
+    )
+    expect(w.group("Common").get_by_label("IP Address")).to_have_value("10.0.110.50")
+    expect(w.group("Common").get_by_label("VPC ID")).to_have_value(sim["vpc_id"])
+    expect(w.group("server2").get_by_label("ENI ID")).to_have_value("eni-typed-by-hand")
+    w.shot("vip-inside-the-vpc")
+
+    page.goto(f"{live_server.url}/clusters/{cluster.pk}/config/")
+    page.get_by_role("link", name="Add a group resource").click()
+    page.get_by_label("Type").select_option(label="AWS DNS resource")
+    page.get_by_label("Name").fill("awsdns1")
+    w.click("Next")
+    w.click("Next")
+    w.click("Next")
+    fill(w, {"Hosted Zone ID": sim["hosted_zone"]["id"], "Resource Record Set Name": "srv.hz1.local",
+             "IP Address": "10.0.110.10", "TTL": 60})  # fmt: skip
+    w.click("Finish")
+    expect(page.get_by_role("alert")).to_contain_text("Set the DNS name as FQDN, adding dot (.) at the end of the name")
+    expect(w.group("Common").get_by_label("Hosted Zone ID")).to_have_value(sim["hosted_zone"]["id"])
+    expect(w.group("Common").get_by_label("TTL")).to_have_value("60")
+    expect(w.group("Common").get_by_label("Resource Record Set Name")).to_have_value("srv.hz1.local")
+    w.shot("record-name-without-the-dot")
+    w.group("Common").get_by_label("Resource Record Set Name").fill("srv.hz1.local.")
+    w.click("Finish")
+    expect(page.get_by_role("link", name="awsdns1", exact=True)).to_be_visible()
