@@ -18,6 +18,10 @@ class DeviceKind(ObjectType):
         return "1" if key == "info" else None
 
 
+# SEEN for witnesshb and httpnp: host and port below the object.
+TARGET_HOST = Param("host", "host", "Target Host", required=True)
+SERVICE_PORT = Param("port", "port", "Service Port", "int", default=80, minimum=1, maximum=65535)
+
 HEARTBEAT_KINDS = {
     "witness": DeviceKind(
         code=N.HB_WITNESS,
@@ -25,8 +29,8 @@ HEARTBEAT_KINDS = {
         device_type=N.DEVICE_WITNESS[0],
         device_base=N.DEVICE_WITNESS[1],
         params=(
-            Param("host", "host", "Target Host", required=True),  # SEEN
-            Param("port", "port", "Service Port", "int", default=80, minimum=1, maximum=65535),  # SEEN
+            TARGET_HOST,
+            SERVICE_PORT,
         ),
     ),
     "object_storage": DeviceKind(
@@ -48,8 +52,8 @@ NP_KINDS = {
         device_type=N.DEVICE_HTTP[0],
         device_base=N.DEVICE_HTTP[1],
         params=(
-            Param("host", "host", "Target Host", required=True),  # SEEN
-            Param("port", "port", "Service Port", "int", default=80, minimum=1, maximum=65535),  # SEEN
+            TARGET_HOST,
+            SERVICE_PORT,
         ),
     ),
     "ping": DeviceKind(

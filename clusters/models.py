@@ -50,6 +50,25 @@ class ClusterPart(models.Model):
         abstract = True
 
 
+class TypedPart(ClusterPart):
+    """A group resource or monitor resource: its `type` names a module of a type registry."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def registry(cls):
+        raise NotImplementedError
+
+    @property
+    def type_spec(self):
+        return self.registry().get_type(self.type)
+
+    @property
+    def settings_display(self) -> str:
+        return self.type_spec.describe(self.parameters)
+
+
 class Server(ClusterPart):
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="servers")
     name = models.CharField("Server Name", max_length=63, validators=[object_name])

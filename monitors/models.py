@@ -1,11 +1,11 @@
 from django.db import models
 from django.db.models import Q
 
-from clusters.models import Cluster, ClusterPart, FailoverGroup, object_name
+from clusters.models import Cluster, FailoverGroup, TypedPart, object_name
 from resources.models import GroupResource
 
 
-class MonitorResource(ClusterPart):
+class MonitorResource(TypedPart):
     class Timing(models.TextChoices):
         ALWAYS = "always", "Always"
         ACTIVE = "active", "Active"
@@ -85,12 +85,8 @@ class MonitorResource(ClusterPart):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def settings_display(self) -> str:
-        return self.type_spec.describe(self.parameters)
-
-    @property
-    def type_spec(self):
+    @classmethod
+    def registry(cls):
         from .registry import MONITOR_TYPES
 
-        return MONITOR_TYPES.get_type(self.type)
+        return MONITOR_TYPES

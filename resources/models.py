@@ -1,10 +1,10 @@
 from django.db import models
 from django.db.models import Q
 
-from clusters.models import Cluster, ClusterPart, FailoverGroup, object_name
+from clusters.models import Cluster, FailoverGroup, TypedPart, object_name
 
 
-class GroupResource(ClusterPart):
+class GroupResource(TypedPart):
     """A group resource: its type's values live in JSON, cross-type settings in columns."""
 
     class FinalAction(models.TextChoices):  # SEEN values of act/action and deact/action
@@ -45,12 +45,8 @@ class GroupResource(ClusterPart):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def settings_display(self) -> str:
-        return self.type_spec.describe(self.parameters)
-
-    @property
-    def type_spec(self):
+    @classmethod
+    def registry(cls):
         from .registry import RESOURCE_TYPES
 
-        return RESOURCE_TYPES.get_type(self.type)
+        return RESOURCE_TYPES

@@ -17,6 +17,13 @@ AWS_CLI_TIMEOUT = Param(
 )
 
 
+# The ENI of each server's instance (SEEN for awsvip: parameters/eniid, per server); every server needs its own.
+ENI_ID = Param(
+    "eniid", "parameters/eniid", "ENI ID", "awsid", required=True, per_server=True, prefix="eni-",
+    aws_list="network_interfaces",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ResourceType(ObjectType):
     monitor: str | None = None  # the monitor type the product adds with this resource

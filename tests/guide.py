@@ -75,3 +75,36 @@ def build(variant: str, *, user, name: str | None = None, ids: dict = IDS):
         server_parameters={s: {"availabilityzone": per_server[s]["az"]} for s in others},
     )  # fmt: skip
     return cluster
+
+
+def sized_cluster(size: int, *, user):
+    """A cluster with `size` servers and size/2 groups of two resources each (for query-count tests)."""
+    cluster = services.create_cluster(user=user, name=f"size{size}")
+    servers = [
+        services.add_server_with_address(user=user, cluster=cluster, name=f"s{i}", address=f"10.0.0.{i + 1}")
+        for i in range(size)
+    ]
+    services.set_interconnect_mdc(user=user, interconnect=cluster.interconnects.get(), mdc="mdc1")
+    services.add_witness_heartbeat(user=user, cluster=cluster, host="10.0.10.100")
+    services.set_aws_forced_stop(user=user, cluster=cluster, instance_ids={s: f"i-{i}" for i, s in enumerate(servers)})
+    for g in range(size // 2):
+        group = services.add_failover_group(user=user, cluster=cluster, name=f"g{g}", startup_servers=servers[:2])
+        services.add_group_resource(
+            user=user,
+            group=group,
+            type="awsvip",
+            name=f"vip{g}",
+            parameters={"ip": f"10.1.0.{g + 1}", "vpcid": "vpc-1"},
+            server_parameters={s: {"eniid": f"eni-{g}-{i}"} for i, s in enumerate(servers)},
+        )
+        services.add_group_resource(
+            user=user, group=group, type="md", name=f"md{g}", parameters={"dpdrive": "E:", "cpdrive": "R:"}
+        )
+    services.add_monitor_resource(
+        user=user,
+        cluster=cluster,
+        type="awsazw",
+        name="awsazw1",
+        server_parameters={s: {"availabilityzone": "ap-northeast-1a"} for s in servers},
+    )
+    return cluster

@@ -48,25 +48,7 @@ def test_config_mode_lists_problems_with_their_fix(admin_client, users):
 def test_config_page_query_count_does_not_grow_with_the_configuration(admin_client, users):
     counts = []
     for n_servers in (2, 16):
-        admin = users["admin"]
-        cluster = services.create_cluster(user=admin, name=f"c{n_servers}")
-        servers = [services.add_server(user=admin, cluster=cluster, name=f"s{i}") for i in range(n_servers)]
-        services.add_interconnect(
-            user=admin, cluster=cluster, addresses={s: f"10.0.0.{i + 1}" for i, s in enumerate(servers)}
-        )
-        services.set_aws_forced_stop(
-            user=admin, cluster=cluster, instance_ids={s: f"i-{i}" for i, s in enumerate(servers)}
-        )
-        for g in range(n_servers // 2):
-            group = services.add_failover_group(user=admin, cluster=cluster, name=f"g{g}", startup_servers=servers[:2])
-            services.add_group_resource(
-                user=admin,
-                group=group,
-                type="awsvip",
-                name=f"vip{g}",
-                parameters={"ip": f"10.1.0.{g + 1}", "vpcid": "vpc-1"},
-                server_parameters={s: {"eniid": f"eni-{g}-{i}"} for i, s in enumerate(servers)},
-            )
+        cluster = guide.sized_cluster(n_servers, user=users["admin"])
         with CaptureQueriesContext(connection) as queries:
             assert admin_client.get(reverse("cluster_mode", args=[cluster.pk, "config"])).status_code == 200
         counts.append(len(queries))

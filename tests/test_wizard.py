@@ -5,7 +5,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clusters import services
 from clusters.models import Cluster
 from tests import guide
 
@@ -168,43 +167,10 @@ def test_editing_in_config_mode_uses_the_same_pages_without_reentering_the_wizar
     assert (group.startup, group.failback, cluster.wizard_step) == ("0", "1", "")
 
 
-def _cluster_of(size: int, admin):
-    """A cluster with `size` servers and size/2 groups of two resources each."""
-    cluster = services.create_cluster(user=admin, name=f"size{size}")
-    servers = [
-        services.add_server_with_address(user=admin, cluster=cluster, name=f"s{i}", address=f"10.0.0.{i + 1}")
-        for i in range(size)
-    ]
-    services.set_interconnect_mdc(user=admin, interconnect=cluster.interconnects.get(), mdc="mdc1")
-    services.add_witness_heartbeat(user=admin, cluster=cluster, host="10.0.10.100")
-    services.set_aws_forced_stop(user=admin, cluster=cluster, instance_ids={s: f"i-{i}" for i, s in enumerate(servers)})
-    for g in range(size // 2):
-        group = services.add_failover_group(user=admin, cluster=cluster, name=f"g{g}", startup_servers=servers[:2])
-        services.add_group_resource(
-            user=admin,
-            group=group,
-            type="awsvip",
-            name=f"vip{g}",
-            parameters={"ip": f"10.1.0.{g + 1}", "vpcid": "vpc-1"},
-            server_parameters={s: {"eniid": f"eni-{g}-{i}"} for i, s in enumerate(servers)},
-        )
-        services.add_group_resource(
-            user=admin, group=group, type="md", name=f"md{g}", parameters={"dpdrive": "E:", "cpdrive": "R:"}
-        )
-    services.add_monitor_resource(
-        user=admin,
-        cluster=cluster,
-        type="awsazw",
-        name="awsazw1",
-        server_parameters={s: {"availabilityzone": "ap-northeast-1a"} for s in servers},
-    )
-    return cluster
-
-
 def test_wizard_pages_and_swaps_make_the_same_number_of_queries_at_2_and_16_servers(admin_client, users, aws_endpoint):
     counts = {}
     for size in (2, 16):
-        cluster = _cluster_of(size, users["admin"])
+        cluster = guide.sized_cluster(size, user=users["admin"])
         group, vip = cluster.groups.first(), cluster.resources.filter(type="awsvip").first()
         monitor = cluster.monitors.get(name="awsazw1")
         pages = [

@@ -463,12 +463,7 @@ class Reader:
                         element.remove(depend)
                 resource["extra_xml"] = leftovers(element)
                 self.spec.resources.append(resource)
-            for child in section:
-                if child.tag != N.TYPES_TAG:
-                    self.spec.warnings.append(
-                        f"Group resource {child.get('name')} has type {child.tag}, which this console does not "
-                        "support yet; it is kept as found and exported unchanged."
-                    )
+            self._warn_unsupported(section, "Group resource")
         self._unique_names(self.spec.resources, "group resource")
         names = {r["name"] for r in self.spec.resources}
         for resource in self.spec.resources:
@@ -545,13 +540,17 @@ class Reader:
                 set_value(element, path, value)
             monitor["extra_xml"] = leftovers(element)
             self.spec.monitors.append(monitor)
+        self._warn_unsupported(section, "Monitor resource")
+        self._unique_names(self.spec.monitors, "monitor resource")
+
+    def _warn_unsupported(self, section: ET.Element, what: str):
+        """What is left in a section after reading is of types we do not support: say so."""
         for child in section:
             if child.tag != N.TYPES_TAG:
                 self.spec.warnings.append(
-                    f"Monitor resource {child.get('name')} has type {child.tag}, which this console does not "
-                    "support yet; it is kept as found and exported unchanged."
+                    f"{what} {child.get('name')} has type {child.tag}, which this console does not support yet; "
+                    "it is kept as found and exported unchanged."
                 )
-        self._unique_names(self.spec.monitors, "monitor resource")
 
     def _check_memberships(self):
         names = {(r["type"], r["name"]) for r in self.spec.resources}

@@ -1,7 +1,7 @@
 """AWS Elastic IP resource: associates an EIP with the active server's ENI (guide ch. 5)."""
 
 from clusters.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ResourceType
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType
 
 TYPE = ResourceType(
     code="awseip",
@@ -19,16 +19,7 @@ TYPE = ResourceType(
             prefix="eipalloc-",
             aws_list="addresses",
         ),
-        Param(
-            "eniid",
-            "parameters/eniid",
-            "ENI ID",
-            "awsid",
-            required=True,
-            per_server=True,
-            prefix="eni-",
-            aws_list="network_interfaces",
-        ),
+        ENI_ID,
         AWS_CLI_TIMEOUT,
     ),
     distinct_per_server=("eniid",),

@@ -3,7 +3,7 @@
 import ipaddress
 
 from clusters.params import Param, Problem
-from resources.registry import AWS_CLI_TIMEOUT, ResourceType
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType
 
 
 class AwsVirtualIpType(ResourceType):
@@ -38,16 +38,7 @@ TYPE = AwsVirtualIpType(
             prefix="vpc-",
             aws_list="vpcs",
         ),  # SEEN
-        Param(
-            "eniid",
-            "parameters/eniid",
-            "ENI ID",
-            "awsid",
-            required=True,
-            per_server=True,
-            prefix="eni-",
-            aws_list="network_interfaces",
-        ),  # SEEN
+        ENI_ID,
         AWS_CLI_TIMEOUT,
     ),
     # "The ENI IDs of the servers must be set up individually."
