@@ -23,6 +23,76 @@ class AwsAccount:
                 self._cache[key] = None
         return self._cache[key] or []
 
+    def readable(self, kind: str) -> bool:
+        """Whether the list `kind` (e.g. "vpcs") was read: an existence check concludes nothing otherwise."""
+        getattr(self, kind)()
+        return self._cache.get(kind) is not None
+
+    def _read_one(self, key: str, call, default=None):
+        """A call about one object (a bucket, a target group...): cached; a failure is recorded and returns default."""
+        if key not in self._cache:
+            try:
+                self._cache[key] = call()
+            except aws.AWS_ERRORS as exc:
+                self.errors.append(f"Could not read {key} from AWS: {aws.error_message(exc)}")
+                self._cache[key] = default
+        return self._cache[key]
+
+    def identity(self) -> dict:
+        """Who we are (STS); raises the AWS error, so that the account check can say what is wrong."""
+        if "identity" not in self._cache:
+            self._cache["identity"] = aws.client("sts").get_caller_identity()
+        return self._cache["identity"]
+
+    def subnets(self) -> list[dict]:
+        return self._read("subnets", lambda: aws.client("ec2").describe_subnets()["Subnets"])
+
+    def route_tables(self) -> list[dict]:
+        return self._read("route_tables", lambda: aws.client("ec2").describe_route_tables()["RouteTables"])
+
+    def _by_id(self, kind: str, items, key: str) -> dict:
+        index = f"{kind}_by_id"
+        if index not in self._cache:
+            self._cache[index] = {item[key]: item for item in items()}
+        return self._cache[index]
+
+    def eni(self, eni_id: str) -> dict | None:
+        return self._by_id("eni", self.network_interfaces, "NetworkInterfaceId").get(eni_id)
+
+    def instance(self, instance_id: str) -> dict | None:
+        return self._by_id("instance", self.instances, "InstanceId").get(instance_id)
+
+    def subnet(self, subnet_id: str) -> dict | None:
+        return self._by_id("subnet", self.subnets, "SubnetId").get(subnet_id)
+
+    def target_health(self, arn: str) -> list[dict]:
+        return self._read_one(
+            f"targets of {arn.rsplit('/', 2)[-2]}",
+            lambda: aws.client("elbv2").describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"],
+            [],
+        )
+
+    def load_balancer_attributes(self, arn: str) -> dict:
+        def call():
+            attributes = aws.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
+            return {a["Key"]: a["Value"] for a in attributes}
+
+        return self._read_one(f"attributes of load balancer {arn.rsplit('/', 2)[-2]}", call, {})
+
+    def zones_of_vpc(self, vpc_id: str) -> set[str]:
+        def call():
+            zones = aws.client("route53").list_hosted_zones_by_vpc(VPCId=vpc_id, VPCRegion=aws.region())
+            return {z["HostedZoneId"].split("/")[-1] for z in zones["HostedZoneSummaries"]}
+
+        return self._read_one(f"hosted zones of {vpc_id}", call, set())
+
+    def dns_support(self, vpc_id: str) -> bool | None:
+        def call():
+            answer = aws.client("ec2").describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")
+            return answer["EnableDnsSupport"]["Value"]
+
+        return self._read_one(f"enableDnsSupport of {vpc_id}", call)
+
     def vpcs(self) -> list[dict]:
         return self._read("vpcs", lambda: aws.client("ec2").describe_vpcs()["Vpcs"])
 

@@ -34,8 +34,8 @@ class ParamsForm(forms.Form):
     """A type's parameters: `c-NAME` on the Common tab, `sPK-NAME` on a server's tab."""
 
     def __init__(self, data=None, *, spec, servers, object_name, parameters=None, server_parameters=None,
-                 sections=None, account=None, mdc_choices=(), **kwargs):  # fmt: skip
-        self.spec, self.servers, self.object_name, self.account = spec, list(servers), object_name, account
+                 sections=None, ctx=None, mdc_choices=(), **kwargs):  # fmt: skip
+        self.spec, self.servers, self.object_name, self.ctx = spec, list(servers), object_name, ctx
         self.stored = dict(parameters or {})
         stored_servers = server_parameters or {}
         self.params = [p for p in spec.params if not p.hidden and (sections is None or p.section in sections)]
@@ -102,8 +102,12 @@ class ParamsForm(forms.Form):
         self.parameters, self.server_parameters = parameters, server_parameters
         by_name = {s.name: server_parameters.get(s.name, {}) for s in self.servers}
         problems = self.spec.validate(self.object_name, parameters, by_name)
-        if self.account is not None and not problems:
-            problems = self.spec.check_aws(self.object_name, parameters, by_name, self.account)
+        if self.ctx is not None and not problems and self.spec.form_checks:
+            from .checks import Target
+
+            target = Target(self.object_name, self.spec, parameters, by_name)
+            problems = [p for p in self.spec.check_aws(target, self.ctx)
+                        if p.check in self.spec.form_checks and p.severity == "error"]  # fmt: skip
         for problem in problems:
             self.add_error(self._field_of(problem), f"{problem.message} {problem.fix}".strip())
         return cleaned

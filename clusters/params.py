@@ -25,6 +25,14 @@ class Problem:
     fix: str = ""
     severity: str = "error"
     server: str = ""  # the server tab, for per-server values
+    code: str = ""  # the guide's code, e.g. "53"
+    cause: str = ""  # the guide's "Possible cause"
+    check: str = ""  # which check found it, e.g. "awsvip.source_dest_check"
+
+    def as_dict(self) -> dict:
+        return {"check": self.check, "severity": self.severity, "code": self.code, "object": self.object,
+                "field": self.field, "server": self.server, "message": self.message, "cause": self.cause,
+                "solution": self.fix}  # fmt: skip
 
     def __str__(self) -> str:
         where = f"{self.object}: {self.field}" + (f" (server {self.server})" if self.server else "")
@@ -107,6 +115,8 @@ class ObjectType:
     # Parameters each server must have a value of its own for ("must be set up individually").
     distinct_per_server: tuple[str, ...] = ()
     scripts: tuple[str, ...] = ()  # script files the type keeps in the export zip
+    # AWS checks about the values typed on the type's own page, refused there (the rest wait for Check AWS).
+    form_checks: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     def param(self, name: str) -> Param:
@@ -180,8 +190,16 @@ class ObjectType:
         """Type-specific rules; a type module overrides this."""
         return []
 
-    def check_aws(self, name: str, parameters: dict, server_parameters: dict[str, dict], account) -> list[Problem]:
-        """Rules that read the AWS account (clusters.awsaccount.AwsAccount); a type module overrides this."""
+    def check_aws(self, target, ctx) -> list[Problem]:
+        """Rules that read the AWS account; a type module overrides this.
+
+        `target` is a clusters.checks.Target (the object's values), `ctx` a clusters.checks.CheckContext
+        (the AWS account and what the cluster says of its servers).
+        """
+        return []
+
+    def iam_statements(self, target, ctx) -> list[dict]:
+        """The IAM policy statements this object needs on the servers; a type module overrides this."""
         return []
 
     def derive(self, parameters: dict, context: dict) -> dict:

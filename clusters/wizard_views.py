@@ -17,6 +17,7 @@ from webui.roles import Role, role_required
 
 from . import services
 from .awsaccount import AwsAccount
+from .checks import CheckContext
 from .models import Cluster, FailoverGroup, ForcedStop, Heartbeat, Interconnect, PendingInput, Server
 from .objectforms import ParamsForm
 from .wizardforms import (
@@ -504,7 +505,7 @@ def resource_page(request, pk, oid, page):
             object_name=resource.name,
             parameters=resource.parameters,
             server_parameters=resource.server_parameters,
-            account=AwsAccount(),
+            ctx=CheckContext(cluster),
             mdc_choices=[m for m, _ in mdcs],
         )
         save = lambda f: update(
@@ -576,6 +577,7 @@ def monitor_page(request, pk, oid, page):
             object_name=monitor.name,
             parameters=monitor.parameters,
             server_parameters=monitor.server_parameters,
+            ctx=CheckContext(cluster),
         )
         save = lambda f: update(parameters=f.parameters, server_parameters=f.server_parameters)
     elif page == "recovery":

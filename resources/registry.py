@@ -31,3 +31,41 @@ class ResourceType(ObjectType):
 
 
 RESOURCE_TYPES = Registry("resources.types", "group resource")
+
+
+def server_enis(target, ctx, missing: str, *, vpc: str | None = None) -> dict[str, dict]:
+    """Each server's ENI as AWS describes it; problems for missing ones are added to `target.found`.
+
+    `missing` is the guide's message with {eni} for the ID. With `vpc`, the ENI must be in that VPC.
+    """
+    enis = {}
+    if not ctx.account.readable("network_interfaces"):
+        return enis
+    for server in ctx.server_names:
+        eni_id = target.value("eniid", server)
+        if not eni_id:
+            continue
+        eni = ctx.account.eni(eni_id)
+        if eni is None:
+            target.found.append(target.problem(
+                "ENI ID", missing.format(eni=eni_id), fix="Specify a correct ENI ID.",
+                cause="The specified ENI ID might not be correct or might not exist.", code=missing.split(" ")[0],
+                server=server, check=f"{target.spec.code}.eni_exists",
+            ))  # fmt: skip
+            continue
+        enis[server] = eni
+        if vpc and eni["VpcId"] != vpc:
+            target.found.append(target.problem(
+                "ENI ID", f"{eni_id} is in {eni['VpcId']}, not in VPC ID {vpc}.",
+                fix="Enter the ENI of this server's instance in that VPC.", server=server,
+                check=f"{target.spec.code}.eni_in_vpc",
+            ))  # fmt: skip
+        instance = ctx.instance_of(server)
+        attached = eni.get("Attachment", {}).get("InstanceId")
+        if instance is not None and attached != instance["InstanceId"]:
+            target.found.append(target.problem(
+                "ENI ID", f"{eni_id} is attached to {attached or 'no instance'}, not to {server}'s instance "
+                f"{instance['InstanceId']}.", fix="Enter the ENI ID of the instance corresponding to the node.",
+                server=server, check=f"{target.spec.code}.eni_attached",
+            ))  # fmt: skip
+    return enis

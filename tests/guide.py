@@ -108,3 +108,25 @@ def sized_cluster(size: int, *, user):
         server_parameters={s: {"availabilityzone": "ap-northeast-1a"} for s in servers},
     )
     return cluster
+
+
+def ids_from_sim(sim: dict) -> dict:
+    """The guide's IDs taken from a seeded simulation (webui.awssim.seed's answer)."""
+    return dict(
+        IDS,
+        vpc=sim["vpc_id"],
+        servers={
+            name: {
+                "ip": s["private_ip"],
+                "instance": s["instance_id"],
+                "eni": s["eni_id"],
+                "az": s["availability_zone"],
+            }
+            for name, s in sim["servers"].items()
+        },
+        bucket=sim["bucket"],
+        eip=sim["eip"]["allocation_id"],
+        hosted_zone=sim["hosted_zone"]["id"],
+        record=sim["hosted_zone"]["record_name"],
+        probe_port=12345,
+    )

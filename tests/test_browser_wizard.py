@@ -220,7 +220,7 @@ def test_wrong_values_are_refused_in_the_guides_words_and_nothing_typed_is_lost(
     from tests import guide
 
     sim = aws_endpoint
-    cluster = guide.build("vip", user=users["admin"], name="cluster1", ids=dict(guide.IDS, vpc=sim["vpc_id"]))
+    cluster = guide.build("vip", user=users["admin"], name="cluster1", ids=guide.ids_from_sim(sim))
     login(users["admin"])
     page.goto(f"{live_server.url}/clusters/{cluster.pk}/config/")
     page.locator("table").get_by_role("link", name="awsvip1", exact=True).click()
@@ -229,9 +229,11 @@ def test_wrong_values_are_refused_in_the_guides_words_and_nothing_typed_is_lost(
     w.group("Common").get_by_label("IP Address").fill("10.0.110.50")  # inside the VPC's 10.0.0.0/16
     w.group("server2").get_by_label("ENI ID").fill("eni-typed-by-hand")
     w.click("Finish")
-    expect(page.get_by_role("alert")).to_contain_text("53 : The VIP address belongs to a VPC subnet.")
-    expect(page.get_by_role("alert")).to_contain_text(
-        "Specify an IP address out of the VPC CIDR range as the VIP address."
+    vip_alert = w.group("Common").get_by_role("alert")
+    expect(vip_alert).to_contain_text("53 : The VIP address belongs to a VPC subnet.")
+    expect(vip_alert).to_contain_text("Specify an IP address out of the VPC CIDR range as the VIP address.")
+    expect(w.group("server2").get_by_role("alert")).to_contain_text(
+        "50 : The networkInterface ID 'eni-typed-by-hand' does not exist"
     )
     expect(w.group("Common").get_by_label("IP Address")).to_have_value("10.0.110.50")
     expect(w.group("Common").get_by_label("VPC ID")).to_have_value(sim["vpc_id"])

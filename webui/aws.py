@@ -30,6 +30,34 @@ def client(service: str, *, region: str | None = None):
     )
 
 
+def region() -> str:
+    return settings.AWS_REGION
+
+
+class CallCounter:
+    """Counts the AWS API calls made while it is active (for benchmarks and tests of batching)."""
+
+    active: "CallCounter | None" = None
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def __enter__(self):
+        CallCounter.active = self
+        return self
+
+    def __exit__(self, *exc):
+        CallCounter.active = None
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+
+def _count(model, **kwargs):
+    if CallCounter.active is not None:
+        CallCounter.active.calls.append(f"{model.service_model.service_name}.{model.name}")
+
+
 @lru_cache(maxsize=64)
 def _client(service, region, endpoint, connect_timeout, read_timeout, max_attempts):
     config = Config(
@@ -40,7 +68,9 @@ def _client(service, region, endpoint, connect_timeout, read_timeout, max_attemp
         user_agent_appid="ClusterWebUI",
     )
     with _lock:  # boto3 sessions are not thread-safe; clients are
-        return boto3.session.Session().client(service, endpoint_url=endpoint, config=config)
+        made = boto3.session.Session().client(service, endpoint_url=endpoint, config=config)
+    made.meta.events.register("before-call", _count)  # once per attempt-independent API call
+    return made
 
 
 def reset_clients() -> None:

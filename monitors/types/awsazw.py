@@ -3,7 +3,47 @@
 from clusters.params import Param
 from monitors.registry import AWS_NO_RESPONSE, MonitorType
 
-TYPE = MonitorType(
+
+class AwsAzMonitorType(MonitorType):
+    def check_aws(self, target, ctx):
+        found = []
+        zones = {z["ZoneName"] for z in ctx.account.availability_zones()}
+        for server in ctx.server_names:
+            zone = target.value("availabilityzone", server)
+            if not zone:
+                continue
+            if zone not in zones and ctx.account.readable("availability_zones"):
+                found.append(
+                    target.problem(
+                        "Availability Zone",
+                        f"5 : Invalid availability zone: [{zone}]",
+                        code="5",
+                        server=server,
+                        fix="Specify a correct AZ.",
+                        cause="The specified AZ might not be correct or might not exist.",
+                        check="awsazw.zone_exists",
+                    )
+                )
+                continue
+            instance = ctx.instance_of(server)
+            actual = instance.get("Placement", {}).get("AvailabilityZone") if instance else None
+            if actual and actual != zone:
+                found.append(
+                    target.problem(
+                        "Availability Zone",
+                        f"{zone} is not the AZ of {server}'s instance ({actual}).",
+                        fix="Enter the AZ of the instance corresponding to the node (Set Up Individually).",
+                        server=server,
+                        check="awsazw.zone_of_server",
+                    )
+                )
+        return found
+
+    def iam_statements(self, target, ctx):
+        return [{"Action": ["ec2:DescribeAvailabilityZones"], "Resource": ["*"]}]
+
+
+TYPE = AwsAzMonitorType(
     code="awsazw",
     label="AWS AZ monitor resource",
     params=(
@@ -21,4 +61,5 @@ TYPE = MonitorType(
     aws=True,
     timeout=180,
     recovery="local",  # the guide: Recovery Target LocalServer
+    form_checks=("awsazw.zone_exists",),
 )

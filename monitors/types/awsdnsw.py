@@ -3,7 +3,30 @@
 from clusters.params import Param
 from monitors.registry import AWS_NO_RESPONSE, MonitorType
 
-TYPE = MonitorType(
+PROPAGATION_SECONDS = 60  # Route 53 takes up to 60 s to propagate a change to all its servers
+
+
+class AwsDnsMonitorType(MonitorType):
+    def check_aws(self, target, ctx):
+        wait = target.common.get("wait_to_start", 0)
+        if wait >= PROPAGATION_SECONDS:
+            return []
+        return [
+            target.problem(
+                "Wait Time to Start Monitoring",
+                f"{wait} s is shorter than Route 53 takes to propagate a change (up to {PROPAGATION_SECONDS} s): "
+                "monitoring may fail to resolve the name right after activation.",
+                fix="Set Start Monitor Wait Time at an allowable large value for the AWS DNS monitor resource.",
+                severity="warning",
+                check="awsdnsw.wait_to_start",
+            )
+        ]
+
+    def iam_statements(self, target, ctx):
+        return [{"Action": ["route53:ListResourceRecordSets"], "Resource": ["arn:aws:route53:::hostedzone/*"]}]
+
+
+TYPE = AwsDnsMonitorType(
     code="awsdnsw",
     label="AWS DNS monitor resource",
     params=(

@@ -3,7 +3,74 @@
 from clusters.params import Param
 from resources.registry import AWS_CLI_TIMEOUT, ResourceType
 
-TYPE = ResourceType(
+
+class AwsDnsType(ResourceType):
+    def check_aws(self, target, ctx):
+        found = []
+        zone_id = target.parameters.get("hostedzoneid", "")
+        zones = {z["Id"].split("/")[-1]: z for z in ctx.account.hosted_zones()}
+        zone = zones.get(zone_id)
+        if zone_id and zone is None and ctx.account.readable("hosted_zones"):
+            found.append(
+                target.problem(
+                    "Hosted Zone ID",
+                    f"50: No hosted zone found with ID: {zone_id}",
+                    code="50",
+                    fix="Specify a correct hosted zone ID.",
+                    cause="The specified hosted zone ID might not be correct or might not exist.",
+                    check="awsdns.hosted_zone_exists",
+                )
+            )
+        for vpc in sorted(ctx.vpc_of_servers()):
+            if (
+                zone is not None
+                and zone.get("Config", {}).get("PrivateZone")
+                and zone_id not in ctx.account.zones_of_vpc(vpc)
+            ):
+                found.append(
+                    target.problem(
+                        "Hosted Zone ID",
+                        f"The hosted zone {zone['Name']} is not associated with {vpc}, the VPC of the servers.",
+                        fix="In applicable Hosted Zone of the Route 53 Management Console, check that the necessary "
+                        "VPC is added to Associated VPC.",
+                        cause="No VPC to which the HA instance belongs is added to a VPC targeted in the hosted zone "
+                        "of Route 53.",
+                        check="awsdns.zone_associated",
+                    )
+                )
+            if ctx.account.dns_support(vpc) is False:
+                found.append(
+                    target.problem(
+                        "Hosted Zone ID",
+                        f"DNS name resolution is not enabled in {vpc}, the VPC to which the HA instance belongs.",
+                        fix="On the VPC Management Console, check that enableDnsSupport is enabled in the "
+                        "properties of the current VPC.",
+                        check="awsdns.vpc_dns_support",
+                    )
+                )
+        ttl = target.value("ttl")
+        if isinstance(ttl, int) and ttl > 300:
+            found.append(
+                target.problem(
+                    "TTL",
+                    f"A TTL of {ttl} s keeps clients on the old address that long after a failover.",
+                    fix="Set TTL at a smaller value for the AWS DNS resource.",
+                    severity="warning",
+                    check="awsdns.ttl",
+                )
+            )
+        return found
+
+    def iam_statements(self, target, ctx):
+        zone = target.parameters.get("hostedzoneid", "*")
+        return [
+            {"Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+             "Resource": [f"arn:aws:route53:::hostedzone/{zone}"]},
+            {"Action": ["route53:GetChange"], "Resource": ["arn:aws:route53:::change/*"]},
+        ]  # fmt: skip
+
+
+TYPE = AwsDnsType(
     code="awsdns",
     label="AWS DNS resource",
     monitor="awsdnsw",
@@ -17,4 +84,5 @@ TYPE = ResourceType(
         Param("delete", "parameters/delete", "Delete a resource record set at deactivation", "bool", default=True),
         AWS_CLI_TIMEOUT,
     ),
+    form_checks=("awsdns.hosted_zone_exists",),
 )

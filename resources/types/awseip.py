@@ -1,9 +1,68 @@
 """AWS Elastic IP resource: associates an EIP with the active server's ENI (guide ch. 5)."""
 
 from clusters.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
 
-TYPE = ResourceType(
+
+class AwsElasticIpType(ResourceType):
+    def check_aws(self, target, ctx):
+        target.found = []
+        allocation = target.parameters.get("eipid", "")
+        known = {a.get("AllocationId") for a in ctx.account.addresses()}
+        if allocation and ctx.account.readable("addresses") and allocation not in known:
+            target.found.append(
+                target.problem(
+                    "EIP ALLOCATION ID",
+                    f"50 : The allocation ID '{allocation}' does not exist",
+                    code="50",
+                    fix="Specify a correct EIP allocation ID.",
+                    cause="The specified EIP allocation ID might not be correct or might not exist.",
+                    check="awseip.allocation_exists",
+                )
+            )
+        for server, eni in server_enis(target, ctx, "50 : The networkInterface ID '{eni}' does not exist").items():
+            if not reaches_regional_endpoint(eni, ctx.account):
+                target.found.append(
+                    target.problem(
+                        "ENI ID",
+                        "53 : Timeout occurred. (the instance has no public IP and its subnet no route to the "
+                        "Internet or a NAT gateway, so the AWS CLI cannot reach the regional endpoint)",
+                        code="53",
+                        server=server,
+                        fix="Confirm that a public IP is assigned to each instance.",
+                        cause="The AWS CLI command might not be able to communicate with the regional endpoint.",
+                        check="awseip.regional_endpoint",
+                    )
+                )
+        return target.found
+
+    def iam_statements(self, target, ctx):
+        enis = sorted(filter(None, {target.value("eniid", s) for s in ctx.server_names}))
+        return [
+            {"Action": ["ec2:DescribeAddresses", "ec2:DescribeNetworkInterfaces"], "Resource": ["*"]},
+            {
+                "Action": ["ec2:AssociateAddress", "ec2:DisassociateAddress"],
+                "Resource": [ctx.arn("ec2", f"elastic-ip/{target.parameters.get('eipid', '*')}")]
+                + [ctx.arn("ec2", f"network-interface/{e}") for e in enis],
+            },
+        ]
+
+
+def reaches_regional_endpoint(eni: dict, account) -> bool:
+    """A public IP, or a default route of the ENI's subnet through an Internet or NAT gateway."""
+    if eni.get("Association", {}).get("PublicIp"):
+        return True
+    for table in account.route_tables():
+        subnets = {a.get("SubnetId") for a in table.get("Associations", [])}
+        if eni["SubnetId"] in subnets:
+            return any(
+                r.get("DestinationCidrBlock") == "0.0.0.0/0" and (r.get("NatGatewayId") or r.get("GatewayId"))
+                for r in table.get("Routes", [])
+            )
+    return False
+
+
+TYPE = AwsElasticIpType(
     code="awseip",
     label="AWS Elastic IP resource",
     monitor="awseipw",
@@ -23,4 +82,5 @@ TYPE = ResourceType(
         AWS_CLI_TIMEOUT,
     ),
     distinct_per_server=("eniid",),
+    form_checks=("awseip.allocation_exists", "awseip.eni_exists"),
 )

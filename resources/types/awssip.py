@@ -1,9 +1,61 @@
 """AWS Secondary IP resource: assigns a secondary IP to the active server's ENI (guide ch. 6)."""
 
-from clusters.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType
+import ipaddress
 
-TYPE = ResourceType(
+from clusters.params import Param
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
+
+MISSING_ENI = "68 : Failed to obtain a primary private IP address.(The networkInterface ID '{eni}' does not exist)"
+
+
+class AwsSecondaryIpType(ResourceType):
+    def check_aws(self, target, ctx):
+        target.found = []
+        enis = server_enis(target, ctx, MISSING_ENI)
+        try:
+            address = ipaddress.IPv4Address(target.parameters.get("ip", ""))
+        except ValueError:
+            return target.found
+        for server, eni in enis.items():
+            subnet = ctx.account.subnet(eni["SubnetId"])
+            if subnet and address not in ipaddress.ip_network(subnet["CidrBlock"]):
+                target.found.append(
+                    target.problem(
+                        "IP Address",
+                        "55 : Failed to assign the secondary IP address on the AWS side.(Address does not fall "
+                        f"within the subnet's address range) ({address} is not in {subnet['CidrBlock']} of "
+                        f"{server}'s ENI)",
+                        code="55",
+                        server=server,
+                        fix="Specify a valid secondary IP address.",
+                        cause="The specified secondary IP address is invalid.",
+                        check="awssip.address_in_subnet",
+                    )
+                )
+        if len({e["SubnetId"] for e in enis.values()}) > 1:
+            where = ", ".join(f"{s}: {e['SubnetId']} ({e['AvailabilityZone']})" for s, e in enis.items())
+            target.found.append(
+                target.problem(
+                    "ENI ID",
+                    f"The servers' ENIs are in different subnets ({where}).",
+                    fix="Instances to be clustered need to be placed in the same Availability Zone and subnet.",
+                    check="awssip.same_subnet",
+                )
+            )
+        return target.found
+
+    def iam_statements(self, target, ctx):
+        enis = sorted(filter(None, {target.value("eniid", s) for s in ctx.server_names}))
+        return [
+            {"Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], "Resource": ["*"]},
+            {
+                "Action": ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+                "Resource": [ctx.arn("ec2", f"network-interface/{e}") for e in enis],
+            },
+        ]
+
+
+TYPE = AwsSecondaryIpType(
     code="awssip",
     label="AWS Secondary IP resource",
     monitor="awssipw",
@@ -14,4 +66,5 @@ TYPE = ResourceType(
         AWS_CLI_TIMEOUT,
     ),
     distinct_per_server=("eniid",),
+    form_checks=("awssip.eni_exists",),
 )

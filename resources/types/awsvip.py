@@ -2,22 +2,80 @@
 
 import ipaddress
 
-from clusters.params import Param, Problem
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType
+from clusters.params import Param
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
 
 
 class AwsVirtualIpType(ResourceType):
-    def check_aws(self, name, parameters, server_parameters, account):
+    def check_aws(self, target, ctx):
+        target.found = []
+        account = ctx.account
+        vpc_ids = {v["VpcId"] for v in account.vpcs()}
+        for server in ctx.server_names if account.readable("vpcs") else ():
+            vpc = target.value("vpcid", server)
+            if vpc and vpc not in vpc_ids:
+                target.found.append(target.problem(
+                    "VPC ID", f"50 : The vpc ID '{vpc}' does not exist", code="50", server=server,
+                    fix="Specify a correct VPC ID.",
+                    cause="The specified VPC ID might not be correct or might not exist.",
+                    check="awsvip.vpc_exists",
+                ))  # fmt: skip
         try:
-            vip = ipaddress.IPv4Address(parameters.get("ip", ""))
+            vip = ipaddress.IPv4Address(target.parameters.get("ip", ""))
         except ValueError:
-            return []  # validate() reports the malformed address
+            return target.found  # validate() reports the malformed address
         inside = [str(c) for c in account.vpc_cidrs() if vip in c]
-        if not inside:
-            return []
+        if inside:
+            target.found.append(target.problem(
+                "IP Address", f"53 : The VIP address belongs to a VPC subnet. ({vip} is in {inside[0]}.)", code="53",
+                fix="Specify an IP address out of the VPC CIDR range as the VIP address.",
+                cause="The specified VIP address is not appropriate because it is within of the VPC CIDR range.",
+                check="awsvip.vip_outside_vpc",
+            ))  # fmt: skip
+        vpc = target.value("vpcid")
+        enis = server_enis(target, ctx, "50 : The networkInterface ID '{eni}' does not exist", vpc=vpc)
+        for server, eni in enis.items():
+            if eni.get("SourceDestCheck", True):
+                target.found.append(target.problem(
+                    "ENI ID",
+                    f"Source/Dest. Check of {eni['NetworkInterfaceId']} is enabled: ping cannot reach the VIP.",
+                    fix="Disable Source/Dest. Check of the ENI set to the AWS virtual IP resource.", server=server,
+                    cause="Source/Dest. Check of the ENI set to the AWS virtual IP resource is enabled.",
+                    check="awsvip.source_dest_check",
+                ))  # fmt: skip
+        routes = [r for t in account.route_tables() if t["VpcId"] == vpc for r in t.get("Routes", [])]
+        exact = [r for r in routes if r.get("DestinationCidrBlock") == f"{vip}/32"]
+        wider = [r for r in routes if "DestinationCidrBlock" in r and r["DestinationCidrBlock"] != "0.0.0.0/0"
+                 and vip in ipaddress.ip_network(r["DestinationCidrBlock"]) and r not in exact]  # fmt: skip
+        if wider and not exact:
+            target.found.append(target.problem(
+                "IP Address", f"The route for the VIP is {wider[0]['DestinationCidrBlock']}: "
+                "the number of CIDR blocks of the VIP address must always be 32.",
+                fix=f"Route {vip}/32 to the active server's ENI in the route tables.", check="awsvip.route_prefix",
+            ))  # fmt: skip
+        elif not exact:
+            target.found.append(target.problem(
+                "IP Address", f"No route table of {vpc} holds a route for {vip}/32.",
+                fix=f"Add the route {vip}/32 with the active server's ENI as target to the route tables "
+                "of the VPC (guide 4.1.2).", cause="A client in the VPC cannot reach the VIP address.",
+                check="awsvip.route_exists",
+            ))  # fmt: skip
+        return target.found
+
+    def iam_statements(self, target, ctx):
+        vpc = target.value("vpcid")
+        vip = f"{target.parameters.get('ip', '')}/32"
+        tables = [
+            t["RouteTableId"]
+            for t in ctx.account.route_tables()
+            if t["VpcId"] == vpc and any(r.get("DestinationCidrBlock") == vip for r in t.get("Routes", []))
+        ]
         return [
-            Problem(name, "IP Address", f"53 : The VIP address belongs to a VPC subnet. ({vip} is in {inside[0]}.)",
-                    "Specify an IP address out of the VPC CIDR range as the VIP address.")
+            {"Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeRouteTables"],
+             "Resource": ["*"]},
+            # Only the route tables that hold the VIP are updated: scope ReplaceRoute to them.
+            {"Action": ["ec2:ReplaceRoute"],
+             "Resource": [ctx.arn("ec2", f"route-table/{t}") for t in tables] or [ctx.arn("ec2", "route-table/*")]},
         ]  # fmt: skip
 
 
@@ -43,4 +101,5 @@ TYPE = AwsVirtualIpType(
     ),
     # "The ENI IDs of the servers must be set up individually."
     distinct_per_server=("eniid",),
+    form_checks=("awsvip.vpc_exists", "awsvip.vip_outside_vpc", "awsvip.eni_exists"),
 )

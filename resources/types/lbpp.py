@@ -1,24 +1,62 @@
 """LB probe port resource: opens the NLB health-check port on the active server (guide ch. 8)."""
 
-from clusters.params import Param, Problem
+from clusters.params import Param
 from resources.registry import ResourceType
 
 
 class LbProbePortType(ResourceType):
-    def check_aws(self, name, parameters, server_parameters, account):
-        port = str(parameters.get("port", ""))
-        groups = [g for g in account.target_groups() if str(g.get("HealthCheckPort")) == port]
+    def check_aws(self, target, ctx):
+        port = str(target.parameters.get("port", ""))
+        groups = [g for g in ctx.account.target_groups() if str(g.get("HealthCheckPort")) == port]
         if not groups:
-            return []  # the AWS checks report a missing target group
-        interval = max(g.get("HealthCheckIntervalSeconds", 30) for g in groups)
-        timeout = parameters.get("hctimeout", self.param("hctimeout").default)
-        if isinstance(timeout, int) and timeout <= interval:
             return [
-                Problem(name, "Health Check Timeout",
-                        f"This value must be greater than the interval of the NLB's health check ({interval} seconds).",
-                        f"Set the timeout duration to {interval + 1} seconds or more.")
-            ]  # fmt: skip
-        return []
+                target.problem(
+                    "Port Number",
+                    f"No NLB target group has health check port {port}.",
+                    fix=f"Create the NLB target group with health check port {port} (guide 8.1.2), or set Port "
+                    "Number to its health check port.",
+                    cause="The health check request is not received from the load balancer.",
+                    check="lbpp.target_group_exists",
+                )
+            ]
+        found = []
+        interval = max(g.get("HealthCheckIntervalSeconds", 30) for g in groups)
+        timeout = target.value("hctimeout")
+        if isinstance(timeout, int) and timeout <= interval:
+            found.append(
+                target.problem(
+                    "Health Check Timeout",
+                    f"This value must be greater than the interval of the NLB's health check ({interval} seconds).",
+                    fix=f"Set the timeout duration to {interval + 1} seconds or more.",
+                    check="lbpp.health_check_timeout",
+                )
+            )
+        targets = {t["Target"]["Id"] for g in groups for t in ctx.account.target_health(g["TargetGroupArn"])}
+        for server in ctx.server_names:
+            instance = ctx.instance_of(server)
+            if instance is not None and instance["InstanceId"] not in targets:
+                found.append(
+                    target.problem(
+                        "Port Number",
+                        f"The target group with health check port {port} does not target {server}'s instance "
+                        f"{instance['InstanceId']}.",
+                        fix="Register the instances intended for the HA cluster nodes as targets.",
+                        server=server,
+                        check="lbpp.targets_servers",
+                    )
+                )
+        for arn in sorted({arn for g in groups for arn in g.get("LoadBalancerArns", [])}):
+            attributes = ctx.account.load_balancer_attributes(arn)
+            if attributes.get("load_balancing.cross_zone.enabled") != "true":
+                found.append(
+                    target.problem(
+                        "Port Number",
+                        f"Cross-zone load balancing is off on {arn.rsplit('/', 2)[-2]}.",
+                        fix="After creating the NLB, go to its Attributes, then enable Cross-zone load balancing.",
+                        check="lbpp.cross_zone",
+                    )
+                )
+        return found
 
 
 TYPE = LbProbePortType(
@@ -40,4 +78,5 @@ TYPE = LbProbePortType(
             help="Must be greater than the interval of the NLB's health check (31 or more for 30 s).",
         ),
     ),
+    form_checks=("lbpp.health_check_timeout",),
 )

@@ -1,0 +1,256 @@
+"""AWS checks before apply: every Troubleshooting case of the guide, found before a resource fails.
+
+The catalogue lives with its owners: each group resource and monitor type checks its own objects
+(`check_aws` in its module); this module adds the cluster-wide ones (the account, IAM, the object
+storage heartbeat, forced stop) and runs them all. The account is read once per object kind for
+the whole cluster (AwsAccount caches), whatever the number of resources.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from webui import aws
+
+from .awsaccount import AwsAccount
+from .clpconf.snapshot import Snapshot, load
+from .models import Cluster, ForcedStop
+from .params import ObjectType, Problem
+
+
+@dataclass
+class Target:
+    """The values of one object as a check sees them: common values and each server's own."""
+
+    name: str
+    spec: ObjectType
+    parameters: dict
+    servers: dict[str, dict]  # every server's name -> its own values (Set Up Individually)
+    common: dict = field(default_factory=dict)  # a monitor's Monitor (common) values
+    found: list = field(default_factory=list)  # problems gathered by shared helpers
+
+    def value(self, pname: str, server: str | None = None):
+        return self.spec.value(self.parameters, pname, self.servers.get(server, {}) if server else None)
+
+    def problem(self, field_label: str, message: str, *, fix: str = "", cause: str = "", code: str = "",
+                server: str = "", check: str = "", severity: str = "error") -> Problem:  # fmt: skip
+        return Problem(self.name, field_label, message, fix, severity, server, code, cause,
+                       check or f"{self.spec.code}.{field_label.lower().replace(' ', '_')}")  # fmt: skip
+
+
+class CheckContext:
+    """The AWS account and what the configuration says of each server."""
+
+    def __init__(self, cluster: Cluster, account: AwsAccount | None = None, snap: Snapshot | None = None):
+        self.cluster = cluster
+        self.account = account or AwsAccount()
+        self.snap = snap or load(cluster)
+        self.region = settings.AWS_REGION
+        self.server_names = [s.name for s in self.snap.servers]
+        first = self.snap.interconnects[0] if self.snap.interconnects else None
+        name = self.snap.server_name
+        self.addresses = {name[a.server_id]: a.address for a in first.addresses.all()} if first else {}
+        fs = self.snap.forced_stop
+        stored = fs.server_parameters if fs and fs.kind == ForcedStop.Kind.AWS else {}
+        self.instance_ids = {name[int(pk)]: v.get("instanceid", "") for pk, v in stored.items() if int(pk) in name}
+
+    def instance_of(self, server: str) -> dict | None:
+        """The server's instance: its forced-stop instance ID, else the instance with its interconnect address."""
+        if self.instance_ids.get(server):
+            return self.account.instance(self.instance_ids[server])
+        address = self.addresses.get(server)
+        return self.account.instance_by_private_ip(address) if address else None
+
+    def vpc_of_servers(self) -> set[str]:
+        return {i["VpcId"] for s in self.server_names if (i := self.instance_of(s)) and i.get("VpcId")}
+
+    def account_id(self) -> str:
+        try:
+            return self.account.identity()["Account"]
+        except aws.AWS_ERRORS:
+            return "*"
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id()}:{resource}"
+
+
+def targets(snap: Snapshot) -> list[Target]:
+    found = []
+    for resource in snap.resources:
+        found.append(Target(resource.name, resource.type_spec, resource.parameters,
+                            snap.by_server_name(resource.server_parameters)))  # fmt: skip
+    for monitor in snap.monitors:
+        common = {"interval": monitor.interval, "timeout": monitor.timeout, "wait_to_start": monitor.wait_to_start,
+                  "target": monitor.target_resource.name if monitor.target_resource else ""}  # fmt: skip
+        found.append(Target(monitor.name, monitor.type_spec, monitor.parameters,
+                            snap.by_server_name(monitor.server_parameters), common))  # fmt: skip
+    return found
+
+
+# --- cluster-wide checks -----------------------------------------------------------------------
+
+GUIDE_CLI_SETUP = (
+    "The AWS settings (region, access key ID, secret key) are not correct, or no IAM role is set to the instance."
+)
+
+
+def check_account(ctx: CheckContext) -> list[Problem]:
+    """Credentials and region work, within the timeout."""
+    try:
+        ctx.account.identity()
+    except aws.AWS_ERRORS as exc:
+        message = aws.error_message(exc)
+        timeout = message == aws.TIMEOUT_MESSAGE
+        return [Problem(ctx.cluster.name, "AWS account", message,
+                        "Check the routing to the regional endpoint (NAT gateway, proxy) and that packets are not "
+                        "filtered." if timeout else "Correct the AWS settings, then confirm that the AWS CLI works.",
+                        code="9" if timeout else "50",
+                        cause="The regional endpoint cannot be reached." if timeout else GUIDE_CLI_SETUP,
+                        check="account.credentials")]  # fmt: skip
+    return []
+
+
+def check_permissions(ctx: CheckContext) -> list[Problem]:
+    """Simulate the generated IAM policy's actions for the caller, where the account lets us."""
+    policy = iam_policy(ctx)
+    identity = ctx.account.identity()
+    problems = []
+    for statement in policy["Statement"]:
+        try:
+            results = aws.client("iam").simulate_principal_policy(
+                PolicySourceArn=identity["Arn"], ActionNames=statement["Action"], ResourceArns=statement["Resource"]
+            )["EvaluationResults"]
+        except aws.AWS_ERRORS as exc:
+            return [Problem(ctx.cluster.name, "IAM", f"Permissions could not be simulated ({aws.error_message(exc)}).",
+                            "Compare the instance role's policy with the one under IAM policy.", severity="info",
+                            check="account.iam_simulation")]  # fmt: skip
+        for result in results:
+            if result["EvalDecision"] != "allowed":
+                problems.append(Problem(
+                    ctx.cluster.name, "IAM", f"50 : You are not authorized to perform this operation. "
+                    f"({result['EvalActionName']} on {result.get('EvalResourceName', '*')})",
+                    "Give the permission to the resource in the IAM policy (see IAM policy).", code="50",
+                    cause="The IAM role lacks a permission a resource needs.", check="account.iam_permission",
+                ))  # fmt: skip
+    return problems
+
+
+def check_object_storage(ctx: CheckContext) -> list[Problem]:
+    problems = []
+    for hb in ctx.snap.heartbeats:
+        if hb.kind != "object_storage":
+            continue
+        bucket = hb.parameters.get("bucket", "")
+        error = bucket_roundtrip(bucket, ctx.cluster.name)
+        if error:
+            problems.append(Problem(hb.name, "Bucket Name", error,
+                                    "Create the bucket (Amazon S3) for the object storage heartbeat, and let the "
+                                    "instances' IAM role write and read objects in it.", code="",
+                                    cause="The bucket does not exist or cannot be written.",
+                                    check="objectstorage.bucket"))  # fmt: skip
+    return problems
+
+
+def bucket_roundtrip(bucket: str, cluster_name: str) -> str:
+    """Write, read and delete an object in the bucket; '' when it works, else what failed."""
+    s3 = aws.client("s3")
+    key = f"clusterwebui-check/{cluster_name}/probe"
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except aws.AWS_ERRORS as exc:
+        return f"The bucket {bucket} does not exist or cannot be reached ({aws.error_message(exc)})."
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"heartbeat check")
+        if s3.get_object(Bucket=bucket, Key=key)["Body"].read() != b"heartbeat check":
+            return f"An object written in {bucket} read back different."
+        s3.delete_object(Bucket=bucket, Key=key)
+    except aws.AWS_ERRORS as exc:
+        return f"Could not write and read an object in {bucket}: {aws.error_message(exc)}"
+    return ""
+
+
+def check_forced_stop(ctx: CheckContext) -> list[Problem]:
+    problems = []
+    for server in ctx.server_names:
+        instance_id = ctx.instance_ids.get(server)
+        if not instance_id:
+            continue
+        instance = ctx.account.instance(instance_id)
+        if instance is None and ctx.account.readable("instances"):
+            problems.append(Problem("Forced stop", "Instance ID", f"The instance ID '{instance_id}' does not exist.",
+                                    "Set the AWS instance ID of each server in Instance ID.", server=server,
+                                    check="forcedstop.instance_exists"))  # fmt: skip
+        if instance is None:
+            continue
+        address = ctx.addresses.get(server)
+        addresses = {a["PrivateIpAddress"] for eni in instance.get("NetworkInterfaces", [])
+                     for a in eni.get("PrivateIpAddresses", [])} | {instance.get("PrivateIpAddress")}  # fmt: skip
+        if address and address not in addresses:
+            problems.append(Problem("Forced stop", "Instance ID",
+                                    f"{instance_id} does not carry {server}'s interconnect address {address}.",
+                                    f"Enter the instance ID of {server} itself.", server=server,
+                                    check="forcedstop.instance_is_the_server"))  # fmt: skip
+    return problems
+
+
+# --- running them ------------------------------------------------------------------------------
+
+
+def run_checks(cluster: Cluster, *, account: AwsAccount | None = None,
+               log: Callable[[str], None] = lambda message: None) -> list[Problem]:  # fmt: skip
+    """Every check: the configuration itself, then the account, then each object against AWS."""
+    from .services import validate
+
+    ctx = CheckContext(cluster, account)
+    findings = [Problem(**{**p.__dict__, "check": p.check or "config"}) for p in validate(cluster, snapshot=ctx.snap)]
+    log(f"Configuration: {len(findings)} problem(s) found without AWS.")
+    log("Checking the AWS account...")
+    account_problems = check_account(ctx)
+    if account_problems:
+        return findings + account_problems  # nothing else can be read
+    findings += check_permissions(ctx)
+    for target in targets(ctx.snap):
+        log(f"Checking {target.name} ({target.spec.label})...")
+        findings += target.spec.check_aws(target, ctx)
+    log("Checking the object storage heartbeat and forced stop...")
+    findings += check_object_storage(ctx) + check_forced_stop(ctx)
+    findings += [Problem(cluster.name, "AWS", error, "Check the IAM role's permissions and the endpoint.",
+                         check="account.read") for error in ctx.account.errors]  # fmt: skip
+    return findings
+
+
+def iam_policy(ctx_or_cluster) -> dict:
+    """The least-privilege IAM policy the cluster's servers need, scoped where AWS allows."""
+    ctx = ctx_or_cluster if isinstance(ctx_or_cluster, CheckContext) else CheckContext(ctx_or_cluster)
+    statements: list[dict] = []
+    for target in targets(ctx.snap):
+        statements += target.spec.iam_statements(target, ctx)
+    buckets = sorted({hb.parameters.get("bucket", "") for hb in ctx.snap.heartbeats if hb.kind == "object_storage"})
+    for bucket in filter(None, buckets):
+        statements.append({"Action": ["s3:ListBucket"], "Resource": [f"arn:aws:s3:::{bucket}"]})
+        statements.append({"Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                           "Resource": [f"arn:aws:s3:::{bucket}/*"]})  # fmt: skip
+    instances = sorted(filter(None, ctx.instance_ids.values()))
+    if instances:
+        statements.append({"Action": ["ec2:StopInstances"],
+                           "Resource": [ctx.arn("ec2", f"instance/{i}") for i in instances]})  # fmt: skip
+        statements.append({"Action": ["ec2:DescribeInstances"], "Resource": ["*"]})
+    return {"Version": "2012-10-17", "Statement": _merge(statements)}
+
+
+def _merge(statements: list[dict]) -> list[dict]:
+    """One statement per set of actions, resources gathered; Sids for reading."""
+    merged: dict[tuple, set] = {}
+    for statement in statements:
+        merged.setdefault(tuple(sorted(set(statement["Action"]))), set()).update(statement["Resource"])
+    result = []
+    for i, (actions, resources) in enumerate(sorted(merged.items()), start=1):
+        result.append({"Sid": f"ClusterWebUI{i}", "Effect": "Allow", "Action": list(actions),
+                       "Resource": ["*"] if "*" in resources else sorted(resources)})  # fmt: skip
+    return result
+
+
+def iam_policy_json(cluster: Cluster) -> str:
+    return json.dumps(iam_policy(cluster), indent=2)
