@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ClustersConfig(AppConfig):
     name = "clusters"
     verbose_name = "Clusters"
+
+    def ready(self):
+        from . import checks, taskruns  # noqa: F401  (they register their task kinds)

@@ -254,3 +254,31 @@ def _merge(statements: list[dict]) -> list[dict]:
 
 def iam_policy_json(cluster: Cluster) -> str:
     return json.dumps(iam_policy(cluster), indent=2)
+
+
+# --- as a background run -----------------------------------------------------------------------
+
+
+def _register_task_kind():
+    from webui.roles import Role
+
+    from .taskruns import task_kind
+
+    @task_kind("aws_check", label="Check AWS", role=Role.OPERATOR)
+    def run_aws_check(context) -> dict:
+        total = max(1, len(targets(load(context.cluster))) + 3)
+        done = [0]
+
+        def log(message):
+            done[0] += 1
+            context.log(message)
+            context.progress(min(95, 100 * done[0] // total))
+
+        findings = run_checks(context.cluster, log=log)
+        errors = sum(1 for f in findings if f.severity == "error")
+        warnings = sum(1 for f in findings if f.severity == "warning")
+        context.log(f"Done: {errors} error(s), {warnings} warning(s).", "error" if errors else "info")
+        return {"findings": [f.as_dict() for f in findings], "errors": errors, "warnings": warnings}
+
+
+_register_task_kind()

@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from webui.context import MODES
 from webui.roles import Role, role_required
 
-from . import services
+from . import services, taskruns
+from .checks import iam_policy_json
 from .forms import ImportForm
 from .models import Cluster, TaskRun
 from .taskruns import KINDS
@@ -96,14 +98,57 @@ def import_setting(request, pk=None):
 
 def run_detail(request, pk):
     run = get_object_or_404(TaskRun.objects.select_related("cluster", "user"), pk=pk)
-    return render(request, "runs/detail.html", {"run": run, "kind": KINDS.get(run.kind)})
+    return render(request, "runs/detail.html", {"run": run, "kind": KINDS.get(run.kind), **findings_context(run)})
+
+
+def findings_context(run: TaskRun) -> dict:
+    """A check run's findings grouped by object, each object linked to the page where it is fixed."""
+    findings = run.result.get("findings") if isinstance(run.result, dict) else None
+    if not findings or run.cluster is None:
+        return {}
+    cluster = run.cluster
+    pages = {"Forced stop": reverse("wizard_step", args=[cluster.pk, "fencing"]),
+             cluster.name: reverse("cluster_mode", args=[cluster.pk, "config"])}  # fmt: skip
+    pages |= {r.name: reverse("resource_page", args=[cluster.pk, r.pk, "details"]) for r in cluster.resources.all()}
+    pages |= {m.name: reverse("monitor_page", args=[cluster.pk, m.pk, "special"]) for m in cluster.monitors.all()}
+    pages |= {h.name: reverse("wizard_step", args=[cluster.pk, "interconnect"]) for h in cluster.heartbeats.all()}
+    groups: dict[str, list] = {}
+    order = {"error": 0, "warning": 1, "info": 2}
+    for finding in sorted(findings, key=lambda f: order.get(f["severity"], 3)):
+        groups.setdefault(finding["object"], []).append(finding)
+    return {"finding_groups": [(name, pages.get(name), items) for name, items in groups.items()]}
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def check_aws(request, pk):
+    """Config mode > Check AWS: a check run on a worker; its page shows progress, then the findings."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    try:
+        run = taskruns.start_run(kind="aws_check", user=request.user, cluster=cluster)
+    except taskruns.ClusterBusy as exc:
+        messages.error(request, str(exc))
+        return redirect("cluster_mode", pk=pk, mode="config")
+    return redirect("run_detail", pk=run.pk)
+
+
+@require_GET
+def iam_policy(request, pk):
+    """The least-privilege IAM policy of the cluster's instance role (?download for the file)."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    text = iam_policy_json(cluster)
+    if "download" in request.GET:
+        response = HttpResponse(text, content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{cluster.name}-iam-policy.json"'
+        return response
+    return render(request, "clusters/iam_policy.html", {"cluster": cluster, "policy": text, "mode": "config"})
 
 
 @vary_on_headers("HX-Request")
 def run_progress(request, pk):
     """The live part of a run's page; htmx polls it and stops when the run has ended."""
     run = get_object_or_404(TaskRun.objects.select_related("cluster"), pk=pk)
-    context = {"run": run, "lines": run.lines.all()}
+    context = {"run": run, "lines": run.lines.all(), **findings_context(run)}
     if request.htmx and not run.is_active:
         response = render(request, "runs/_progress.html", context)
         response.status_code = HttpResponseStopPolling.status_code

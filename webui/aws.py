@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import boto3
 import botocore.exceptions
+import botocore.parsers
 from botocore.config import Config
 from django.conf import settings
 
@@ -93,12 +94,16 @@ def error_message(exc: Exception) -> str:
         return exc.response.get("Error", {}).get("Message") or str(exc)
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return "No AWS credentials were found; configure them (aws configure) or set AWS_ENDPOINT_URL."
+    if isinstance(exc, botocore.parsers.ResponseParserError):
+        return "The endpoint answered with something that is not an AWS response (an error page?)."
     if isinstance(exc, botocore.exceptions.EndpointConnectionError):
         return f"Could not connect to the endpoint URL: {exc.kwargs.get('endpoint_url', '')}"
     return str(exc)
 
 
-AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError)
+# Everything an AWS call can raise: a check or a run reports it, never crashes on it. An answer that is
+# not AWS's (a proxy's or a simulation's error page) is a ResponseParserError, outside BotoCoreError.
+AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, botocore.parsers.ResponseParserError)
 
 
 def check_connection(log) -> dict:

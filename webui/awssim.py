@@ -33,8 +33,12 @@ def _tags(name: str, kind: str) -> list[dict]:
     return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
 
 
-def seed(endpoint_url: str, region: str) -> dict:
-    """Create the reference topology at `endpoint_url`; return the IDs it made."""
+def seed(endpoint_url: str, region: str, suffix: str = "") -> dict:
+    """Create the reference topology at `endpoint_url`; return the IDs it made.
+
+    `suffix` makes the globally named parts (bucket, target group, load balancer) unique, so that
+    tests can seed isolated copies of the topology on one server.
+    """
     config = Config(region_name=region, retries={"mode": "standard"})
 
     def client(service):
@@ -125,7 +129,7 @@ def seed(endpoint_url: str, region: str) -> dict:
 
     zone = r53.create_hosted_zone(
         Name=HOSTED_ZONE,
-        CallerReference="clusterwebui-awssim",
+        CallerReference=f"clusterwebui-awssim{suffix}",
         HostedZoneConfig={"Comment": "Cluster WebUI reference topology", "PrivateZone": True},
         VPC={"VPCRegion": region, "VPCId": vpc_id},
     )["HostedZone"]
@@ -149,13 +153,13 @@ def seed(endpoint_url: str, region: str) -> dict:
     ids["hosted_zone"] = {"id": zone_id, "name": HOSTED_ZONE, "record_name": RECORD_NAME}
 
     if region == "us-east-1":
-        s3.create_bucket(Bucket=HEARTBEAT_BUCKET)
+        s3.create_bucket(Bucket=HEARTBEAT_BUCKET + suffix)
     else:
-        s3.create_bucket(Bucket=HEARTBEAT_BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
-    ids["bucket"] = HEARTBEAT_BUCKET
+        s3.create_bucket(Bucket=HEARTBEAT_BUCKET + suffix, CreateBucketConfiguration={"LocationConstraint": region})
+    ids["bucket"] = HEARTBEAT_BUCKET + suffix
 
     target_group = elb.create_target_group(
-        Name="ecx-nlb-targets",
+        Name=f"ecx-nlb-targets{suffix}",
         Protocol="TCP",
         Port=80,
         VpcId=vpc_id,
@@ -167,7 +171,7 @@ def seed(endpoint_url: str, region: str) -> dict:
     tg_arn = target_group["TargetGroupArn"]
     elb.register_targets(TargetGroupArn=tg_arn, Targets=[{"Id": s["instance_id"]} for s in servers.values()])
     nlb = elb.create_load_balancer(
-        Name="ecx-nlb",
+        Name=f"ecx-nlb{suffix}",
         Type="network",
         Scheme="internal",
         Subnets=[subnets["Subnet-2A"]["id"], subnets["Subnet-2B"]["id"]],

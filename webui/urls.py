@@ -33,6 +33,8 @@ urlpatterns = [
     path("clusters/<int:pk>/remove/<slug:kind>/<int:oid>/", wizard.remove, name="remove"),
     path("clusters/<int:pk>/config/export/", cluster_views.export_setting, name="export_setting"),
     path("clusters/<int:pk>/config/import/", cluster_views.import_setting, name="import_setting_into"),
+    path("clusters/<int:pk>/config/check-aws/", cluster_views.check_aws, name="check_aws"),
+    path("clusters/<int:pk>/config/iam-policy/", cluster_views.iam_policy, name="iam_policy"),
     path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),
     path("admin/", admin.site.urls),
 ]
