@@ -50,3 +50,21 @@ def test_a_refused_import_says_why_and_keeps_what_was_typed(page, login, users, 
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("alert")).to_contain_text("contains a DTD")
     expect(page.get_by_label("Cluster Name")).to_have_value("keepme")
+
+
+def test_check_aws_shows_progress_then_findings_linked_to_the_field(page, login, users, celery_worker, aws_endpoint):
+    from tests import guide
+
+    ids = dict(guide.ids_from_sim(aws_endpoint), vpc="vpc-0000000000bad0000")
+    cluster = guide.build("vip", user=users["admin"], name="cluster1", ids=ids)
+    login(users["operator"])
+    page.goto(page.url + f"clusters/{cluster.pk}/config/")
+    page.get_by_role("button", name="Check AWS").click()
+    expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
+    findings = page.get_by_role("region", name="Findings")
+    expect(findings).to_be_visible(timeout=30000)  # appears when the run ends, without a reload
+    group = findings.locator("article", has=page.get_by_role("heading", name="awsvip1"))
+    expect(group).to_contain_text("50 : The vpc ID 'vpc-0000000000bad0000' does not exist")
+    expect(group).to_contain_text("Specify a correct VPC ID.")
+    group.get_by_role("link", name="VPC ID").first.click()
+    expect(page).to_have_url(re.compile(r"/resources/\d+/details/$"))

@@ -30,3 +30,22 @@ def test_a_worker_runs_a_taskrun_to_completion(celery_worker, users, aws_endpoin
     assert list(run.lines.values_list("message", flat=True))[-1] == "The AWS connection works."
     # The cluster is free again for the next run.
     wait_for_end(taskruns.start_run(kind="aws_connection", user=users["admin"], cluster=cluster))
+
+
+def test_a_worker_runs_the_aws_checks_and_keeps_the_findings(celery_worker, users, aws_endpoint):
+    from tests import guide
+
+    cluster = guide.build(
+        "vip",
+        user=users["admin"],
+        name="cluster1",
+        ids=dict(guide.ids_from_sim(aws_endpoint), vpc="vpc-0000000000bad0000"),
+    )
+    run = wait_for_end(taskruns.start_run(kind="aws_check", user=users["operator"], cluster=cluster))
+    assert run.status == TaskRun.Status.SUCCEEDED, run.error
+    assert run.result["errors"] >= 1
+    finding = next(f for f in run.result["findings"] if f["check"] == "awsvip.vpc_exists")
+    assert finding["message"] == "50 : The vpc ID 'vpc-0000000000bad0000' does not exist"
+    messages = list(run.lines.values_list("message", flat=True))
+    assert "Checking awsvip1 (AWS Virtual IP resource)..." in messages
+    assert run.progress == 100
