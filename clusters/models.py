@@ -334,3 +334,6 @@ class TaskRunLine(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+from .runtime import Alert, AppliedVersion, ClusterState, ObjectState  # noqa: E402, F401  (models of this app)

@@ -24,10 +24,34 @@ ENI_ID = Param(
 )  # fmt: skip
 
 
+class ResourceFailed(Exception):
+    """An activation or deactivation failed: the guide's code and message ("50", "The vpc ID ... does not exist")."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code} : {message}")
+        self.code, self.message = code, message
+
+
 @dataclass(frozen=True)
 class ResourceType(ObjectType):
     monitor: str | None = None  # the monitor type the product adds with this resource
     aws: bool = False
+
+    def activate(self, resource: dict, server: str) -> str:
+        """Bring the resource online on `server` (values of the applied clp.conf); say what was done.
+
+        Resources that act on the server's own OS (mirror disk, script, service) have nothing to do
+        on AWS: the console records their state only.
+        """
+        return "online"
+
+    def deactivate(self, resource: dict, server: str) -> str:
+        return "offline"
+
+    def rvalue(self, resource: dict, name: str, server: str | None = None):
+        """A value of an applied resource: the server's own, else the common one, else the default."""
+        own = resource.get("server_parameters", {}).get(server, {}) if server else None
+        return self.value(resource.get("parameters", {}), name, own)
 
 
 RESOURCE_TYPES = Registry("resources.types", "group resource")

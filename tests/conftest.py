@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,14 @@ def aws_endpoint(moto_server, settings):
     aws.reset_clients()
     yield moto_server
     aws.reset_clients()
+
+
+@pytest.fixture
+def sim(aws_endpoint):
+    """An isolated copy of the reference topology on the session's moto server."""
+    from webui import awssim
+
+    return awssim.seed(aws_endpoint["endpoint_url"], aws_endpoint["region"], suffix=f"-{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture

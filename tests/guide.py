@@ -1,6 +1,11 @@
 """The guide's five configurations (chapters 4-8), built through the services as a user would."""
 
+import uuid
+
+import boto3
+
 from clusters import services
+from webui import awssim
 
 # Fixed IDs so the exported files are stable; the figures' addresses are the guide's.
 IDS = {
@@ -130,3 +135,37 @@ def ids_from_sim(sim: dict) -> dict:
         record=sim["hosted_zone"]["record_name"],
         probe_port=12345,
     )
+
+
+# --- on an isolated copy of the reference topology (the `sim` fixture) ---
+
+
+def sim_client(sim, service):
+    return boto3.client(service, endpoint_url=sim["endpoint_url"], region_name=sim["region"])
+
+
+def same_subnet_pair(sim) -> dict:
+    """SIP needs both servers in one subnet (guide ch. 6): a second instance beside server1."""
+    ec2 = sim_client(sim, "ec2")
+    server1 = sim["servers"]["server1"]
+    instance = ec2.run_instances(
+        ImageId=awssim.WINDOWS_AMI,
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=server1["subnet_id"],
+        PrivateIpAddress="10.0.110.11",
+    )["Instances"][0]
+    ids = ids_from_sim(sim)
+    ids["servers"]["server2"] = {
+        "ip": "10.0.110.11",
+        "instance": instance["InstanceId"],
+        "az": server1["availability_zone"],
+        "eni": instance["NetworkInterfaces"][0]["NetworkInterfaceId"],
+    }
+    return ids
+
+
+def build_on_sim(variant, users, sim, **overrides):
+    ids = same_subnet_pair(sim) if variant == "sip" else ids_from_sim(sim)
+    ids.update(overrides)
+    return build(variant, user=users["admin"], name=f"c-{uuid.uuid4().hex[:6]}", ids=ids)

@@ -5,50 +5,14 @@ import socket
 import threading
 import uuid
 
-import boto3
 import pytest
 
 from clusters import services
 from clusters.checks import iam_policy, run_checks
 from tests import guide
-from webui import aws, awssim
-
-
-@pytest.fixture
-def sim(aws_endpoint):
-    """An isolated copy of the reference topology on the session's moto server."""
-    return awssim.seed(aws_endpoint["endpoint_url"], aws_endpoint["region"], suffix=f"-{uuid.uuid4().hex[:8]}")
-
-
-def client(sim, service):
-    return boto3.client(service, endpoint_url=sim["endpoint_url"], region_name=sim["region"])
-
-
-def same_subnet_pair(sim) -> dict:
-    """SIP needs both servers in one subnet (guide ch. 6): a second instance beside server1."""
-    ec2 = client(sim, "ec2")
-    server1 = sim["servers"]["server1"]
-    instance = ec2.run_instances(
-        ImageId=awssim.WINDOWS_AMI,
-        MinCount=1,
-        MaxCount=1,
-        SubnetId=server1["subnet_id"],
-        PrivateIpAddress="10.0.110.11",
-    )["Instances"][0]
-    ids = guide.ids_from_sim(sim)
-    ids["servers"]["server2"] = {
-        "ip": "10.0.110.11",
-        "instance": instance["InstanceId"],
-        "az": server1["availability_zone"],
-        "eni": instance["NetworkInterfaces"][0]["NetworkInterfaceId"],
-    }
-    return ids
-
-
-def build(variant, users, sim, **overrides):
-    ids = same_subnet_pair(sim) if variant == "sip" else guide.ids_from_sim(sim)
-    ids.update(overrides)
-    return guide.build(variant, user=users["admin"], name=f"c-{uuid.uuid4().hex[:6]}", ids=ids)
+from tests.guide import build_on_sim as build
+from tests.guide import sim_client as client
+from webui import aws
 
 
 def errors(findings):

@@ -2,9 +2,31 @@
 
 from clusters.params import Param
 from resources.registry import AWS_CLI_TIMEOUT, ResourceType
+from webui import aws
 
 
 class AwsDnsType(ResourceType):
+    def _change(self, resource, server, action):
+        record = {
+            "Name": resource["parameters"]["recordset"],
+            "Type": "A",
+            "TTL": self.rvalue(resource, "ttl", server),
+            "ResourceRecords": [{"Value": self.rvalue(resource, "ip", server)}],
+        }
+        aws.client("route53").change_resource_record_sets(
+            HostedZoneId=resource["parameters"]["hostedzoneid"],
+            ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": record}]},
+        )
+        return f"{action} {record['Name']} A {record['ResourceRecords'][0]['Value']}"
+
+    def activate(self, resource, server):
+        return self._change(resource, server, "UPSERT")
+
+    def deactivate(self, resource, server):
+        if self.rvalue(resource, "delete", server):
+            return self._change(resource, server, "DELETE")
+        return "record set kept (Delete a resource record set at deactivation is off)"
+
     def check_aws(self, target, ctx):
         found = []
         zone_id = target.parameters.get("hostedzoneid", "")

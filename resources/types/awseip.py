@@ -2,9 +2,23 @@
 
 from clusters.params import Param
 from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
+from webui import aws
 
 
 class AwsElasticIpType(ResourceType):
+    def activate(self, resource, server):
+        allocation, eni = resource["parameters"]["eipid"], self.rvalue(resource, "eniid", server)
+        aws.client("ec2").associate_address(AllocationId=allocation, NetworkInterfaceId=eni, AllowReassociation=True)
+        return f"{allocation} associated with {eni}"
+
+    def deactivate(self, resource, server):
+        ec2 = aws.client("ec2")
+        address = ec2.describe_addresses(AllocationIds=[resource["parameters"]["eipid"]])["Addresses"][0]
+        if address.get("AssociationId") and address.get("NetworkInterfaceId") == self.rvalue(resource, "eniid", server):
+            ec2.disassociate_address(AssociationId=address["AssociationId"])
+            return f"{address['PublicIp']} disassociated"
+        return "not associated here"
+
     def check_aws(self, target, ctx):
         target.found = []
         allocation = target.parameters.get("eipid", "")

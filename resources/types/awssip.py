@@ -4,11 +4,34 @@ import ipaddress
 
 from clusters.params import Param
 from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
+from webui import aws
 
 MISSING_ENI = "68 : Failed to obtain a primary private IP address.(The networkInterface ID '{eni}' does not exist)"
 
 
 class AwsSecondaryIpType(ResourceType):
+    def activate(self, resource, server):
+        """Assign the address to this server's ENI, taking it from the others' first."""
+        ip, mine = resource["parameters"]["ip"], self.rvalue(resource, "eniid", server)
+        ec2 = aws.client("ec2")
+        others = {self.rvalue(resource, "eniid", s) for s in resource.get("servers", [])} - {mine, None}
+        if others:
+            for eni in ec2.describe_network_interfaces(NetworkInterfaceIds=sorted(others))["NetworkInterfaces"]:
+                if ip in {a["PrivateIpAddress"] for a in eni.get("PrivateIpAddresses", [])}:
+                    ec2.unassign_private_ip_addresses(
+                        NetworkInterfaceId=eni["NetworkInterfaceId"], PrivateIpAddresses=[ip]
+                    )
+        ec2.assign_private_ip_addresses(NetworkInterfaceId=mine, PrivateIpAddresses=[ip], AllowReassignment=True)
+        return f"{ip} assigned to {mine}"
+
+    def deactivate(self, resource, server):
+        ip, mine = resource["parameters"]["ip"], self.rvalue(resource, "eniid", server)
+        ec2 = aws.client("ec2")
+        eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[mine])["NetworkInterfaces"][0]
+        if ip in {a["PrivateIpAddress"] for a in eni.get("PrivateIpAddresses", [])}:
+            ec2.unassign_private_ip_addresses(NetworkInterfaceId=mine, PrivateIpAddresses=[ip])
+        return f"{ip} unassigned from {mine}"
+
     def check_aws(self, target, ctx):
         target.found = []
         enis = server_enis(target, ctx, MISSING_ENI)

@@ -3,10 +3,25 @@
 import ipaddress
 
 from clusters.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceFailed, ResourceType, server_enis
+from webui import aws
 
 
 class AwsVirtualIpType(ResourceType):
+    def activate(self, resource, server):
+        """Route the VIP to this server's ENI in every route table of the VPC that holds it."""
+        vpc, eni = self.rvalue(resource, "vpcid", server), self.rvalue(resource, "eniid", server)
+        destination = f"{resource['parameters']['ip']}/32"
+        ec2 = aws.client("ec2")
+        tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]
+        holding = [t["RouteTableId"] for t in tables
+                   if any(r.get("DestinationCidrBlock") == destination for r in t.get("Routes", []))]  # fmt: skip
+        if not holding:
+            raise ResourceFailed("50", f"No route table of the vpc ID '{vpc}' holds {destination}")
+        for table in holding:
+            ec2.replace_route(RouteTableId=table, DestinationCidrBlock=destination, NetworkInterfaceId=eni)
+        return f"{destination} routed to {eni} in {', '.join(holding)}"
+
     def check_aws(self, target, ctx):
         target.found = []
         account = ctx.account

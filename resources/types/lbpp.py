@@ -1,10 +1,53 @@
 """LB probe port resource: opens the NLB health-check port on the active server (guide ch. 8)."""
 
+import contextlib
+import socket
+import threading
+
 from clusters.params import Param
-from resources.registry import ResourceType
+from resources.registry import ResourceFailed, ResourceType
+
+# The probe port's listeners, by port, in the process that activated them.
+LISTENERS: dict[int, socket.socket] = {}
+PROBE_HOST = "127.0.0.1"  # the server's own address on a real node; loopback here
 
 
 class LbProbePortType(ResourceType):
+    def activate(self, resource, server):
+        """Listen on the health-check port while active, so the NLB sees this server healthy."""
+        port = int(resource["parameters"]["port"])
+        if port in LISTENERS:
+            return f"port {port} already open"
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((PROBE_HOST, port))
+        except OSError:
+            listener.close()
+            raise ResourceFailed("", f"Port {port} is already used.") from None
+        listener.listen()
+        LISTENERS[port] = listener
+
+        def answer():
+            while True:
+                try:
+                    connection, _ = listener.accept()
+                except OSError:
+                    return  # closed at deactivation
+                connection.close()
+
+        threading.Thread(target=answer, daemon=True, name=f"lbpp-{port}").start()
+        return f"port {port} open"
+
+    def deactivate(self, resource, server):
+        listener = LISTENERS.pop(int(resource["parameters"]["port"]), None)
+        if listener is not None:
+            # shutdown() wakes the thread blocked in accept(); close() alone would leave the port listening.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        return "port closed"
+
     def check_aws(self, target, ctx):
         port = str(target.parameters.get("port", ""))
         groups = [g for g in ctx.account.target_groups() if str(g.get("HealthCheckPort")) == port]

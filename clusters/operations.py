@@ -1,0 +1,323 @@
+"""Operation mode: apply the configuration, start / stop / move groups, acting on AWS.
+
+Everything here reads the applied version (its clp.conf, read back with our own reader), never
+the draft. Each operation is a TaskRun on a worker; a cluster runs one at a time.
+"""
+
+import difflib
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from resources.registry import RESOURCE_TYPES, ResourceFailed
+from webui import aws
+from webui.roles import Role
+
+from .clpconf import reader, writer
+from .clpconf.reader import ConfSpec
+from .models import Cluster
+from .runtime import Alert, AppliedVersion, ClusterState, ObjectState
+from .taskruns import RunContext, TaskFailed, task_kind
+
+SUCCESS = "The application finished successfully."
+
+
+# --- the applied version ------------------------------------------------------------------------
+
+
+def applied(cluster: Cluster) -> tuple[AppliedVersion | None, ConfSpec | None]:
+    version = AppliedVersion.objects.filter(cluster=cluster).order_by("-number").first()
+    return (version, reader.read(bytes(version.conf))) if version else (None, None)
+
+
+def draft_differs(cluster: Cluster, version: AppliedVersion | None) -> bool:
+    """Whether the configuration being edited is not the one applied (element order aside)."""
+    if version is None:
+        return True
+    return _comparable(writer.render(cluster)) != _comparable(bytes(version.conf))
+
+
+def _comparable(conf: bytes):
+    root, _ = reader.parse_xml(conf)
+
+    def walk(element):
+        return (element.tag, tuple(sorted(element.attrib.items())), (element.text or "").strip(),
+                tuple(sorted(walk(child) for child in element)))  # fmt: skip
+
+    return walk(root)
+
+
+# --- groups and their resources ------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    spec: ConfSpec
+    servers: list[str] = field(init=False)
+
+    def __post_init__(self):
+        self.servers = [s["name"] for s in sorted(self.spec.servers, key=lambda s: s["priority"])]
+
+    def group(self, name: str) -> dict:
+        for group in self.spec.groups:
+            if group["name"] == name:
+                return group
+        raise TaskFailed(f"There is no group {name} in the applied configuration.")
+
+    def resources(self, group: str) -> list[dict]:
+        found = [dict(r, servers=self.servers) for r in self.spec.resources if r["group"] == group]
+        return sorted(found, key=lambda r: r["order"])
+
+    def startup_servers(self, group: str) -> list[str]:
+        return self.group(group)["startup_servers"] or self.servers
+
+    def levels(self, group: str) -> list[list[dict]]:
+        """Resources in dependency order: each level depends only on earlier ones (a level runs in parallel)."""
+        remaining = {r["name"]: r for r in self.resources(group)}
+        done: set[str] = set()
+        levels = []
+        while remaining:
+            ready = [r for r in remaining.values() if all(d in done or d not in remaining for d in r["depends_on"])]
+            if not ready:
+                raise TaskFailed(f"The dependencies of group {group}'s resources loop; fix them in Config Mode.")
+            levels.append(ready)
+            for r in ready:
+                done.add(r["name"])
+                del remaining[r["name"]]
+        return levels
+
+
+def _state(cluster, kind, name, **values):
+    ObjectState.objects.update_or_create(cluster=cluster, kind=kind, name=name, defaults=values)
+
+
+def _alert(cluster, message, level="info", server=""):
+    Alert.objects.create(cluster=cluster, message=message, level=level, server=server)
+
+
+def _act(resource: dict, server: str, activate: bool):
+    """One resource's AWS action, in a worker thread: (name, ok, message, seconds in AWS)."""
+    spec = RESOURCE_TYPES.get_type(resource["type"])
+    started = time.perf_counter()
+    try:
+        done = (spec.activate if activate else spec.deactivate)(resource, server)
+        return resource["name"], True, done, time.perf_counter() - started
+    except ResourceFailed as exc:
+        return resource["name"], False, f"{exc.code} : {exc.message}".strip(" :"), time.perf_counter() - started
+    except aws.AWS_ERRORS as exc:
+        message = aws.error_message(exc)
+        code = "9" if message == aws.TIMEOUT_MESSAGE else "50"
+        return resource["name"], False, f"{code} : {message}", time.perf_counter() - started
+
+
+def start_group(cluster, plan: Plan, group: str, server: str, log) -> None:
+    if server not in plan.startup_servers(group):
+        raise TaskFailed(f"{server} is not a startup server of group {group}.")
+    _state(cluster, "group", group, status="offline", server=server, message="starting")
+    for level in plan.levels(group):
+        with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
+            results = list(pool.map(lambda r: _act(r, server, True), level))
+        for name, ok, message, _seconds in results:
+            if ok:
+                _state(cluster, "resource", name, status="online", server=server, message=message)
+                log(f"Resource {name} started on {server}: {message}.")
+            else:
+                text = f"Failed to start the resource {name}. ({message})"
+                _state(cluster, "resource", name, status="error", server=server, message=text)
+                _state(cluster, "group", group, status="error", server=server, message=text)
+                _alert(cluster, text, "error", server)
+                raise TaskFailed(text)
+    _state(cluster, "group", group, status="online", server=server, message="")
+    _alert(cluster, f"Group {group} started on {server}.", server=server)
+    log(f"Group {group} is online on {server}.")
+
+
+def stop_group(cluster, plan: Plan, group: str, log) -> None:
+    state = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
+    server = state.server if state and state.status != "offline" else ""
+    if not server:
+        log(f"Group {group} is not online.")
+        return
+    for level in reversed(plan.levels(group)):
+        with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:
+            results = list(pool.map(lambda r: _act(r, server, False), level))
+        for name, ok, message, _seconds in results:
+            if not ok:
+                text = f"Failed to stop the resource {name}. ({message})"
+                _state(cluster, "resource", name, status="error", server=server, message=text)
+                _alert(cluster, text, "error", server)
+                raise TaskFailed(text)
+            _state(cluster, "resource", name, status="offline", server="", message=message)
+            log(f"Resource {name} stopped on {server}.")
+    _state(cluster, "group", group, status="offline", server="", message="")
+    _alert(cluster, f"Group {group} stopped on {server}.", server=server)
+
+
+def _plan(cluster) -> Plan:
+    version, spec = applied(cluster)
+    if version is None:
+        raise TaskFailed("The cluster has no applied configuration: Apply the Configuration File first.")
+    return Plan(spec)
+
+
+def _running(cluster) -> bool:
+    return ClusterState.objects.filter(cluster=cluster, status=ClusterState.Status.RUNNING).exists()
+
+
+@task_kind("group_start", label="Start group", role=Role.OPERATOR)
+def run_group_start(context: RunContext) -> dict:
+    plan = _plan(context.cluster)
+    group = context.params["group"]
+    server = context.params.get("server") or plan.startup_servers(group)[0]
+    start_group(context.cluster, plan, group, server, context.log)
+    return {"group": group, "server": server}
+
+
+@task_kind("group_stop", label="Stop group", role=Role.OPERATOR)
+def run_group_stop(context: RunContext) -> dict:
+    stop_group(context.cluster, _plan(context.cluster), context.params["group"], context.log)
+    return {"group": context.params["group"]}
+
+
+@task_kind("group_move", label="Move group", role=Role.OPERATOR)
+def run_group_move(context: RunContext) -> dict:
+    plan = _plan(context.cluster)
+    group, server = context.params["group"], context.params.get("server")
+    state = ObjectState.objects.filter(cluster=context.cluster, kind="group", name=group).first()
+    source = state.server if state else ""
+    if not server:
+        server = next((s for s in plan.startup_servers(group) if s != source), None)
+        if server is None:
+            raise TaskFailed(f"Group {group} has no other server to move to.")
+    if server == source:
+        raise TaskFailed(f"Group {group} is already online on {server}.")
+    started = time.perf_counter()
+    stop_group(context.cluster, plan, group, context.log)
+    start_group(context.cluster, plan, group, server, context.log)
+    context.log(f"Group {group} moved from {source or 'nowhere'} to {server} in {time.perf_counter() - started:.2f} s.")
+    return {"group": group, "from": source, "to": server}
+
+
+@task_kind("cluster_start", label="Start the cluster", role=Role.OPERATOR)
+def run_cluster_start(context: RunContext) -> dict:
+    plan = _plan(context.cluster)
+    ClusterState.objects.update_or_create(cluster=context.cluster, defaults={"status": "running"})
+    _alert(context.cluster, "The cluster service started.")
+    started = []
+    for group in plan.spec.groups:
+        if group.get("startup", "1") == "1":  # Auto Startup
+            start_group(context.cluster, plan, group["name"], plan.startup_servers(group["name"])[0], context.log)
+            started.append(group["name"])
+    return {"started": started}
+
+
+@task_kind("cluster_stop", label="Stop the cluster", role=Role.OPERATOR)
+def run_cluster_stop(context: RunContext) -> dict:
+    plan = _plan(context.cluster)
+    for group in reversed(plan.spec.groups):
+        stop_group(context.cluster, plan, group["name"], context.log)
+    ClusterState.objects.update_or_create(cluster=context.cluster, defaults={"status": "stopped"})
+    _alert(context.cluster, "The cluster service stopped.")
+    return {}
+
+
+# --- Apply the Configuration File ----------------------------------------------------------------
+
+
+def plan_operations(old: ConfSpec | None, new: ConfSpec) -> list[dict]:
+    """What the change needs while the cluster runs: suspend/resume it, or stop/start groups."""
+    if old is None:
+        return []
+
+    def part(spec, key):
+        return sorted(repr(sorted(item.items())) for item in getattr(spec, key))
+
+    operations = []
+    if any(part(old, k) != part(new, k) for k in ("servers", "interconnects", "heartbeats", "network_partitions")):
+        operations.append({"operation": "suspend and resume the cluster"})
+    old_groups = {g["name"]: g for g in old.groups}
+    for group in new.groups:
+        name = group["name"]
+        before = sorted(repr(sorted(r.items())) for r in old.resources if r["group"] == name)
+        after = sorted(repr(sorted(r.items())) for r in new.resources if r["group"] == name)
+        if name not in old_groups:
+            operations.append({"operation": "start group", "group": name})
+        elif before != after or old_groups[name] != group:
+            operations.append({"operation": "stop and start group", "group": name})
+    for name in old_groups.keys() - {g["name"] for g in new.groups}:
+        operations.append({"operation": "stop group", "group": name})
+    return operations
+
+
+def distribute(cluster: Cluster, spec: ConfSpec, number: int, conf: bytes) -> str:
+    """Write the versioned clp.conf where the servers take it: the object storage bucket, or a folder."""
+    bucket = next((hb["parameters"].get("bucket") for hb in spec.heartbeats if hb["kind"] == "object_storage"), None)
+    if bucket:
+        s3 = aws.client("s3")
+        prefix = f"clusterwebui/{cluster.name}"
+        s3.put_object(Bucket=bucket, Key=f"{prefix}/v{number}/clp.conf", Body=conf)
+        s3.put_object(Bucket=bucket, Key=f"{prefix}/clp.conf", Body=conf)
+        return f"s3://{bucket}/{prefix}/v{number}/clp.conf"
+    folder = Path(settings.VAR_DIR) / "distribute" / cluster.name / f"v{number}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "clp.conf").write_bytes(conf)
+    return str(folder / "clp.conf")
+
+
+@task_kind("apply", label="Apply the Configuration File", role=Role.ADMINISTRATOR)
+def run_apply(context: RunContext) -> dict:
+    from .checks import run_checks
+
+    cluster = context.cluster
+    context.log("Validating the configuration and checking AWS...")
+    findings = run_checks(cluster, log=context.log)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise TaskFailed(f"The configuration was not applied: {len(errors)} problem(s), the first: {errors[0]}")
+    context.progress(50)
+    conf = writer.render(cluster)
+    previous, old_spec = applied(cluster)
+    old_text = bytes(previous.conf).decode(cluster.encoding or "shift_jis", "replace") if previous else ""
+    diff = list(difflib.unified_diff(old_text.splitlines(), conf.decode(cluster.encoding or "shift_jis", "replace")
+                                     .splitlines(), "applied", "new", lineterm="", n=0))  # fmt: skip
+    context.log(f"Rendered clp.conf: {len(diff)} changed line(s) against the applied version.")
+    new_spec = reader.read(conf)
+    operations = plan_operations(old_spec, new_spec)
+    for operation in operations:
+        context.log(f"Needed: {operation['operation']} {operation.get('group', '')}".strip() + ".")
+    number = (previous.number + 1) if previous else 1
+    with transaction.atomic():  # a failure to distribute leaves the previous version in force
+        version = AppliedVersion.objects.create(
+            cluster=cluster, number=number, conf=conf, applied_by=context.run.user, operations=operations
+        )
+        try:
+            version.distributed_to = distribute(cluster, new_spec, number, conf)
+        except (*aws.AWS_ERRORS, OSError) as exc:
+            message = aws.error_message(exc) if isinstance(exc, aws.AWS_ERRORS) else str(exc)
+            raise TaskFailed(f"Could not distribute clp.conf ({message}); version {number} was not applied.") from exc
+        version.save(update_fields=["distributed_to"])
+    context.log(f"Version {number} stored and distributed to {version.distributed_to}.")
+    context.progress(80)
+    if _running(cluster):
+        _perform(cluster, operations, Plan(old_spec), Plan(new_spec), context)
+    context.log(SUCCESS)
+    _alert(cluster, f"Configuration version {number} applied.")
+    return {"version": number, "operations": operations, "distributed_to": version.distributed_to}
+
+
+def _perform(cluster, operations, old: Plan, new: Plan, context) -> None:
+    for operation in operations:
+        group = operation.get("group")
+        if not group:
+            context.log("The cluster is suspended and resumed with the new configuration.")
+            continue
+        state = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
+        server = state.server if state and state.server else None
+        if operation["operation"] != "start group":
+            stop_group(cluster, old, group, context.log)
+        if operation["operation"] != "stop group":
+            start_group(cluster, new, group, server or new.startup_servers(group)[0], context.log)

@@ -1,0 +1,93 @@
+"""What operation mode shows: the applied configuration and the cluster's live state.
+
+State is kept by name (a group, resource or server of the applied version), never by the draft's
+rows, so editing in config mode cannot change what operation mode shows until it is applied.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class AppliedVersion(models.Model):
+    """A configuration that "Apply the Configuration File" accepted: its clp.conf, who and when."""
+
+    cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="applied_versions")
+    number = models.PositiveIntegerField()
+    conf = models.BinaryField(help_text="clp.conf as applied, in its own encoding.")
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    applied_at = models.DateTimeField(auto_now_add=True)
+    distributed_to = models.CharField(max_length=500, blank=True)
+    operations = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["cluster", "-number"]
+        get_latest_by = "number"
+        constraints = [models.UniqueConstraint(fields=["cluster", "number"], name="applied_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} v{self.number}"
+
+
+class ClusterState(models.Model):
+    class Status(models.TextChoices):
+        STOPPED = "stopped", "Stopped"
+        RUNNING = "running", "Online"
+
+    cluster = models.OneToOneField("clusters.Cluster", on_delete=models.CASCADE, related_name="state")
+    status = models.CharField(max_length=10, choices=Status, default=Status.STOPPED)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.cluster}: {self.status}"
+
+
+class ObjectState(models.Model):
+    """The state of a group, a group resource or a monitor resource of the applied version."""
+
+    class Kind(models.TextChoices):
+        GROUP = "group", "Group"
+        RESOURCE = "resource", "Group resource"
+        MONITOR = "monitor", "Monitor resource"
+
+    class Status(models.TextChoices):
+        OFFLINE = "offline", "Offline"
+        ONLINE = "online", "Online"
+        ERROR = "error", "Error"
+        NORMAL = "normal", "Normal"
+        SUSPENDED = "suspended", "Suspended"
+
+    cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="object_states")
+    kind = models.CharField(max_length=8, choices=Kind)
+    name = models.CharField(max_length=31)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OFFLINE)
+    server = models.CharField(max_length=63, blank=True, help_text="Where it is online.")
+    message = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cluster", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["cluster", "kind", "name"], name="object_state_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}: {self.status}"
+
+
+class Alert(models.Model):
+    """The alert log: every state change and error, in the product's words."""
+
+    class Level(models.TextChoices):
+        INFO = "info", "Info"
+        WARNING = "warning", "Warning"
+        ERROR = "error", "Error"
+
+    cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="alerts")
+    at = models.DateTimeField(auto_now_add=True)
+    level = models.CharField(max_length=7, choices=Level, default=Level.INFO)
+    server = models.CharField(max_length=63, blank=True)
+    message = models.CharField(max_length=1000)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.message

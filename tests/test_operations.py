@@ -1,0 +1,164 @@
+"""Apply, start, move: group resources acting on AWS (moto), and what operation mode reads."""
+
+import socket
+
+import pytest
+
+from clusters import services, taskruns
+from clusters.models import TaskRun
+from clusters.operations import SUCCESS, applied, draft_differs
+from clusters.runtime import Alert, ObjectState
+from tests import guide
+from tests.guide import build_on_sim as build
+from tests.guide import same_subnet_pair
+from tests.guide import sim_client as client
+
+
+def run(kind, users, cluster, **params) -> TaskRun:
+    """Run an operation as the worker does (clusters.taskruns.execute), and return its row."""
+    record = TaskRun.objects.create(kind=kind, cluster=cluster, user=users["admin"], params=params)
+    taskruns.execute(record.pk)
+    record.refresh_from_db()
+    return record
+
+
+def ok(record: TaskRun) -> TaskRun:
+    assert record.status == TaskRun.Status.SUCCEEDED, (
+        record.error,
+        list(record.lines.values_list("message", flat=True)),
+    )
+    return record
+
+
+def vip_targets(sim) -> set:
+    tables = client(sim, "ec2").describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [sim["vpc_id"]]}])
+    return {r.get("NetworkInterfaceId") for t in tables["RouteTables"] for r in t["Routes"]
+            if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
+
+
+def test_apply_start_and_move_the_vip(users, sim):
+    cluster = build("vip", users, sim)
+    applied_run = ok(run("apply", users, cluster))
+    assert list(applied_run.lines.values_list("message", flat=True))[-1] == SUCCESS
+    version, _ = applied(cluster)
+    assert (
+        version.number == 1
+        and version.distributed_to == f"s3://{sim['bucket']}/clusterwebui/{cluster.name}/v1/clp.conf"
+    )
+    stored = client(sim, "s3").get_object(Bucket=sim["bucket"], Key=f"clusterwebui/{cluster.name}/clp.conf")
+    assert stored["Body"].read() == bytes(version.conf)
+    # Make server2 the current target first, so that starting visibly moves the route to server1.
+    eni1, eni2 = sim["servers"]["server1"]["eni_id"], sim["servers"]["server2"]["eni_id"]
+    for table in sim["route_tables"].values():
+        client(sim, "ec2").replace_route(
+            RouteTableId=table, DestinationCidrBlock="10.1.0.20/32", NetworkInterfaceId=eni2
+        )
+    ok(run("cluster_start", users, cluster))
+    assert vip_targets(sim) == {eni1}
+    group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
+    assert (group.status, group.server) == ("online", "server1")
+    ok(run("group_move", users, cluster, group="failover1", server="server2"))
+    assert vip_targets(sim) == {eni2}
+    assert ObjectState.objects.get(cluster=cluster, kind="group", name="failover1").server == "server2"
+    assert Alert.objects.filter(cluster=cluster, message="Group failover1 started on server2.").exists()
+
+
+def test_eip_follows_the_group(users, sim):
+    cluster = build("eip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+
+    def eni():
+        return client(sim, "ec2").describe_addresses(AllocationIds=[sim["eip"]["allocation_id"]])["Addresses"][0].get(
+            "NetworkInterfaceId")  # fmt: skip
+
+    assert eni() == sim["servers"]["server1"]["eni_id"]
+    ok(run("group_move", users, cluster, group="failover1"))
+    assert eni() == sim["servers"]["server2"]["eni_id"]
+
+
+def test_sip_moves_between_the_enis(users, sim):
+    ids = same_subnet_pair(sim)
+    cluster = guide.build("sip", user=users["admin"], name="cluster-sip", ids=ids)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    ec2 = client(sim, "ec2")
+
+    def holder():
+        enis = [ids["servers"]["server1"]["eni"], ids["servers"]["server2"]["eni"]]
+        found = ec2.describe_network_interfaces(NetworkInterfaceIds=enis)["NetworkInterfaces"]
+        return [e["NetworkInterfaceId"] for e in found
+                if "10.0.110.100" in {a["PrivateIpAddress"] for a in e["PrivateIpAddresses"]}]  # fmt: skip
+
+    assert holder() == [ids["servers"]["server1"]["eni"]]
+    ok(run("group_move", users, cluster, group="failover1"))
+    assert holder() == [ids["servers"]["server2"]["eni"]]
+
+
+def test_dns_record_follows_the_group_and_is_deleted_at_stop(users, sim):
+    cluster = build("dns", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    route53 = client(sim, "route53")
+
+    def values():
+        records = route53.list_resource_record_sets(HostedZoneId=sim["hosted_zone"]["id"])["ResourceRecordSets"]
+        return [r["ResourceRecords"][0]["Value"] for r in records if r["Name"] == "srv.hz1.local." and r["Type"] == "A"]
+
+    assert values() == [sim["servers"]["server1"]["private_ip"]]
+    ok(run("group_move", users, cluster, group="failover1"))
+    assert values() == [sim["servers"]["server2"]["private_ip"]]
+    ok(run("cluster_stop", users, cluster))
+    assert values() == []  # "Delete a resource record set at deactivation" is on
+
+
+def test_lb_probe_port_listens_while_active(users, sim):
+    cluster = build("nlb", users, sim)  # port 12345, the target group's health check port
+    ok(run("apply", users, cluster))
+
+    def port_open() -> bool:
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            return probe.connect_ex(("127.0.0.1", 12345)) == 0
+
+    assert not port_open()
+    ok(run("group_start", users, cluster, group="failover1"))
+    assert port_open()
+    ok(run("group_stop", users, cluster, group="failover1"))
+    assert not port_open()
+
+
+def test_a_failing_apply_leaves_the_previous_version_in_force(users, sim):
+    cluster = build("vip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    vip = cluster.resources.get(type="awsvip")
+    services.update_group_resource(user=users["admin"], resource=vip, parameters={**vip.parameters, "ip": "10.0.5.5"})
+    assert draft_differs(cluster, applied(cluster)[0])
+    failed = run("apply", users, cluster)
+    assert failed.status == TaskRun.Status.FAILED
+    assert "53 : The VIP address belongs to a VPC subnet." in failed.error
+    version, spec = applied(cluster)
+    assert version.number == 1
+    assert next(r for r in spec.resources if r["type"] == "awsvip")["parameters"]["ip"] == "10.1.0.20"
+    assert ObjectState.objects.get(cluster=cluster, kind="group", name="failover1").status == "online"
+
+
+def test_applying_a_change_while_running_restarts_the_changed_group(users, sim):
+    cluster = build("dns", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    dns = cluster.resources.get(type="awsdns")
+    services.update_group_resource(user=users["admin"], resource=dns, parameters={**dns.parameters, "ttl": 60})
+    second = ok(run("apply", users, cluster))
+    assert second.result["operations"] == [{"operation": "stop and start group", "group": "failover1"}]
+    records = client(sim, "route53").list_resource_record_sets(HostedZoneId=sim["hosted_zone"]["id"])
+    ttl = next(r["TTL"] for r in records["ResourceRecordSets"] if r["Name"] == "srv.hz1.local." and r["Type"] == "A")
+    assert ttl == 60
+
+
+@pytest.mark.parametrize("kind", ["group_start", "group_move", "cluster_start"])
+def test_operations_need_an_applied_configuration(users, sim, kind):
+    cluster = build("vip", users, sim)
+    failed = run(kind, users, cluster, group="failover1")
+    assert failed.error == "The cluster has no applied configuration: Apply the Configuration File first."
