@@ -66,7 +66,10 @@ def start_run(*, kind: str, user, cluster: Cluster | None = None, params: dict |
     require_role(user, spec.role)
     try:
         with transaction.atomic():
-            run = TaskRun.objects.create(kind=kind, cluster=cluster, user=user, params=params or {})
+            # A run started from the shell (manage.py) has no saved user to record.
+            run = TaskRun.objects.create(
+                kind=kind, cluster=cluster, user=user if user.pk else None, params=params or {}
+            )
     except IntegrityError:
         active = TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).first()
         what = f"{KINDS[active.kind].label} (run #{active.pk})" if active else "another run"

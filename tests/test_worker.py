@@ -49,3 +49,30 @@ def test_a_worker_runs_the_aws_checks_and_keeps_the_findings(celery_worker, user
     messages = list(run.lines.values_list("message", flat=True))
     assert "Checking awsvip1 (AWS Virtual IP resource)..." in messages
     assert run.progress == 100
+
+
+def test_the_operation_commands_wait_for_their_runs(celery_worker, users, sim):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from tests.guide import build_on_sim
+
+    cluster = build_on_sim("eip", users, sim)
+    out = StringIO()
+    call_command("apply_config", cluster.name, stdout=out)
+    assert "The application finished successfully." in out.getvalue()
+    call_command("clpcl", cluster.name, "-s", stdout=StringIO())
+    call_command("clpgrp", cluster.name, "-m", "failover1", "-h", "server2", stdout=StringIO())
+    out = StringIO()
+    call_command("clpstat", cluster.name, "--json", stdout=out)
+    status = json.loads(out.getvalue())
+    assert status["status"] == "Online" and status["applied_version"] == 1
+    assert status["groups"] == [{"name": "failover1", "status": "online", "current_server": "server2"}]
+    assert {"name": "awseip1", "type": "awseip", "group": "failover1", "status": "online", "server": "server2"} in (
+        status["resources"]
+    )
+    with pytest.raises(CommandError, match="server9 is not a startup server of group failover1"):
+        call_command("clpgrp", cluster.name, "-m", "failover1", "-h", "server9", stdout=StringIO())

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from clusters import operation_views as operation
 from clusters import views as cluster_views
 from clusters import wizard_views as wizard
 
@@ -35,6 +36,9 @@ urlpatterns = [
     path("clusters/<int:pk>/config/import/", cluster_views.import_setting, name="import_setting_into"),
     path("clusters/<int:pk>/config/check-aws/", cluster_views.check_aws, name="check_aws"),
     path("clusters/<int:pk>/config/iam-policy/", cluster_views.iam_policy, name="iam_policy"),
+    path("clusters/<int:pk>/config/apply/", operation.apply_configuration, name="apply_configuration"),
+    path("clusters/<int:pk>/operation/status/", operation.operation_status, name="operation_status"),
+    path("clusters/<int:pk>/operation/run/", operation.operate, name="operate"),
     path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),
     path("admin/", admin.site.urls),
 ]

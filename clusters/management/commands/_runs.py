@@ -1,0 +1,42 @@
+"""What the operation commands share: find the cluster, start a run as the buttons do, wait for it."""
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
+
+from clusters import taskruns
+from clusters.models import Cluster, TaskRun
+
+
+def cluster_named(name: str) -> Cluster:
+    try:
+        return Cluster.objects.get(name=name)
+    except Cluster.DoesNotExist:
+        raise CommandError(f"There is no cluster named {name}.") from None
+
+
+def run_and_wait(command, *, kind: str, cluster: Cluster, params: dict | None = None, timeout: float = 300) -> TaskRun:
+    """Start the run on a worker, print its log lines as they come, and fail with its reason."""
+    user = get_user_model()(username="manage.py", is_superuser=True)
+    try:
+        run = taskruns.start_run(kind=kind, user=user, cluster=cluster, params=params)
+    except taskruns.ClusterBusy as exc:
+        raise CommandError(str(exc)) from None
+    shown, started, warned = 0, time.monotonic(), False
+    while True:
+        run.refresh_from_db()
+        for line in run.lines.all()[shown:]:
+            command.stdout.write(line.message)
+            shown += 1
+        if not run.is_active:
+            break
+        if run.status == TaskRun.Status.PENDING and time.monotonic() - started > 10 and not warned:
+            command.stderr.write("No Celery worker has taken the run yet: is `make run` (or a worker) running?")
+            warned = True
+        if time.monotonic() - started > timeout:
+            raise CommandError(f"Run #{run.pk} did not end within {timeout:.0f} s; see its page.")
+        time.sleep(0.3)
+    if run.status == TaskRun.Status.FAILED:
+        raise CommandError(run.error)
+    return run

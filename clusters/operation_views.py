@@ -1,0 +1,91 @@
+"""Operation mode: the applied configuration's live status, and the operations an Operator runs."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from webui.context import MODES
+from webui.roles import Role, role_required
+
+from . import taskruns
+from .awsaccount import AwsAccount
+from .models import Cluster, TaskRun
+from .operations import applied, draft_differs
+from .runtime import Alert, ClusterState, ObjectState
+
+OPERATIONS = {"cluster_start", "cluster_stop", "group_start", "group_stop", "group_move"}
+
+
+def status_context(cluster: Cluster) -> dict:
+    """Everything operation mode shows, from the applied version and the state rows (fixed queries)."""
+    version, spec = applied(cluster)
+    if version is None:
+        return {"version": None}
+    states = {(s.kind, s.name): s for s in ObjectState.objects.filter(cluster=cluster)}
+    cluster_state = ClusterState.objects.filter(cluster=cluster).first()
+    servers = [s["name"] for s in sorted(spec.servers, key=lambda s: s["priority"])]
+    account = AwsAccount()
+    instances = {}
+    for hb_server in servers:  # server health from EC2 instance state (one describe for all)
+        address = next((ic["addresses"].get(hb_server) for ic in spec.interconnects), None)
+        instance = account.instance_by_private_ip(address) if address else None
+        instances[hb_server] = instance["State"]["Name"] if instance else "unknown"
+    active = TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).first()
+    return {
+        "version": version,
+        "draft_differs": draft_differs(cluster, version),
+        "cluster_status": cluster_state.get_status_display() if cluster_state else "Stopped",
+        "running": bool(cluster_state and cluster_state.status == "running"),
+        "servers": [(s, instances[s]) for s in servers],
+        "groups": [(g, states.get(("group", g["name"])), g["startup_servers"] or servers) for g in spec.groups],
+        "resources": [(r, states.get(("resource", r["name"]))) for r in spec.resources],
+        "monitors": [(m, states.get(("monitor", m["name"]))) for m in spec.monitors],
+        "alerts": list(Alert.objects.filter(cluster=cluster)[:15]),
+        "active_run": active,
+        "aws_errors": account.errors,
+    }
+
+
+def operation_page(request, cluster):
+    context = {"cluster": cluster, "mode": "operation", "modes": MODES, "mode_label": MODES["operation"]}
+    return render(request, "clusters/operation.html", context | status_context(cluster))
+
+
+@vary_on_headers("HX-Request")
+def operation_status(request, pk):
+    """The live part of operation mode; htmx polls it."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster))
+
+
+@require_POST
+@role_required(Role.OPERATOR)
+def operate(request, pk):
+    """Start / stop the cluster, start / stop / move a group: a run on a worker."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    kind = request.POST.get("operation", "")
+    if kind not in OPERATIONS:
+        messages.error(request, f"Unknown operation {kind!r}.")
+        return redirect("cluster_mode", pk=pk, mode="operation")
+    params = {k: request.POST[k] for k in ("group", "server") if request.POST.get(k)}
+    try:
+        taskruns.start_run(kind=kind, user=request.user, cluster=cluster, params=params)
+    except taskruns.ClusterBusy as exc:
+        messages.error(request, str(exc))
+    if request.htmx:
+        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster))
+    return redirect("cluster_mode", pk=pk, mode="operation")
+
+
+@require_POST
+@role_required(Role.ADMINISTRATOR)
+def apply_configuration(request, pk):
+    """File > Apply the Configuration File: validate, check AWS, store, distribute, on a worker."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    try:
+        run = taskruns.start_run(kind="apply", user=request.user, cluster=cluster)
+    except taskruns.ClusterBusy as exc:
+        messages.error(request, str(exc))
+        return redirect("cluster_mode", pk=pk, mode="config")
+    return redirect("run_detail", pk=run.pk)

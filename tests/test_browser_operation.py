@@ -1,0 +1,38 @@
+"""Browser flow of issue 6: apply in config mode, operate in operation mode, see it live."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.guide import build_on_sim, sim_client
+
+pytestmark = pytest.mark.browser
+
+
+def test_apply_then_start_and_move_the_group_seen_without_reloading(page, login, users, celery_worker, sim):
+    cluster = build_on_sim("vip", users, sim)
+    login(users["admin"])
+    base = page.url
+    page.goto(f"{base}clusters/{cluster.pk}/config/")
+    page.get_by_text("File", exact=True).click()
+    page.get_by_role("menuitem", name="Apply the Configuration File").click()
+    expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
+    expect(page.locator("#run-progress .log")).to_contain_text("The application finished successfully.", timeout=30000)
+
+    page.goto(f"{base}clusters/{cluster.pk}/config/")
+    page.get_by_label("Mode").select_option(label="Operation Mode")
+    expect(page).to_have_url(re.compile(r"/operation/$"))
+    page.get_by_role("button", name="Start the cluster").click()
+    current = page.get_by_test_id("current-server-failover1")
+    expect(current).to_have_text("server1", timeout=30000)
+    url_before = page.url
+    page.get_by_label("Server for failover1").select_option("server2")
+    page.get_by_role("button", name="Move").click()
+    expect(current).to_have_text("server2", timeout=30000)  # the status view polls; no reload
+    assert page.url == url_before
+    tables = sim_client(sim, "ec2").describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [sim["vpc_id"]]}])
+    targets = {r.get("NetworkInterfaceId") for t in tables["RouteTables"] for r in t["Routes"]
+               if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
+    assert targets == {sim["servers"]["server2"]["eni_id"]}
+    expect(page.locator(".log")).to_contain_text("Group failover1 started on server2.")
