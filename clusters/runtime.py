@@ -63,6 +63,12 @@ class ObjectState(models.Model):
     server = models.CharField(max_length=63, blank=True, help_text="Where it is online.")
     message = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Monitors: when last checked, consecutive failures, recoveries done, verification mode's dummy failure.
+    checked_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    restarts = models.PositiveIntegerField(default=0)
+    failovers = models.PositiveIntegerField(default=0)
+    dummy_failure = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["cluster", "kind", "name"]

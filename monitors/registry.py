@@ -21,6 +21,23 @@ AWS_NO_RESPONSE = Param(
 
 
 @dataclass(frozen=True)
+class Watch:
+    """One monitoring of a monitor resource: normal, warning or error, with the guide's code and message."""
+
+    status: str = "normal"  # normal, warning, error
+    code: str = ""
+    message: str = ""
+    no_response: bool = False  # AWS did not answer: the monitor's "mode" decides what it means
+
+
+def no_response(exc) -> Watch:
+    from webui import aws
+
+    message = aws.error_message(exc)
+    return Watch("error", "51" if message == aws.TIMEOUT_MESSAGE else "50", message, no_response=True)
+
+
+@dataclass(frozen=True)
 class MonitorType(ObjectType):
     # Monitor (common) defaults of this type.
     interval: int = 60
@@ -31,6 +48,10 @@ class MonitorType(ObjectType):
     target_types: tuple[str, ...] = ()  # resource types it watches when monitor timing is active
     recovery: str = "resource"  # default Recovery Target: "resource" (the target), "group" or "local"
     aws: bool = False
+
+    def watch(self, monitor: dict, target: dict | None, server: str) -> Watch:
+        """Monitor once on `server`; `target` is the watched resource (applied values). Types override this."""
+        return Watch()
 
 
 MONITOR_TYPES = Registry("monitors.types", "monitor resource")

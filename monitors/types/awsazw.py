@@ -1,10 +1,25 @@
 """AWS AZ monitor resource: the health of each server's Availability Zone (guide ch. 4.3)."""
 
 from clusters.params import Param
-from monitors.registry import AWS_NO_RESPONSE, MonitorType
+from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, no_response
+from webui import aws
 
 
 class AwsAzMonitorType(MonitorType):
+    def watch(self, monitor, target, server):
+        """The server's Availability Zone is available."""
+        own = monitor.get("server_parameters", {}).get(server, {})
+        zone = own.get("availabilityzone", monitor.get("parameters", {}).get("availabilityzone"))
+        try:
+            zones = aws.client("ec2").describe_availability_zones(ZoneNames=[zone])["AvailabilityZones"]
+        except aws.AWS_ERRORS as exc:
+            if "Invalid availability zone" in aws.error_message(exc) or "InvalidParameterValue" in str(exc):
+                return Watch("error", "5", f"Invalid availability zone: [{zone}]")
+            return no_response(exc)
+        if not zones or zones[0].get("State") != "available":
+            return Watch("error", "5", f"The availability zone {zone} is {zones[0].get('State') if zones else 'gone'}.")
+        return Watch()
+
     def check_aws(self, target, ctx):
         found = []
         zones = {z["ZoneName"] for z in ctx.account.availability_zones()}

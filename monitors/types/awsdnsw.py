@@ -1,12 +1,32 @@
 """AWS DNS monitor resource, added with each AWS DNS resource."""
 
 from clusters.params import Param
-from monitors.registry import AWS_NO_RESPONSE, MonitorType
+from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, no_response
+from resources.registry import RESOURCE_TYPES
+from webui import aws
 
 PROPAGATION_SECONDS = 60  # Route 53 takes up to 60 s to propagate a change to all its servers
 
 
 class AwsDnsMonitorType(MonitorType):
+    def watch(self, monitor, target, server):
+        """The record set exists in the hosted zone and holds the active server's IP."""
+        dns = RESOURCE_TYPES.get_type("awsdns")
+        name = target["parameters"]["recordset"]
+        try:
+            records = aws.client("route53").list_resource_record_sets(
+                HostedZoneId=target["parameters"]["hostedzoneid"], StartRecordName=name, StartRecordType="A"
+            )["ResourceRecordSets"]
+        except aws.AWS_ERRORS as exc:
+            return no_response(exc)
+        record = next((r for r in records if r["Name"] == name and r["Type"] == "A"), None)
+        if record is None:
+            return Watch("error", "52", "The resource record set in Amazon Route 53 does not exist.")
+        if [v["Value"] for v in record.get("ResourceRecords", [])] != [dns.rvalue(target, "ip", server)]:
+            return Watch("error", "53", "IP address different from the setting is registered in the resource "
+                         "record set of Amazon Route 53.")  # fmt: skip
+        return Watch()
+
     def check_aws(self, target, ctx):
         wait = target.common.get("wait_to_start", 0)
         if wait >= PROPAGATION_SECONDS:

@@ -1,13 +1,28 @@
 """AWS Virtual IP monitor resource, added with each AWS Virtual IP resource."""
 
-from monitors.registry import AWS_NO_RESPONSE, MonitorType
+from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, no_response
+from resources.registry import RESOURCE_TYPES
+from webui import aws
 
-TYPE = MonitorType(
-    code="awsvipw",
-    label="AWS Virtual IP monitor resource",
-    params=(AWS_NO_RESPONSE,),
-    aws=True,
-    timeout=180,
-    monitor_timing="active",
-    target_types=("awsvip",),
-)
+
+class AwsVipMonitorType(MonitorType):
+    def watch(self, monitor, target, server):
+        """The VIP's /32 routes still point at the active server's ENI."""
+        vip = RESOURCE_TYPES.get_type("awsvip")
+        eni, vpc = vip.rvalue(target, "eniid", server), vip.rvalue(target, "vpcid", server)
+        destination = f"{target['parameters']['ip']}/32"
+        try:
+            tables = aws.client("ec2").describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+        except aws.AWS_ERRORS as exc:
+            return no_response(exc)
+        targets = {r.get("NetworkInterfaceId") for t in tables["RouteTables"] for r in t.get("Routes", [])
+                   if r.get("DestinationCidrBlock") == destination}  # fmt: skip
+        if targets != {eni}:
+            return Watch("error", "56", "The routing for VIP was changed.")
+        return Watch()
+
+
+TYPE = AwsVipMonitorType(
+    code="awsvipw", label="AWS Virtual IP monitor resource", params=(AWS_NO_RESPONSE,), aws=True,
+    timeout=180, monitor_timing="active", target_types=("awsvip",),
+)  # fmt: skip

@@ -1,10 +1,23 @@
 """LB probe port monitor resource, added with each LB probe port resource."""
 
-from monitors.registry import MonitorType
+import socket
 
-TYPE = MonitorType(
-    code="lbppw",
-    label="LB probe port monitor resource",
-    monitor_timing="active",
-    target_types=("lbpp",),
-)
+from monitors.registry import MonitorType, Watch
+
+
+class LbProbePortMonitorType(MonitorType):
+    def watch(self, monitor, target, server):
+        """The probe port's listener answers on the active server."""
+        from resources.types.lbpp import PROBE_HOST
+
+        port = int(target["parameters"]["port"])
+        with socket.socket() as probe:
+            probe.settimeout(min(5, monitor.get("timeout", 60)))
+            if probe.connect_ex((PROBE_HOST, port)) != 0:
+                return Watch("error", "", f"Port {port} is closed.")
+        return Watch()
+
+
+TYPE = LbProbePortMonitorType(
+    code="lbppw", label="LB probe port monitor resource", monitor_timing="active", target_types=("lbpp",),
+)  # fmt: skip

@@ -1,0 +1,245 @@
+"""Monitor resources on a schedule, their recovery, and server health with forced stop.
+
+Celery beat calls tick() every few seconds. For each running cluster it watches, on the applied
+version, every monitor that is due (its interval, its wait time to start), and every server's
+EC2 instance state. An error beyond the retry count starts a recovery run; a lost server starts
+a forced stop and failover run. Those are TaskRuns like any operation: one at a time per cluster.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from clusters import taskruns
+from clusters.awsaccount import AwsAccount
+from clusters.models import TaskRun
+from clusters.operations import Plan, _alert, _state, applied, start_group, stop_group
+from clusters.runtime import ClusterState, ObjectState
+from clusters.taskruns import RunContext, TaskFailed, task_kind
+from webui import aws
+from webui.roles import Role
+
+from .registry import MONITOR_TYPES, Watch
+
+DEFAULT_RESTARTS = 3  # Maximum Reactivation Count when clp.conf states none
+DEFAULT_FAILOVERS = 1  # Maximum Failover Count when clp.conf states none
+DOWN_STATES = {"stopping", "stopped", "shutting-down", "terminated"}
+SYSTEM = None  # runs the engine starts have no user
+
+
+def _value(monitor: dict, field: str):
+    return monitor.get(field, getattr(MONITOR_TYPES.get_type(monitor["type"]), field, None))
+
+
+def tick(*, force: bool = False) -> list[int]:
+    """One round of monitoring over all running clusters; returns the runs it started."""
+    started = []
+    for state in ClusterState.objects.filter(status=ClusterState.Status.RUNNING).select_related("cluster"):
+        cluster = state.cluster
+        if TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).exists():
+            continue  # one operation at a time: watch again next round
+        version, spec = applied(cluster)
+        if version is None:
+            continue
+        plan = Plan(spec)
+        run = _watch_servers(cluster, plan) or _watch_monitors(cluster, plan, force)
+        if run is not None:
+            started.append(run.pk)
+    return started
+
+
+def _start(kind, cluster, params):
+    system = _system_user()
+    return taskruns.start_run(kind=kind, user=system, cluster=cluster, params=params)
+
+
+def _system_user():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()(username="cluster", is_superuser=True)  # the cluster itself acts
+
+
+# --- servers ---------------------------------------------------------------------------------------
+
+
+def instance_of(plan: Plan, server: str, account: AwsAccount) -> dict | None:
+    forced = plan.spec.forced_stop or {}
+    instance_id = forced.get("server_parameters", {}).get(server, {}).get("instanceid")
+    if instance_id:
+        return account.instance(instance_id)
+    address = next((ic["addresses"].get(server) for ic in plan.spec.interconnects), None)
+    return account.instance_by_private_ip(address) if address else None
+
+
+def _watch_servers(cluster, plan: Plan):
+    account = AwsAccount()
+    online = {s.server for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online")}
+    for server in plan.servers:
+        instance = instance_of(plan, server, account)
+        if instance is not None and instance["State"]["Name"] in DOWN_STATES and server in online:
+            return _start("server_down", cluster, {"server": server, "state": instance["State"]["Name"]})
+    return None
+
+
+@task_kind("server_down", label="Forced stop and failover", role=Role.OPERATOR)
+def run_server_down(context: RunContext) -> dict:
+    """A lost server: stop its instance (AWS forced stop), then fail its groups over."""
+    cluster, server = context.cluster, context.params["server"]
+    _, spec = applied(cluster)
+    plan = Plan(spec)
+    _alert(cluster, f"Server {server} is down (instance {context.params.get('state', 'lost')}).", "error", server)
+    instance = instance_of(plan, server, AwsAccount())
+    if spec.forced_stop and instance is not None:
+        try:
+            aws.client("ec2").stop_instances(InstanceIds=[instance["InstanceId"]], Force=True)
+            _alert(cluster, f"Forced stop of {server} ({instance['InstanceId']}) succeeded.", "warning", server)
+            context.log(f"Forced stop: StopInstances {instance['InstanceId']}.")
+        except aws.AWS_ERRORS as exc:
+            _alert(cluster, f"Forced stop of {server} failed: {aws.error_message(exc)}", "error", server)
+            raise TaskFailed(f"Forced stop of {server} failed: {aws.error_message(exc)}") from exc
+    moved = []
+    for state in ObjectState.objects.filter(cluster=cluster, kind="group", status="online", server=server):
+        target = next((s for s in plan.startup_servers(state.name) if s != server), None)
+        if target is None:
+            _alert(cluster, f"Group {state.name} has no other server to fail over to.", "error")
+            continue
+        start_group(cluster, plan, state.name, target, context.log)  # the lost server cannot deactivate
+        _alert(cluster, f"Group {state.name} failed over from {server} to {target}.", "warning", target)
+        moved.append(state.name)
+    return {"server": server, "failed_over": moved}
+
+
+# --- monitors --------------------------------------------------------------------------------------
+
+
+def _watch_monitors(cluster, plan: Plan, force: bool):
+    now = timezone.now()
+    states = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="monitor")}
+    resource_states = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="resource")}
+    resources = {r["name"]: dict(r, servers=plan.servers) for r in plan.spec.resources}
+    for monitor in plan.spec.monitors:
+        state = states.get(monitor["name"]) or ObjectState(cluster=cluster, kind="monitor", name=monitor["name"],
+                                                           status="normal")  # fmt: skip
+        if state.status == ObjectState.Status.SUSPENDED:
+            continue
+        if not force and state.checked_at and now - state.checked_at < timedelta(seconds=_value(monitor, "interval")):
+            continue
+        target = resources.get(monitor.get("target", ""))
+        if target is not None:
+            online = resource_states.get(target["name"])
+            if online is None or online.status != "online":
+                continue  # Monitor Timing Active: only while the target is online
+            if not force and now - online.updated_at < timedelta(seconds=_value(monitor, "wait_to_start")):
+                continue
+            servers = [online.server]
+        else:
+            servers = plan.servers
+        run = None
+        for server in servers:
+            watch = _watch_one(monitor, target, server, state)
+            run = _record(cluster, monitor, state, server, watch) or run
+            if run is not None:
+                break
+        state.checked_at = now
+        state.save()
+        if run is not None:
+            return run
+    return None
+
+
+def _watch_one(monitor, target, server, state) -> Watch:
+    if state.dummy_failure:
+        return Watch("error", "", "Dummy failure (Verification Mode).")
+    watch = MONITOR_TYPES.get_type(monitor["type"]).watch(monitor, target, server)
+    if watch.no_response:  # "Action when AWS CLI command failed to receive response"
+        mode = str(monitor.get("parameters", {}).get("mode", "0"))
+        if mode == "0":
+            return Watch("normal", watch.code, watch.message)
+        if mode == "1":
+            return Watch("warning", str(int(watch.code or 0) + 100), watch.message)
+    return watch
+
+
+def _record(cluster, monitor, state, server, watch: Watch):
+    name = monitor["name"]
+    if watch.status == "normal":
+        if state.status != "normal":
+            _alert(cluster, f"Monitor {name} is back to normal.", server=server)
+        state.status, state.failures, state.message = "normal", 0, ""
+        return None
+    text = f"({watch.code} : {watch.message})" if watch.code else f"({watch.message})"
+    if watch.status == "warning":
+        state.status, state.message = "normal", f"Monitor {name} is in the warning status. {text}"
+        _alert(cluster, state.message, "warning", server)
+        return None
+    state.failures += 1
+    if state.failures <= _value(monitor, "retry_count"):
+        return None  # retry before declaring an error
+    state.status, state.message = "error", f"Monitor {name} detected an error. {text}"
+    _alert(cluster, state.message, "error", server)
+    state.save()
+    return _start("recovery", cluster, {"monitor": name, "server": server, "message": state.message})
+
+
+@task_kind("recovery", label="Recovery action", role=Role.OPERATOR)
+def run_recovery(context: RunContext) -> dict:
+    """Restart the recovery target, then fail its group over, then the final action (as the product does)."""
+    cluster, params = context.cluster, context.params
+    _, spec = applied(cluster)
+    plan = Plan(spec)
+    monitor = next(m for m in spec.monitors if m["name"] == params["monitor"])
+    state = ObjectState.objects.get(cluster=cluster, kind="monitor", name=monitor["name"])
+    kind = monitor.get("recovery_target") or ("rsc" if monitor.get("target") else "cls")
+    target = monitor.get("recovery_name") or monitor.get("target") or "LocalServer"
+    restarts = monitor.get("restart_threshold", DEFAULT_RESTARTS if kind != "cls" else 0)
+    failovers = monitor.get("failover_threshold", DEFAULT_FAILOVERS)
+    if kind == "rsc":
+        groups = [next(r["group"] for r in spec.resources if r["name"] == target)]
+    elif kind == "grp":
+        groups = [target]
+    else:  # LocalServer: the groups online on the server where the error was found
+        groups = [s.name for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online",
+                                                             server=params["server"])]  # fmt: skip
+    done = ""
+    if state.restarts < restarts and kind in ("rsc", "grp"):
+        state.restarts += 1
+        server = params["server"]
+        if kind == "rsc":
+            resource = dict(next(r for r in spec.resources if r["name"] == target), servers=plan.servers)
+            from clusters.operations import _act
+
+            for activate in (False, True):
+                _, ok, message, _ = _act(resource, server, activate)
+                if not ok and activate:
+                    raise TaskFailed(f"Failed to start the resource {target}. ({message})")
+            _state(cluster, "resource", target, status="online", server=server, message="restarted by recovery")
+        else:
+            stop_group(cluster, plan, target, context.log)
+            start_group(cluster, plan, target, server, context.log)
+        done = f"Recovery: {target} restarted on {server} ({state.restarts} of {restarts})."
+    elif state.failovers < failovers and groups:
+        state.failovers += 1
+        for group in groups:
+            current = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
+            source = current.server if current else ""
+            destination = next((s for s in plan.startup_servers(group) if s != source), None)
+            if destination is None:
+                continue
+            stop_group(cluster, plan, group, context.log)
+            start_group(cluster, plan, group, destination, context.log)
+        done = f"Recovery: {', '.join(groups)} failed over ({state.failovers} of {failovers})."
+    else:
+        final = str(monitor.get("final_action", "1"))
+        if final == "2":
+            for group in groups:
+                stop_group(cluster, plan, group, context.log)
+        elif final == "3":
+            for group in [g["name"] for g in spec.groups]:
+                stop_group(cluster, plan, group, context.log)
+            ClusterState.objects.filter(cluster=cluster).update(status="stopped")
+        done = f"Recovery: final action {final} ({'no operation' if final == '1' else 'done'})."
+    state.failures, state.status = 0, "normal"
+    state.save()
+    _alert(cluster, done, "warning")
+    context.log(done)
+    return {"done": done}

@@ -1,0 +1,96 @@
+"""Monitors on a schedule and their recovery, server loss with forced stop, verification mode."""
+
+from clusters.runtime import Alert, ObjectState
+from monitors import engine
+from tests.guide import build_on_sim as build
+from tests.guide import sim_client as client
+from tests.test_operations import ok, run, vip_targets
+
+
+def recover(users, cluster):
+    """One monitoring round as beat runs it, then the run it started, as the worker runs it."""
+    from clusters import taskruns
+    from clusters.models import TaskRun
+
+    started = engine.tick(force=True)
+    for pk in started:
+        taskruns.execute(pk)
+    return [TaskRun.objects.get(pk=pk) for pk in started]
+
+
+def running(users, sim, variant):
+    cluster = build(variant, users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    assert recover(users, cluster) == []  # all normal
+    return cluster
+
+
+def test_awsvipw_finds_a_changed_route_and_recovery_puts_it_back(users, sim):
+    cluster = running(users, sim, "vip")
+    eni1, eni2 = sim["servers"]["server1"]["eni_id"], sim["servers"]["server2"]["eni_id"]
+    for table in sim["route_tables"].values():
+        client(sim, "ec2").replace_route(
+            RouteTableId=table, DestinationCidrBlock="10.1.0.20/32", NetworkInterfaceId=eni2
+        )
+    assert recover(users, cluster) == []  # retry count 1: the first failure is retried
+    runs = recover(users, cluster)
+    assert [r.kind for r in runs] == ["recovery"] and runs[0].status == "succeeded", runs[0].error
+    expected = "Monitor awsvipw1 detected an error. (56 : The routing for VIP was changed.)"
+    assert Alert.objects.filter(cluster=cluster, message=expected).exists()
+    assert vip_targets(sim) == {eni1}  # the resource was restarted on server1
+    assert ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1").restarts == 1
+
+
+def test_awseipw_finds_a_lost_association(users, sim):
+    cluster = running(users, sim, "eip")
+    ec2 = client(sim, "ec2")
+    address = ec2.describe_addresses(AllocationIds=[sim["eip"]["allocation_id"]])["Addresses"][0]
+    ec2.disassociate_address(AssociationId=address["AssociationId"])
+    recover(users, cluster)
+    recover(users, cluster)
+    assert Alert.objects.filter(cluster=cluster, message__contains="(52 : The EIP address does not exist.)").exists()
+    again = ec2.describe_addresses(AllocationIds=[sim["eip"]["allocation_id"]])["Addresses"][0]
+    assert again["NetworkInterfaceId"] == sim["servers"]["server1"]["eni_id"]
+
+
+def test_awsdnsw_finds_a_changed_record(users, sim):
+    cluster = running(users, sim, "dns")
+    route53 = client(sim, "route53")
+    route53.change_resource_record_sets(HostedZoneId=sim["hosted_zone"]["id"], ChangeBatch={"Changes": [{
+        "Action": "UPSERT", "ResourceRecordSet": {"Name": "srv.hz1.local.", "Type": "A", "TTL": 300,
+                                                  "ResourceRecords": [{"Value": "10.9.9.9"}]}}]})  # fmt: skip
+    recover(users, cluster)
+    recover(users, cluster)
+    assert Alert.objects.filter(
+        cluster=cluster, message__contains="(53 : IP address different from the setting"
+    ).exists()
+    records = route53.list_resource_record_sets(HostedZoneId=sim["hosted_zone"]["id"])["ResourceRecordSets"]
+    value = next(r for r in records if r["Name"] == "srv.hz1.local." and r["Type"] == "A")["ResourceRecords"]
+    assert value == [{"Value": sim["servers"]["server1"]["private_ip"]}]
+
+
+def test_a_lost_server_is_stopped_and_its_group_fails_over(users, sim):
+    cluster = running(users, sim, "vip")
+    ec2 = client(sim, "ec2")
+    server1 = sim["servers"]["server1"]["instance_id"]
+    ec2.stop_instances(InstanceIds=[server1])
+    runs = recover(users, cluster)
+    assert [r.kind for r in runs] == ["server_down"] and runs[0].status == "succeeded", runs[0].error
+    group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
+    assert (group.status, group.server) == ("online", "server2")
+    assert vip_targets(sim) == {sim["servers"]["server2"]["eni_id"]}
+    assert Alert.objects.filter(cluster=cluster, message__startswith="Forced stop of server1").exists()
+
+
+def test_verification_mode_dummy_failure_fails_the_group_over_without_touching_aws(users, sim):
+    cluster = running(users, sim, "vip")
+    ObjectState.objects.filter(cluster=cluster, kind="monitor", name="awsvipw1").update(dummy_failure=True)
+    cluster.monitors.filter(name="awsvipw1").update(restart_threshold=0)
+    ok(run("apply", users, cluster))  # apply the new recovery setting (no restart: fail over at once)
+    recover(users, cluster)
+    runs = recover(users, cluster)
+    assert runs and runs[0].kind == "recovery", runs
+    group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
+    assert group.server == "server2"
+    assert Alert.objects.filter(cluster=cluster, message__contains="Dummy failure (Verification Mode).").exists()
