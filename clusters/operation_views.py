@@ -79,6 +79,29 @@ def operate(request, pk):
 
 
 @require_POST
+@role_required(Role.OPERATOR)
+def monitor_control(request, pk):
+    """Suspend / resume monitors (Operation Mode), set / clear a dummy failure (Verification Mode)."""
+    from monitors import engine
+
+    cluster = get_object_or_404(Cluster, pk=pk)
+    names = request.POST.getlist("monitor") or None
+    try:
+        engine.control(user=request.user, cluster=cluster, action=request.POST.get("action", ""), monitors=names)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    back = request.POST.get("mode", "operation")
+    if request.htmx and back == "operation":
+        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster))
+    return redirect("cluster_mode", pk=pk, mode="verification" if back == "verification" else "operation")
+
+
+def verification_page(request, cluster):
+    context = {"cluster": cluster, "mode": "verification", "modes": MODES, "mode_label": MODES["verification"]}
+    return render(request, "clusters/verification.html", context | status_context(cluster))
+
+
+@require_POST
 @role_required(Role.ADMINISTRATOR)
 def apply_configuration(request, pk):
     """File > Apply the Configuration File: validate, check AWS, store, distribute, on a worker."""

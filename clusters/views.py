@@ -27,10 +27,10 @@ def cluster_mode(request, pk, mode):
     context = {"cluster": cluster, "mode": mode, "modes": MODES, "mode_label": MODES[mode]}
     if mode == "config":
         context |= config_context(cluster)
-    if mode == "operation":
-        from .operation_views import operation_page
+    if mode in ("operation", "verification"):
+        from .operation_views import operation_page, verification_page
 
-        return operation_page(request, cluster)
+        return (operation_page if mode == "operation" else verification_page)(request, cluster)
     return render(request, f"clusters/{mode}.html", context)
 
 

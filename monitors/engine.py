@@ -243,3 +243,37 @@ def run_recovery(context: RunContext) -> dict:
     _alert(cluster, done, "warning")
     context.log(done)
     return {"done": done}
+
+
+# --- monitor control (operation mode, verification mode, clpmonctrl) -------------------------------
+
+
+def control(*, user, cluster, action: str, monitors: list[str] | None = None) -> list[str]:
+    """Suspend / resume monitors, or set / clear a dummy failure (Verification Mode); returns the names."""
+    from webui.roles import require_role
+
+    require_role(user, Role.OPERATOR)
+    _, spec = applied(cluster)
+    if spec is None:
+        raise ValueError("The cluster has no applied configuration: Apply the Configuration File first.")
+    known = [m["name"] for m in spec.monitors]
+    names = monitors or known
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise ValueError(f"No monitor resource {', '.join(unknown)} in the applied configuration.")
+    for name in names:
+        state, _ = ObjectState.objects.get_or_create(cluster=cluster, kind="monitor", name=name,
+                                                     defaults={"status": "normal"})  # fmt: skip
+        if action == "suspend":
+            state.status = ObjectState.Status.SUSPENDED
+        elif action == "resume":
+            state.status, state.failures = ObjectState.Status.NORMAL, 0
+        elif action in ("dummy_on", "dummy_off"):
+            state.dummy_failure = action == "dummy_on"
+        else:
+            raise ValueError(f"Unknown monitor control {action!r}.")
+        state.save()
+    words = {"suspend": "suspended", "resume": "resumed", "dummy_on": "given a dummy failure",
+             "dummy_off": "cleared of its dummy failure"}  # fmt: skip
+    _alert(cluster, f"Monitor resource(s) {', '.join(names)} {words[action]}.")
+    return names

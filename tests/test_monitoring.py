@@ -94,3 +94,57 @@ def test_verification_mode_dummy_failure_fails_the_group_over_without_touching_a
     group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
     assert group.server == "server2"
     assert Alert.objects.filter(cluster=cluster, message__contains="Dummy failure (Verification Mode).").exists()
+
+
+def test_awssipw_finds_the_address_gone_and_recovery_assigns_it_again(users, sim):
+    from tests import guide
+    from tests.guide import same_subnet_pair
+
+    ids = same_subnet_pair(sim)
+    cluster = guide.build("sip", user=users["admin"], name="cluster-sip", ids=ids)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    ec2 = client(sim, "ec2")
+    eni = ids["servers"]["server1"]["eni"]
+    ec2.unassign_private_ip_addresses(NetworkInterfaceId=eni, PrivateIpAddresses=["10.0.110.100"])
+    recover(users, cluster)
+    recover(users, cluster)
+    assert Alert.objects.filter(
+        cluster=cluster, message__contains="(58 : Failed to process checking the secondary"
+    ).exists()
+    found = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0]
+    assert "10.0.110.100" in {a["PrivateIpAddress"] for a in found["PrivateIpAddresses"]}
+
+
+def test_suspended_monitors_are_not_watched_and_clpmonctrl_controls_them(users, sim):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    cluster = running(users, sim, "vip")
+    out = StringIO()
+    call_command("clpmonctrl", cluster.name, "-s", "-m", "awsvipw1", stdout=out)
+    assert out.getvalue().strip() == "Suspended: awsvipw1."
+    for table in sim["route_tables"].values():
+        client(sim, "ec2").replace_route(RouteTableId=table, DestinationCidrBlock="10.1.0.20/32",
+                                         NetworkInterfaceId=sim["servers"]["server2"]["eni_id"])  # fmt: skip
+    assert recover(users, cluster) == [] and recover(users, cluster) == []  # nothing watched it
+    call_command("clpmonctrl", cluster.name, "-r", stdout=StringIO())
+    recover(users, cluster)
+    assert [r.kind for r in recover(users, cluster)] == ["recovery"]
+
+
+def test_verification_mode_page_sets_a_dummy_failure(client, users, sim):
+    from django.urls import reverse
+
+    cluster = running(users, sim, "vip")
+    client.force_login(users["operator"])
+    page = client.get(reverse("cluster_mode", args=[cluster.pk, "verification"])).text
+    assert "Dummy failure of awsvipw1" in page
+    client.post(reverse("monitor_control", args=[cluster.pk]), {"monitor": "awsvipw1", "action": "dummy_on",
+                                                                 "mode": "verification"})  # fmt: skip
+    assert ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1").dummy_failure
+    assert (
+        "Clear the dummy failure of awsvipw1"
+        in client.get(reverse("cluster_mode", args=[cluster.pk, "verification"])).text
+    )

@@ -63,6 +63,7 @@ def url_of(db):
         "apply_configuration": {"pk": cluster.pk},
         "operation_status": {"pk": cluster.pk},
         "operate": {"pk": cluster.pk},
+        "monitor_control": {"pk": cluster.pk},
     }
     missing = set(named_urls()) - set(samples)
     assert not missing, f"add sample arguments for the new views {sorted(missing)} to this fixture"
@@ -106,6 +107,7 @@ def test_viewer_can_read_every_page(client, users, url_of):
             "cluster_home",
             "apply_configuration",
             "operate",
+            "monitor_control",
         }:
             continue
         expected = 403 if name in CONFIG_EDIT_VIEWS else 200

@@ -39,6 +39,7 @@ urlpatterns = [
     path("clusters/<int:pk>/config/apply/", operation.apply_configuration, name="apply_configuration"),
     path("clusters/<int:pk>/operation/status/", operation.operation_status, name="operation_status"),
     path("clusters/<int:pk>/operation/run/", operation.operate, name="operate"),
+    path("clusters/<int:pk>/operation/monitors/", operation.monitor_control, name="monitor_control"),
     path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),
     path("admin/", admin.site.urls),
 ]

@@ -4,35 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clusters', '0004_runtime'),
+        ("clusters", "0004_runtime"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='objectstate',
-            name='checked_at',
+            model_name="objectstate",
+            name="checked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='objectstate',
-            name='dummy_failure',
+            model_name="objectstate",
+            name="dummy_failure",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='objectstate',
-            name='failovers',
+            model_name="objectstate",
+            name="failovers",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='objectstate',
-            name='failures',
+            model_name="objectstate",
+            name="failures",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='objectstate',
-            name='restarts',
+            model_name="objectstate",
+            name="restarts",
             field=models.PositiveIntegerField(default=0),
         ),
     ]
