@@ -6,7 +6,10 @@ from django.http import HttpResponse
 
 from . import services
 from .models import (
+    Alert,
+    AppliedVersion,
     Cluster,
+    ClusterState,
     FailoverGroup,
     ForcedStop,
     GroupStartupServer,
@@ -14,6 +17,7 @@ from .models import (
     Interconnect,
     InterconnectAddress,
     NetworkPartition,
+    ObjectState,
     PendingInput,
     Server,
     TaskRun,
@@ -115,3 +119,31 @@ class TaskRunAdmin(admin.ModelAdmin):
     list_filter = ("kind", "status")
     list_select_related = ("cluster", "user")
     inlines = [TaskRunLineInline]
+
+
+@admin.register(AppliedVersion)
+class AppliedVersionAdmin(admin.ModelAdmin):
+    list_display = ("cluster", "number", "applied_by", "applied_at", "distributed_to")
+    list_select_related = ("cluster", "applied_by")
+    exclude = ("conf",)
+    readonly_fields = ("operations",)
+
+
+@admin.register(ClusterState)
+class ClusterStateAdmin(admin.ModelAdmin):
+    list_display = ("cluster", "status", "updated_at")
+    list_select_related = ("cluster",)
+
+
+@admin.register(ObjectState)
+class ObjectStateAdmin(admin.ModelAdmin):
+    list_display = ("cluster", "kind", "name", "status", "server", "failures", "dummy_failure", "updated_at")
+    list_filter = ("kind", "status")
+    list_select_related = ("cluster",)
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ("at", "cluster", "level", "server", "message")
+    list_filter = ("level",)
+    list_select_related = ("cluster",)

@@ -34,6 +34,28 @@ from .models import (
 )
 from .params import Problem
 
+# --- the one chokepoint of every edit ------------------------------------------------------------
+
+
+class ConfigLocked(Exception):
+    """The configuration cannot be edited now; the message says why and until when."""
+
+
+def require_config_mode(*, user, cluster: Cluster | None) -> None:
+    """Every edit passes here: an Administrator, editing in config mode a draft that is not being applied."""
+    require_role(user, Role.ADMINISTRATOR)
+    if cluster is None or cluster.pk is None:
+        return
+    from .models import TaskRun
+
+    applying = TaskRun.objects.filter(cluster=cluster, kind="apply", status__in=TaskRun.ACTIVE).first()
+    if applying is not None:
+        raise ConfigLocked(
+            f"The configuration of cluster {cluster.name} is being applied (run #{applying.pk}); "
+            "edit it again when the application has finished."
+        )
+
+
 # --- building a configuration -----------------------------------------------------------------
 
 
@@ -46,7 +68,7 @@ def create_cluster(*, user, name: str, language: str = "en", comment: str = "") 
 
 
 def add_server(*, user, cluster: Cluster, name: str) -> Server:
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     priority = (cluster.servers.aggregate(m=Max("priority"))["m"] + 1) if cluster.servers.exists() else 0
     server = Server(cluster=cluster, name=name, priority=priority)
     server.full_clean()
@@ -59,7 +81,7 @@ def add_interconnect(
     *, user, cluster: Cluster, addresses: dict[Server, str], heartbeat: str = "lankhb", mdc: str = ""
 ) -> Interconnect:
     """One row of the Interconnect table: an address per server; kernel-mode LAN heartbeat; MDC."""
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     existing = list(cluster.interconnects.all())
     priority = max((i.priority for i in existing), default=-1) + 1
     device_id = max((i.device_id for i in existing), default=-1) + 1
@@ -101,7 +123,7 @@ def _next_name(taken, prefix: str) -> str:
 @transaction.atomic
 def add_witness_heartbeat(*, user, cluster: Cluster, host: str, port: int = 80) -> Heartbeat:
     """Add a Witness heartbeat; like the product, an HTTP NP resolution to the same host comes with it."""
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     kind = HEARTBEAT_KINDS["witness"]
     taken = set(cluster.heartbeats.values_list("name", flat=True))
     count = sum(1 for n in taken if n.startswith(kind.code))
@@ -119,7 +141,7 @@ def add_witness_heartbeat(*, user, cluster: Cluster, host: str, port: int = 80) 
 
 
 def add_object_storage_heartbeat(*, user, cluster: Cluster, bucket: str, platform: str = "s3") -> Heartbeat:
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     kind = HEARTBEAT_KINDS["object_storage"]
     taken = set(cluster.heartbeats.values_list("name", flat=True))
     return Heartbeat.objects.create(
@@ -132,7 +154,7 @@ def add_object_storage_heartbeat(*, user, cluster: Cluster, bucket: str, platfor
 
 
 def add_http_np_resolution(*, user, cluster: Cluster, host: str, port: int = 80) -> NetworkPartition:
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     kind = NP_KINDS["http"]
     existing = list(cluster.network_partitions.all())
     return NetworkPartition.objects.create(
@@ -146,7 +168,7 @@ def add_http_np_resolution(*, user, cluster: Cluster, host: str, port: int = 80)
 
 
 def set_aws_forced_stop(*, user, cluster: Cluster, instance_ids: dict[Server, str]) -> ForcedStop:
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     forced_stop, _ = ForcedStop.objects.update_or_create(
         cluster=cluster,
         defaults={
@@ -159,7 +181,7 @@ def set_aws_forced_stop(*, user, cluster: Cluster, instance_ids: dict[Server, st
 
 @transaction.atomic
 def add_failover_group(*, user, cluster: Cluster, name: str, startup_servers=(), comment: str = "") -> FailoverGroup:
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     gid = (cluster.groups.aggregate(m=Max("gid"))["m"] or 0) + 1 if cluster.groups.exists() else 0
     group = FailoverGroup(cluster=cluster, name=name, gid=gid, comment=comment)
     group.full_clean()
@@ -188,7 +210,7 @@ def add_group_resource(
     server_parameters: dict | None = None, depends_on=(), comment: str = "",
 ) -> GroupResource:  # fmt: skip
     """Add a group resource; an AWS resource (and mirror disk, LB probe port) adds its monitor, as the product does."""
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=group.cluster)
     spec = RESOURCE_TYPES.get_type(type)
     cluster = group.cluster
     resource = GroupResource(
@@ -227,7 +249,7 @@ def add_monitor_resource(
     recovery_group: FailoverGroup | None = None, owner: GroupResource | None = None, **common,
 ) -> MonitorResource:  # fmt: skip
     """Add a monitor resource with its type's Monitor (common) defaults and Recovery Target."""
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     spec = MONITOR_TYPES.get_type(type)
     recovery = recovery or spec.recovery
     monitor = MonitorResource(
@@ -392,7 +414,7 @@ def import_configuration(*, user, data: bytes, name: str | None = None, into: Cl
 
     As a new cluster, or with `into`, as the whole configuration of that cluster (its name kept).
     """
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=into)
     files = {}
     if archive.is_zip(data):
         data, files = archive.read_zip(data)
@@ -413,7 +435,7 @@ __all__ = ["ConfError", "Imported"]
 
 
 def update_cluster(*, user, cluster: Cluster, name: str, language: str, comment: str = "") -> Cluster:
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     cluster.name, cluster.language, cluster.comment = name, language, comment
     cluster.full_clean()
     cluster.save()
@@ -433,7 +455,7 @@ def add_server_with_address(*, user, cluster: Cluster, name: str, address: str) 
 
 
 def set_interconnect_address(*, user, interconnect: Interconnect, server: Server, address: str) -> None:
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=interconnect.cluster)
     if not address:
         InterconnectAddress.objects.filter(interconnect=interconnect, server=server).delete()
         return
@@ -447,7 +469,7 @@ def set_interconnect_address(*, user, interconnect: Interconnect, server: Server
 @transaction.atomic
 def set_interconnect_mdc(*, user, interconnect: Interconnect, mdc: str) -> Interconnect:
     """The MDC column: mdcN on this row, or "" for Do Not Use. One interconnect per MDC."""
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=interconnect.cluster)
     if mdc:
         interconnect.cluster.interconnects.filter(mdc=mdc).exclude(pk=interconnect.pk).update(
             mdc="", mdc_device_id=None
@@ -465,7 +487,7 @@ def remove_object(*, user, obj) -> None:
 
     Removing a group resource removes the monitors the product added with it (they watch it).
     """
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=obj.cluster)
     obj.delete()
 
 
@@ -474,7 +496,7 @@ def update_group(
     *, user, group: FailoverGroup, name: str | None = None, comment: str | None = None, startup_servers=None,
     startup: str | None = None, failover: str | None = None, failback: str | None = None,
 ) -> FailoverGroup:  # fmt: skip
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=group.cluster)
     for field, value in (("name", name), ("comment", comment), ("startup", startup), ("failover", failover),
                          ("failback", failback)):  # fmt: skip
         if value is not None:
@@ -492,7 +514,7 @@ def update_group(
 @transaction.atomic
 def update_group_resource(*, user, resource: GroupResource, **changes) -> GroupResource:
     """Change a resource's Definition, Dependency, Recovery Operation or Details (only what is given)."""
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=resource.cluster)
     depends_on = changes.pop("depends_on", None)
     if "server_parameters" in changes:
         changes["server_parameters"] = _server_values(resource.cluster, changes["server_parameters"])
@@ -508,7 +530,7 @@ def update_group_resource(*, user, resource: GroupResource, **changes) -> GroupR
 @transaction.atomic
 def update_monitor_resource(*, user, monitor: MonitorResource, **changes) -> MonitorResource:
     """Change a monitor's Monitor (common), Monitor (special) or Recovery Action (only what is given)."""
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=monitor.cluster)
     if "server_parameters" in changes:
         changes["server_parameters"] = _server_values(monitor.cluster, changes["server_parameters"])
     for field, value in changes.items():
@@ -527,7 +549,7 @@ def update_monitor_resource(*, user, monitor: MonitorResource, **changes) -> Mon
 @transaction.atomic
 def remove_server(*, user, server: Server) -> None:
     """Remove a server; the others keep their order and the first of them is the master (priority 0)."""
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=server.cluster)
     cluster = server.cluster
     server.delete()
     remaining = list(cluster.servers.order_by("priority"))
@@ -537,7 +559,7 @@ def remove_server(*, user, server: Server) -> None:
 
 
 def set_forced_stop(*, user, cluster: Cluster, kind: str, instance_ids: dict[Server, str]) -> ForcedStop:
-    require_role(user, Role.ADMINISTRATOR)
+    require_config_mode(user=user, cluster=cluster)
     if kind == ForcedStop.Kind.AWS:
         return set_aws_forced_stop(user=user, cluster=cluster, instance_ids=instance_ids)
     forced_stop, _ = ForcedStop.objects.update_or_create(cluster=cluster, defaults={"kind": kind})

@@ -14,6 +14,7 @@ from .checks import iam_policy_json
 from .forms import ImportForm
 from .models import Cluster, TaskRun
 from .taskruns import KINDS
+from .wizard_views import config_edit
 
 
 def cluster_home(request, pk):
@@ -76,7 +77,7 @@ def export_setting(request, pk):
     return response
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def import_setting(request, pk=None):
     """File > Import the Setting: into this cluster (replacing its configuration) or as a new cluster."""
     cluster = get_object_or_404(Cluster, pk=pk) if pk else None

@@ -5,6 +5,9 @@ half-finished wizard survives a reload or a logout. Back saves what is valid; wh
 as typed (PendingInput) and shown again, with its errors, when the user comes back.
 """
 
+from functools import wraps
+
+from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from monitors.models import MonitorResource
 from resources.models import GroupResource
-from webui.roles import Role, role_required
+from webui.roles import Role, require_role
 
 from . import services
 from .awsaccount import AwsAccount
@@ -37,6 +40,23 @@ from .wizardforms import (
     StartupServersForm,
     WitnessForm,
 )
+
+
+def config_edit(view):
+    """Every edit view: an Administrator, and the draft not being applied (services.require_config_mode)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        require_role(request.user, Role.ADMINISTRATOR)
+        try:
+            return view(request, *args, **kwargs)
+        except services.ConfigLocked as exc:
+            messages.error(request, str(exc))
+            pk = kwargs.get("pk")
+            return redirect("cluster_mode", pk=pk, mode="config") if pk else redirect("dashboard")
+
+    return wrapper
+
 
 CLUSTER_STEPS = [
     ("cluster", "Cluster"),
@@ -141,7 +161,7 @@ def _step_after_post(request, cluster, step, form, save) -> HttpResponse | None:
 # --- the wizard's own steps ------------------------------------------------------------------
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def wizard_start(request):
     """Cluster generation wizard > Cluster: Cluster Name and Language; Next creates the draft."""
     form = ClusterForm(request.POST or None)
@@ -154,7 +174,7 @@ def wizard_start(request):
     )
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def wizard_step(request, pk, step):
     cluster = get_object_or_404(Cluster, pk=pk)
     handler = {
@@ -204,7 +224,7 @@ def _step_servers(request, cluster):
     )
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 @require_POST
 def server_add(request, pk):
     """Basic Settings > Add (htmx: answers with the server list; it keeps the rest of the page)."""
@@ -261,7 +281,7 @@ def _step_interconnect(request, cluster):
     return _cluster_page(request, cluster, "interconnect", "wizard/interconnect.html", context)
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 @require_POST
 def heartbeat_add(request, pk, kind):
     """Interconnect > Add Object Storage / Witness (htmx: answers with the heartbeat list)."""
@@ -386,7 +406,7 @@ def _return_url(cluster, step):
     return reverse("cluster_mode", args=[cluster.pk, "config"])
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def group_add(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     form = GroupDefinitionForm(request.POST or None, cluster=cluster)
@@ -409,7 +429,7 @@ def group_add(request, pk):
     )
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def group_page(request, pk, oid, page):
     cluster = get_object_or_404(Cluster, pk=pk)
     group = get_object_or_404(FailoverGroup, pk=oid, cluster=cluster)
@@ -450,7 +470,7 @@ def group_page(request, pk, oid, page):
     )
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def resource_add(request, pk, gid):
     cluster = get_object_or_404(Cluster, pk=pk)
     group = get_object_or_404(FailoverGroup, pk=gid, cluster=cluster)
@@ -475,7 +495,7 @@ def resource_add(request, pk, gid):
     )
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def resource_page(request, pk, oid, page):
     cluster = get_object_or_404(Cluster, pk=pk)
     resource = get_object_or_404(GroupResource.objects.select_related("group"), pk=oid, cluster=cluster)
@@ -529,7 +549,7 @@ def resource_page(request, pk, oid, page):
     )
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def monitor_add(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     form = MonitorDefinitionForm(request.POST or None, cluster=cluster)
@@ -552,7 +572,7 @@ def monitor_add(request, pk):
     )
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def monitor_page(request, pk, oid, page):
     cluster = get_object_or_404(Cluster, pk=pk)
     monitor = get_object_or_404(MonitorResource.objects.select_related("cluster"), pk=oid, cluster=cluster)
@@ -612,7 +632,7 @@ REMOVABLE = {
 }
 
 
-@role_required(Role.ADMINISTRATOR)
+@config_edit
 def remove(request, pk, kind, oid):
     cluster = get_object_or_404(Cluster, pk=pk)
     if kind not in REMOVABLE:

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clusters import services
 from clusters.models import Cluster
 from tests import guide
 
@@ -206,3 +207,23 @@ def test_wizard_pages_and_swaps_make_the_same_number_of_queries_at_2_and_16_serv
                 assert admin_client.post(url, data, headers={"HX-Request": "true"}).status_code == 200, url
             counts.setdefault(i, []).append(len(queries))
     assert all(a == b for a, b in counts.values()), counts
+
+
+def test_edits_pass_one_chokepoint_that_refuses_them_while_the_draft_is_applied(admin_client, users):
+    from clusters.models import TaskRun
+
+    cluster = guide.build("vip", user=users["admin"], name="cluster1")
+    group = cluster.groups.get()
+    applying = TaskRun.objects.create(kind="apply", cluster=cluster, status=TaskRun.Status.RUNNING)
+    with pytest.raises(services.ConfigLocked, match=rf"cluster1 is being applied \(run #{applying.pk}\)"):
+        services.add_failover_group(user=users["admin"], cluster=cluster, name="another")
+    with pytest.raises(services.ConfigLocked):
+        services.update_group(user=users["admin"], group=group, failback="1")
+    attributes = {"startup": "1", "failover": "0", "failback": "1", "action": "finish"}
+    url = reverse("group_page", args=[cluster.pk, group.pk, "attributes"])
+    response = admin_client.post(url, attributes, follow=True)
+    assert "is being applied" in response.text
+    group.refresh_from_db()
+    assert group.failback == "0"  # nothing changed
+    TaskRun.objects.filter(pk=applying.pk).update(status=TaskRun.Status.SUCCEEDED)
+    services.update_group(user=users["admin"], group=group, failback="1")

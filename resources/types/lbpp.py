@@ -63,6 +63,12 @@ class LbProbePortType(ResourceType):
                 )
             ]
         found = []
+        # Of the target groups with that port, those that target this cluster's instances are its own.
+        instances = {i["InstanceId"] for s in ctx.server_names if (i := ctx.instance_of(s))}
+        own = [
+            g for g in groups if instances & {t["Target"]["Id"] for t in ctx.account.target_health(g["TargetGroupArn"])}
+        ]
+        groups = own or groups
         interval = max(g.get("HealthCheckIntervalSeconds", 30) for g in groups)
         timeout = target.value("hctimeout")
         if isinstance(timeout, int) and timeout <= interval:
