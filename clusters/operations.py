@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from resources.registry import RESOURCE_TYPES, ResourceFailed
 from webui import aws
@@ -92,7 +93,11 @@ class Plan:
 
 
 def _state(cluster, kind, name, **values):
-    ObjectState.objects.update_or_create(cluster=cluster, kind=kind, name=name, defaults=values)
+    # One UPDATE (an INSERT the first time): update_or_create's SELECT and savepoint cost more than AWS's share.
+    if not ObjectState.objects.filter(cluster=cluster, kind=kind, name=name).update(
+        updated_at=timezone.now(), **values
+    ):
+        ObjectState.objects.create(cluster=cluster, kind=kind, name=name, **values)
 
 
 def _alert(cluster, message, level="info", server=""):
@@ -114,47 +119,73 @@ def _act(resource: dict, server: str, activate: bool):
         return resource["name"], False, f"{code} : {message}", time.perf_counter() - started
 
 
-def start_group(cluster, plan: Plan, group: str, server: str, log) -> None:
+@dataclass
+class Timing:
+    """How long a level of independent resources took, and each resource's time inside AWS calls."""
+
+    wall: float
+    resources: dict[str, float]
+
+
+def start_group(cluster, plan: Plan, group: str, server: str, log) -> list[Timing]:
     if server not in plan.startup_servers(group):
         raise TaskFailed(f"{server} is not a startup server of group {group}.")
     _state(cluster, "group", group, status="offline", server=server, message="starting")
+    timings = []
     for level in plan.levels(group):
+        started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
             results = list(pool.map(lambda r: _act(r, server, True), level))
-        for name, ok, message, _seconds in results:
-            if ok:
-                _state(cluster, "resource", name, status="online", server=server, message=message)
-                log(f"Resource {name} started on {server}: {message}.")
-            else:
-                text = f"Failed to start the resource {name}. ({message})"
-                _state(cluster, "resource", name, status="error", server=server, message=text)
-                _state(cluster, "group", group, status="error", server=server, message=text)
-                _alert(cluster, text, "error", server)
-                raise TaskFailed(text)
-    _state(cluster, "group", group, status="online", server=server, message="")
-    _alert(cluster, f"Group {group} started on {server}.", server=server)
-    log(f"Group {group} is online on {server}.")
+        timings.append(Timing(time.perf_counter() - started, {name: seconds for name, _, _, seconds in results}))
+        with transaction.atomic():  # one commit per level: the states of a level appear together
+            for name, ok, message, _seconds in results:
+                if ok:
+                    _state(cluster, "resource", name, status="online", server=server, message=message)
+                    log(f"Resource {name} started on {server}: {message}.")
+                else:
+                    text = f"Failed to start the resource {name}. ({message})"
+                    _state(cluster, "resource", name, status="error", server=server, message=text)
+                    _state(cluster, "group", group, status="error", server=server, message=text)
+                    _alert(cluster, text, "error", server)
+        failed = next((m for _, ok, m, _ in results if not ok), None)
+        if failed is not None:
+            name = next(n for n, ok, _, _ in results if not ok)
+            raise TaskFailed(f"Failed to start the resource {name}. ({failed})")
+    with transaction.atomic():
+        _state(cluster, "group", group, status="online", server=server, message="")
+        _alert(cluster, f"Group {group} started on {server}.", server=server)
+        log(f"Group {group} is online on {server}.")
+    return timings
 
 
-def stop_group(cluster, plan: Plan, group: str, log) -> None:
+def stop_group(cluster, plan: Plan, group: str, log) -> list[Timing]:
     state = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
     server = state.server if state and state.status != "offline" else ""
     if not server:
         log(f"Group {group} is not online.")
-        return
+        return []
+    timings = []
     for level in reversed(plan.levels(group)):
+        started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:
             results = list(pool.map(lambda r: _act(r, server, False), level))
-        for name, ok, message, _seconds in results:
-            if not ok:
-                text = f"Failed to stop the resource {name}. ({message})"
-                _state(cluster, "resource", name, status="error", server=server, message=text)
-                _alert(cluster, text, "error", server)
-                raise TaskFailed(text)
-            _state(cluster, "resource", name, status="offline", server="", message=message)
-            log(f"Resource {name} stopped on {server}.")
-    _state(cluster, "group", group, status="offline", server="", message="")
-    _alert(cluster, f"Group {group} stopped on {server}.", server=server)
+        timings.append(Timing(time.perf_counter() - started, {name: seconds for name, _, _, seconds in results}))
+        with transaction.atomic():
+            for name, ok, message, _seconds in results:
+                if ok:
+                    _state(cluster, "resource", name, status="offline", server="", message=message)
+                    log(f"Resource {name} stopped on {server}.")
+                else:
+                    text = f"Failed to stop the resource {name}. ({message})"
+                    _state(cluster, "resource", name, status="error", server=server, message=text)
+                    _alert(cluster, text, "error", server)
+        failed = next(((n, m) for n, ok, m, _ in results if not ok), None)
+        if failed is not None:
+            raise TaskFailed(f"Failed to stop the resource {failed[0]}. ({failed[1]})")
+    with transaction.atomic():
+        _state(cluster, "group", group, status="offline", server="", message="")
+        _alert(cluster, f"Group {group} stopped on {server}.", server=server)
+    return timings
 
 
 def _plan(cluster) -> Plan:

@@ -1,0 +1,104 @@
+"""A group move with four AWS resources (VIP, EIP, secondary IP, DNS) against moto's server.
+
+Prints the move's wall time, the time spent inside AWS calls on its critical path (the slowest
+resource of each level of independent resources), the console's own share of the wall time, and
+whether the independent resources ran in parallel (their AWS times add up to more than the level
+took). Target: the console's share under 10%.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from _django import setup
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main():
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_REGION", "ap-northeast-1")
+    setup()
+    import logging
+
+    import boto3
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from clusters import services
+    from clusters.operations import Plan, applied, start_group, stop_group
+    from tests import guide
+    from webui import aws, awssim
+
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    port = free_port()
+    # moto in its own process, as the embedded simulation runs: in this process its work would
+    # compete with the console for the interpreter and be counted as the console's.
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        if time.monotonic() > deadline:
+            raise SystemExit("moto's server did not start")
+        time.sleep(0.1)
+    sim = awssim.seed(endpoint, "ap-northeast-1")
+    settings.AWS_ENDPOINT_URL = endpoint
+    aws.reset_clients()
+    ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="ap-northeast-1")
+    # The secondary IP needs both servers in one subnet: a second instance beside server1.
+    s1 = sim["servers"]["server1"]
+    second = ec2.run_instances(ImageId=awssim.WINDOWS_AMI, MinCount=1, MaxCount=1, SubnetId=s1["subnet_id"],
+                               PrivateIpAddress="10.0.110.11")["Instances"][0]  # fmt: skip
+    ids = guide.ids_from_sim(sim)
+    ids["servers"]["server2"] = {"ip": "10.0.110.11", "instance": second["InstanceId"], "az": s1["availability_zone"],
+                                 "eni": second["NetworkInterfaces"][0]["NetworkInterfaceId"]}  # fmt: skip
+    admin = get_user_model()(username="bench", is_superuser=True)
+    cluster = guide.build("vip", user=admin, name="failover", ids=ids)
+    group = cluster.groups.get()
+    eni = {name: {"eniid": values["eni"]} for name, values in ids["servers"].items()}
+    services.add_group_resource(user=admin, group=group, type="awseip", name="awseip1",
+                                parameters={"eipid": ids["eip"], "eniid": ids["servers"]["server1"]["eni"]},
+                                server_parameters={"server2": eni["server2"]})  # fmt: skip
+    services.add_group_resource(user=admin, group=group, type="awssip", name="awssip1",
+                                parameters={"ip": "10.0.110.100", "eniid": ids["servers"]["server1"]["eni"]},
+                                server_parameters={"server2": eni["server2"]})  # fmt: skip
+    services.add_group_resource(user=admin, group=group, type="awsdns", name="awsdns1",
+                                parameters={"hostedzoneid": ids["hosted_zone"], "recordset": ids["record"],
+                                            "ip": "10.0.110.10", "ttl": 60},
+                                server_parameters={"server2": {"ip": "10.0.110.11"}})  # fmt: skip
+    from clusters.clpconf import writer
+    from clusters.runtime import AppliedVersion
+
+    AppliedVersion.objects.create(cluster=cluster, number=1, conf=writer.render(cluster))
+    plan = Plan(applied(cluster)[1])
+    start_group(cluster, plan, "failover1", "server1", lambda m: None)
+    for n in range(3):
+        destination = "server2" if n % 2 == 0 else "server1"
+        started = time.perf_counter()
+        timings = stop_group(cluster, plan, "failover1", lambda m: None)
+        timings += start_group(cluster, plan, "failover1", destination, lambda m: None)
+        wall = time.perf_counter() - started
+        critical = sum(max(t.resources.values()) for t in timings)
+        summed = sum(sum(t.resources.values()) for t in timings)
+        levels = sum(t.wall for t in timings)
+        aws_resources = [t for t in timings if len(t.resources) > 1]
+        parallel = all(sum(t.resources.values()) > t.wall for t in aws_resources)
+        activations = sum(len(t.resources) for t in timings)
+        print(f"move {n + 1} to {destination}: {wall * 1000:6.1f} ms wall; {critical * 1000:6.1f} ms in AWS calls on "
+              f"the critical path ({summed * 1000:.1f} ms summed over {activations} activations); "
+              f"console's own share {100 * (wall - critical) / wall:4.1f}% (levels {levels * 1000:.1f} ms); "
+              f"independent resources in parallel: {'yes' if parallel else 'NO'}")  # fmt: skip
+    server.terminate()
+    server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
