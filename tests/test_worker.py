@@ -76,3 +76,38 @@ def test_the_operation_commands_wait_for_their_runs(celery_worker, users, sim):
     )
     with pytest.raises(CommandError, match="server9 is not a startup server of group failover1"):
         call_command("clpgrp", cluster.name, "-m", "failover1", "-h", "server9", stdout=StringIO())
+
+
+def test_end_to_end_with_a_real_worker_apply_move_recover_and_fail_over(celery_worker, users, sim):
+    """The issue's story on a real worker: every run below is taken from Redis by the worker process."""
+    from clusters.runtime import ObjectState
+    from monitors import engine
+    from tests.guide import build_on_sim, sim_client
+
+    cluster = build_on_sim("vip", users, sim)
+    ec2 = sim_client(sim, "ec2")
+    eni1, eni2 = sim["servers"]["server1"]["eni_id"], sim["servers"]["server2"]["eni_id"]
+
+    def routes():
+        tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [sim["vpc_id"]]}])["RouteTables"]
+        return {r.get("NetworkInterfaceId") for t in tables for r in t["Routes"]
+                if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
+
+    def done(kind, **params):
+        return wait_for_end(taskruns.start_run(kind=kind, user=users["admin"], cluster=cluster, params=params))
+
+    assert done("apply").status == "succeeded"
+    assert done("cluster_start").status == "succeeded" and routes() == {eni1}
+    assert done("group_move", group="failover1", server="server2").status == "succeeded" and routes() == {eni2}
+
+    for table in sim["route_tables"].values():  # out of band, as another cluster might
+        ec2.replace_route(RouteTableId=table, DestinationCidrBlock="10.1.0.20/32", NetworkInterfaceId=eni1)
+    engine.tick(force=True)  # beat's tick; the first failure is retried
+    [recovery] = [TaskRun.objects.get(pk=pk) for pk in engine.tick(force=True)]
+    assert wait_for_end(recovery).status == "succeeded" and routes() == {eni2}  # awsvipw 56, resource restarted
+
+    ec2.stop_instances(InstanceIds=[sim["servers"]["server2"]["instance_id"]])
+    [lost] = [TaskRun.objects.get(pk=pk) for pk in engine.tick(force=True)]
+    assert lost.kind == "server_down" and wait_for_end(lost).status == "succeeded"
+    group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
+    assert (group.status, group.server) == ("online", "server1") and routes() == {eni1}
