@@ -8,6 +8,7 @@ a forced stop and failover run. Those are TaskRuns like any operation: one at a 
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from clusters import taskruns
@@ -71,13 +72,50 @@ def instance_of(plan: Plan, server: str, account: AwsAccount) -> dict | None:
     return account.instance_by_private_ip(address) if address else None
 
 
+def heartbeat_key(cluster_name: str, server: str = "") -> str:
+    """Where each server's cluster service writes its object storage heartbeat (one object per server)."""
+    return f"clusterwebui/{cluster_name}/heartbeat/{server}"
+
+
+def stale_heartbeats(cluster, plan: Plan) -> dict[str, str]:
+    """Servers whose object storage heartbeat is missing or older than the timeout: server -> why.
+
+    Nothing is judged when no server writes heartbeats at all (no cluster service reports there).
+    """
+    bucket = next((hb["parameters"].get("bucket") for hb in plan.spec.heartbeats if hb["kind"] == "object_storage"),
+                  None)  # fmt: skip
+    if not bucket:
+        return {}
+    try:
+        listing = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=heartbeat_key(cluster.name))
+    except aws.AWS_ERRORS:
+        return {}  # S3 not answering is not a server loss
+    seen = {o["Key"].rsplit("/", 1)[-1]: o["LastModified"] for o in listing.get("Contents", [])}
+    if not seen:
+        return {}
+    timeout = timedelta(seconds=settings.WEBUI_HEARTBEAT_TIMEOUT)
+    now = timezone.now()
+    stale = {}
+    for server in plan.servers:
+        if server not in seen:
+            stale[server] = "no object storage heartbeat"
+        elif now - seen[server] > timeout:
+            stale[server] = f"no object storage heartbeat for {(now - seen[server]).total_seconds():.0f} s"
+    return stale
+
+
 def _watch_servers(cluster, plan: Plan):
     account = AwsAccount()
     online = {s.server for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online")}
+    stale = stale_heartbeats(cluster, plan) if online else {}
     for server in plan.servers:
+        if server not in online:
+            continue
         instance = instance_of(plan, server, account)
-        if instance is not None and instance["State"]["Name"] in DOWN_STATES and server in online:
-            return _start("server_down", cluster, {"server": server, "state": instance["State"]["Name"]})
+        if instance is not None and instance["State"]["Name"] in DOWN_STATES:
+            return _start("server_down", cluster, {"server": server, "state": f"instance {instance['State']['Name']}"})
+        if server in stale:
+            return _start("server_down", cluster, {"server": server, "state": stale[server]})
     return None
 
 
@@ -87,7 +125,7 @@ def run_server_down(context: RunContext) -> dict:
     cluster, server = context.cluster, context.params["server"]
     _, spec = applied(cluster)
     plan = Plan(spec)
-    _alert(cluster, f"Server {server} is down (instance {context.params.get('state', 'lost')}).", "error", server)
+    _alert(cluster, f"Server {server} is down ({context.params.get('state', 'lost')}).", "error", server)
     instance = instance_of(plan, server, AwsAccount())
     if spec.forced_stop and instance is not None:
         try:

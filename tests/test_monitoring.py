@@ -1,5 +1,6 @@
 """Monitors on a schedule and their recovery, server loss with forced stop, verification mode."""
 
+from clusters.operations import Plan, applied
 from clusters.runtime import Alert, ObjectState
 from monitors import engine
 from tests.guide import build_on_sim as build
@@ -148,3 +149,21 @@ def test_verification_mode_page_sets_a_dummy_failure(client, users, sim):
         "Clear the dummy failure of awsvipw1"
         in client.get(reverse("cluster_mode", args=[cluster.pk, "verification"])).text
     )
+
+
+def test_a_server_whose_object_storage_heartbeat_stops_is_stopped_and_failed_over(users, sim, settings):
+    cluster = running(users, sim, "vip")
+    s3 = client(sim, "s3")
+    s3.put_object(Bucket=sim["bucket"], Key=engine.heartbeat_key(cluster.name, "server2"), Body=b"alive")
+    # server1 writes no heartbeat: its cluster service is gone though its instance still runs.
+    runs = recover(users, cluster)
+    assert [r.kind for r in runs] == ["server_down"] and runs[0].status == "succeeded", runs
+    assert runs[0].params["state"] == "no object storage heartbeat"
+    group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
+    assert (group.status, group.server) == ("online", "server2")
+    state = client(sim, "ec2").describe_instances(InstanceIds=[sim["servers"]["server1"]["instance_id"]])
+    assert state["Reservations"][0]["Instances"][0]["State"]["Name"] in ("stopping", "stopped")  # forced stop
+    # Fresh heartbeats from both: nothing more happens.
+    settings.WEBUI_HEARTBEAT_TIMEOUT = 3600
+    s3.put_object(Bucket=sim["bucket"], Key=engine.heartbeat_key(cluster.name, "server1"), Body=b"alive")
+    assert engine.stale_heartbeats(cluster, Plan(applied(cluster)[1])) == {}

@@ -188,6 +188,8 @@ CELERY_TASK_IGNORE_RESULT = True  # the TaskRun row is the result
 CELERY_TASK_ALWAYS_EAGER = False  # never eager: it hides real worker bugs
 # Monitor resources and server health are watched by beat's tick; each monitor keeps its own interval.
 CELERY_BEAT_SCHEDULE = {"monitor-resources": {"task": "monitors.tick", "schedule": 5.0}}
+# A server whose object storage heartbeat is older than this is lost (forced stop, then failover).
+WEBUI_HEARTBEAT_TIMEOUT = env_float("WEBUI_HEARTBEAT_TIMEOUT", 90)
 
 # AWS: boto3's own chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, instance role...) and AWS_ENDPOINT_URL.
 AWS_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-northeast-1"
