@@ -341,10 +341,25 @@ def run_apply(context: RunContext) -> dict:
 
 
 def _perform(cluster, operations, old: Plan, new: Plan, context) -> None:
+    suspend = any(not operation.get("group") for operation in operations)
+    paused = []
+    if suspend:  # suspend the cluster: its monitors pause while the change is made
+        monitors = ObjectState.objects.filter(cluster=cluster, kind="monitor").exclude(status="suspended")
+        paused = list(monitors.values_list("pk", flat=True))
+        monitors.update(status=ObjectState.Status.SUSPENDED)
+        context.log("The cluster is suspended: its monitor resources pause.")
+    try:
+        _restart_groups(cluster, operations, old, new, context)
+    finally:
+        if suspend:
+            ObjectState.objects.filter(pk__in=paused).update(status=ObjectState.Status.NORMAL, failures=0)
+            context.log("The cluster is resumed with the new configuration.")
+
+
+def _restart_groups(cluster, operations, old: Plan, new: Plan, context) -> None:
     for operation in operations:
         group = operation.get("group")
         if not group:
-            context.log("The cluster is suspended and resumed with the new configuration.")
             continue
         state = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
         server = state.server if state and state.server else None

@@ -162,3 +162,21 @@ def test_operations_need_an_applied_configuration(users, sim, kind):
     cluster = build("vip", users, sim)
     failed = run(kind, users, cluster, group="failover1")
     assert failed.error == "The cluster has no applied configuration: Apply the Configuration File first."
+
+
+def test_a_change_to_the_servers_suspends_and_resumes_the_cluster(users, sim):
+    cluster = build("vip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsazw1", status="suspended")  # by the user
+    ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsvipw1", status="normal")
+    witness = cluster.heartbeats.get(kind="witness")
+    witness.parameters = {**witness.parameters, "port": 8080}
+    witness.save()
+    second = ok(run("apply", users, cluster))
+    assert second.result["operations"] == [{"operation": "suspend and resume the cluster"}]
+    messages = list(second.lines.values_list("message", flat=True))
+    assert "The cluster is suspended: its monitor resources pause." in messages
+    assert "The cluster is resumed with the new configuration." in messages
+    statuses = dict(ObjectState.objects.filter(cluster=cluster, kind="monitor").values_list("name", "status"))
+    assert statuses == {"awsazw1": "suspended", "awsvipw1": "normal"}  # the user's suspension stays
