@@ -127,35 +127,42 @@ class Timing:
     resources: dict[str, float]
 
 
+def _run_levels(cluster, group: str, levels: list[list[dict]], server: str, activate: bool, log) -> list[Timing]:
+    """Activate (or deactivate) level after level; one commit per level, the group's state with the last."""
+    verb, done = ("start", "started") if activate else ("stop", "stopped")
+    timings = []
+    for i, level in enumerate(levels or [[]]):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
+            results = list(pool.map(lambda r: _act(r, server, activate), level))
+        timings.append(Timing(time.perf_counter() - started, {name: seconds for name, _, _, seconds in results}))
+        failed = [(name, message) for name, ok, message, _ in results if not ok]
+        with transaction.atomic():
+            for name, ok, message, _seconds in results:
+                if ok:
+                    _state(cluster, "resource", name, status="online" if activate else "offline",
+                           server=server if activate else "", message=message)  # fmt: skip
+                    log(f"Resource {name} {done} on {server}.")
+                else:
+                    text = f"Failed to {verb} the resource {name}. ({message})"
+                    _state(cluster, "resource", name, status="error", server=server, message=text)
+                    _alert(cluster, text, "error", server)
+            if failed and activate:
+                _state(cluster, "group", group, status="error", server=server, message=failed[0][1])
+            elif not failed and i == len(levels or [[]]) - 1:
+                _state(cluster, "group", group, status="online" if activate else "offline",
+                       server=server if activate else "", message="")  # fmt: skip
+                _alert(cluster, f"Group {group} {done} on {server}.", server=server)
+                log(f"Group {group} {done} on {server}.")
+        if failed:
+            raise TaskFailed(f"Failed to {verb} the resource {failed[0][0]}. ({failed[0][1]})")
+    return timings[: len(levels)] if levels else []
+
+
 def start_group(cluster, plan: Plan, group: str, server: str, log) -> list[Timing]:
     if server not in plan.startup_servers(group):
         raise TaskFailed(f"{server} is not a startup server of group {group}.")
-    _state(cluster, "group", group, status="offline", server=server, message="starting")
-    timings = []
-    for level in plan.levels(group):
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
-            results = list(pool.map(lambda r: _act(r, server, True), level))
-        timings.append(Timing(time.perf_counter() - started, {name: seconds for name, _, _, seconds in results}))
-        with transaction.atomic():  # one commit per level: the states of a level appear together
-            for name, ok, message, _seconds in results:
-                if ok:
-                    _state(cluster, "resource", name, status="online", server=server, message=message)
-                    log(f"Resource {name} started on {server}: {message}.")
-                else:
-                    text = f"Failed to start the resource {name}. ({message})"
-                    _state(cluster, "resource", name, status="error", server=server, message=text)
-                    _state(cluster, "group", group, status="error", server=server, message=text)
-                    _alert(cluster, text, "error", server)
-        failed = next((m for _, ok, m, _ in results if not ok), None)
-        if failed is not None:
-            name = next(n for n, ok, _, _ in results if not ok)
-            raise TaskFailed(f"Failed to start the resource {name}. ({failed})")
-    with transaction.atomic():
-        _state(cluster, "group", group, status="online", server=server, message="")
-        _alert(cluster, f"Group {group} started on {server}.", server=server)
-        log(f"Group {group} is online on {server}.")
-    return timings
+    return _run_levels(cluster, group, plan.levels(group), server, True, log)
 
 
 def stop_group(cluster, plan: Plan, group: str, log) -> list[Timing]:
@@ -164,28 +171,7 @@ def stop_group(cluster, plan: Plan, group: str, log) -> list[Timing]:
     if not server:
         log(f"Group {group} is not online.")
         return []
-    timings = []
-    for level in reversed(plan.levels(group)):
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:
-            results = list(pool.map(lambda r: _act(r, server, False), level))
-        timings.append(Timing(time.perf_counter() - started, {name: seconds for name, _, _, seconds in results}))
-        with transaction.atomic():
-            for name, ok, message, _seconds in results:
-                if ok:
-                    _state(cluster, "resource", name, status="offline", server="", message=message)
-                    log(f"Resource {name} stopped on {server}.")
-                else:
-                    text = f"Failed to stop the resource {name}. ({message})"
-                    _state(cluster, "resource", name, status="error", server=server, message=text)
-                    _alert(cluster, text, "error", server)
-        failed = next(((n, m) for n, ok, m, _ in results if not ok), None)
-        if failed is not None:
-            raise TaskFailed(f"Failed to stop the resource {failed[0]}. ({failed[1]})")
-    with transaction.atomic():
-        _state(cluster, "group", group, status="offline", server="", message="")
-        _alert(cluster, f"Group {group} stopped on {server}.", server=server)
-    return timings
+    return _run_levels(cluster, group, list(reversed(plan.levels(group))), server, False, log)
 
 
 def _plan(cluster) -> Plan:
