@@ -6,6 +6,8 @@ EC2 instance state. An error beyond the retry count starts a recovery run; a los
 a forced stop and failover run. Those are TaskRuns like any operation: one at a time per cluster.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from django.conf import settings
@@ -188,7 +190,14 @@ def _watch_monitors(cluster, plan: Plan, force: bool):
 def _watch_one(monitor, target, server, state) -> Watch:
     if state.dummy_failure:
         return Watch("error", "", "Dummy failure (Verification Mode).")
-    watch = MONITOR_TYPES.get_type(monitor["type"]).watch(monitor, target, server)
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(MONITOR_TYPES.get_type(monitor["type"]).watch, monitor, target, server)
+    try:  # the monitor's own Timeout bounds one monitoring, whatever the AWS client waits
+        watch = future.result(timeout=_value(monitor, "timeout"))
+    except FutureTimeout:
+        watch = Watch("error", "51", aws.TIMEOUT_MESSAGE, no_response=True)
+    finally:
+        pool.shutdown(wait=False)
     if watch.no_response:  # "Action when AWS CLI command failed to receive response"
         mode = str(monitor.get("parameters", {}).get("mode", "0"))
         if mode == "0":

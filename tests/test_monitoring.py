@@ -167,3 +167,38 @@ def test_a_server_whose_object_storage_heartbeat_stops_is_stopped_and_failed_ove
     settings.WEBUI_HEARTBEAT_TIMEOUT = 3600
     s3.put_object(Bucket=sim["bucket"], Key=engine.heartbeat_key(cluster.name, "server1"), Body=b"alive")
     assert engine.stale_heartbeats(cluster, Plan(applied(cluster)[1])) == {}
+
+
+def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, settings):
+    import socket
+    import threading
+
+    from webui import aws
+
+    cluster = running(users, sim, "vip")
+    silent = socket.socket()  # an endpoint that accepts and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    threading.Thread(target=lambda: [silent.accept() for _ in range(16)], daemon=True).start()
+    settings.AWS_ENDPOINT_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    settings.AWS_READ_TIMEOUT, settings.AWS_MAX_ATTEMPTS = 1, 1
+    aws.reset_clients()
+    expected = {"0": ("normal", None), "1": ("normal", "warning"), "2": ("error", "error")}
+    try:
+        for mode, (status, alert_level) in expected.items():
+            Alert.objects.filter(cluster=cluster).delete()
+            state = ObjectState.objects.filter(cluster=cluster, kind="monitor", name="awsvipw1")
+            state.update(status="normal", failures=1)  # the retry is used up: the next failure counts
+            spec = applied(cluster)[1]
+            monitor = next(m for m in spec.monitors if m["name"] == "awsvipw1")
+            monitor["parameters"] = {"mode": mode}
+            engine._record(cluster, monitor, state.get(), "server1",
+                           engine._watch_one(monitor, next(r for r in spec.resources if r["name"] == "awsvip1"),
+                                             "server1", state.get()))  # fmt: skip
+            assert state.get().status == status, mode
+            levels = set(Alert.objects.filter(cluster=cluster, message__contains="Timeout occurred.")
+                         .values_list("level", flat=True))  # fmt: skip
+            assert levels == ({alert_level} if alert_level else set()), mode
+    finally:
+        silent.close()
+        aws.reset_clients()
