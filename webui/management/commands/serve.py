@@ -88,7 +88,11 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"AWS: using the configured account (region {settings.AWS_REGION}).")
             celery = [sys.executable, "-m", "celery", "-A", "webui"]
-            self.spawn("celery worker", [*celery, "worker", "--loglevel=INFO", "--concurrency=2"], env)
+            # One process, several threads: the work is AWS calls (I/O), and the LB probe port's listener must
+            # live where its deactivation runs.
+            self.spawn(
+                "celery worker", [*celery, "worker", "--loglevel=INFO", "--pool=threads", "--concurrency=4"], env
+            )
             self.spawn(
                 "celery beat",
                 [*celery, "beat", "--loglevel=INFO", "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule")],
