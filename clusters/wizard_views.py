@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from monitors.models import MonitorResource
@@ -639,9 +640,9 @@ def remove(request, pk, kind, oid):
         return HttpResponse(f"Nothing of kind {kind!r} can be removed.", status=404)
     model, step = REMOVABLE[kind]
     obj = get_object_or_404(model, pk=oid, cluster=cluster)
-    back = request.GET.get("next") or request.POST.get("next") or _return_url(cluster, step)
-    if not back.startswith("/"):
-        back = _return_url(cluster, step)
+    back = request.GET.get("next") or request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = _return_url(cluster, step)  # only pages of this console: no open redirect
     if request.method == "POST":
         if kind == "server":
             services.remove_server(user=request.user, server=obj)

@@ -227,3 +227,15 @@ def test_edits_pass_one_chokepoint_that_refuses_them_while_the_draft_is_applied(
     assert group.failback == "0"  # nothing changed
     TaskRun.objects.filter(pk=applying.pk).update(status=TaskRun.Status.SUCCEEDED)
     services.update_group(user=users["admin"], group=group, failback="1")
+
+
+def test_remove_goes_back_only_to_this_consoles_pages(admin_client, users):
+    cluster = guide.build("vip", user=users["admin"], name="cluster1")
+    monitor = cluster.monitors.get(name="awsazw1")
+    url = reverse("remove", args=[cluster.pk, "monitor", monitor.pk])
+    response = admin_client.post(url, {"next": "//evil.example/steal"})
+    assert response["Location"] == reverse("cluster_mode", args=[cluster.pk, "config"])
+    resource = cluster.resources.get(name="md")
+    url = reverse("remove", args=[cluster.pk, "resource", resource.pk])
+    back = reverse("group_page", args=[cluster.pk, resource.group_id, "resources"])
+    assert admin_client.post(url, {"next": back})["Location"] == back
