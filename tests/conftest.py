@@ -120,11 +120,14 @@ def celery_worker(redis_url, moto_server, transactional_db, settings):
     settings.CELERY_BROKER_URL = redis_url
     log_path = ARTIFACTS / "celery-worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = os.environ | {
-        "REDIS_URL": redis_url,
-        "AWS_ENDPOINT_URL": moto_server["endpoint_url"],
-        "WEBUI_SQLITE_PATH": str(connection.settings_dict["NAME"]),
-    }
+    env = os.environ | {"REDIS_URL": redis_url, "AWS_ENDPOINT_URL": moto_server["endpoint_url"]}
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        env["WEBUI_SQLITE_PATH"] = str(db["NAME"])
+    else:  # the worker opens the test database, not the one DATABASE_URL names
+        env["DATABASE_URL"] = (
+            f"{connection.vendor}://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "webui", "worker", "--pool=solo", "--loglevel=INFO",
