@@ -140,9 +140,6 @@ class ObjectType:
                 shown.append(f"{p.label}: {value}")
         return "; ".join(shown)
 
-    def defaults(self) -> dict:
-        return {p.name: p.default for p in self.params if p.default is not None}
-
     def value(self, parameters: dict, name: str, server_values: dict | None = None):
         """The effective value: the server's own, else the common one, else the default."""
         if server_values and name in server_values:

@@ -4,7 +4,6 @@ Views, management commands and tests call these; every one takes keyword argumen
 caller's role, and keeps the rules of the configuration in one place.
 """
 
-import base64
 from dataclasses import dataclass
 
 from django.db import models, transaction
@@ -422,10 +421,6 @@ def import_configuration(*, user, data: bytes, name: str | None = None, into: Cl
     spec.files = files
     cluster = importer.save_or_explain(spec, name=name, into=into)
     return Imported(cluster=cluster, warnings=spec.warnings)
-
-
-def script_text(content: str) -> str:
-    return base64.b64decode(content).decode("utf-8", errors="replace")
 
 
 __all__ = ["ConfError", "Imported"]

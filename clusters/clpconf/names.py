@@ -19,7 +19,6 @@ DEVICE_MDC = ("mdc", 400)
 DEVICE_WITNESS = ("witness", 700)
 DEVICE_HTTP = ("http", 10700)
 DEVICE_PING = ("ping", 10200)
-DEVICE_OBJECT_STORAGE = ("objectstorage", 900)  # INFERRED
 
 # --- heartbeats and network partition resolution ------------------------------------------------
 HEARTBEAT_SECTION = "heartbeat"  # SEEN
