@@ -11,7 +11,7 @@ from webui.roles import Role, role_required
 from . import taskruns
 from .awsaccount import AwsAccount
 from .models import Cluster, TaskRun
-from .operations import applied, draft_differs
+from .operations import Plan, applied, draft_differs, instance_of
 from .runtime import Alert, ClusterState, ObjectState
 
 OPERATIONS = {"cluster_start", "cluster_stop", "group_start", "group_stop", "group_move"}
@@ -25,12 +25,11 @@ def status_context(cluster: Cluster) -> dict:
     states = {(s.kind, s.name): s for s in ObjectState.objects.filter(cluster=cluster)}
     cluster_state = ClusterState.objects.filter(cluster=cluster).first()
     servers = [s["name"] for s in sorted(spec.servers, key=lambda s: s["priority"])]
-    account = AwsAccount()
+    account, plan = AwsAccount(), Plan(spec)
     instances = {}
-    for hb_server in servers:  # server health from EC2 instance state (one describe for all)
-        address = next((ic["addresses"].get(hb_server) for ic in spec.interconnects), None)
-        instance = account.instance_by_private_ip(address) if address else None
-        instances[hb_server] = instance["State"]["Name"] if instance else "unknown"
+    for server in servers:  # server health from EC2 instance state (one describe for all)
+        instance = instance_of(plan, server, account)
+        instances[server] = instance["State"]["Name"] if instance else "unknown"
     active = TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).first()
     return {
         "version": version,

@@ -92,6 +92,16 @@ class Plan:
         return levels
 
 
+def instance_of(plan: Plan, server: str, account) -> dict | None:
+    """The server's EC2 instance: its forced-stop instance ID, else the instance with its interconnect address."""
+    forced = plan.spec.forced_stop or {}
+    instance_id = forced.get("server_parameters", {}).get(server, {}).get("instanceid")
+    if instance_id:
+        return account.instance(instance_id)
+    address = next((ic["addresses"].get(server) for ic in plan.spec.interconnects), None)
+    return account.instance_by_private_ip(address) if address else None
+
+
 STATE_FIELDS = ("status", "server", "message")
 # Only the model's own table name is interpolated; every value is a query parameter.
 STATE_UPDATE = (

@@ -16,11 +16,11 @@ from django.utils import timezone
 from clusters import taskruns
 from clusters.awsaccount import AwsAccount
 from clusters.models import TaskRun
-from clusters.operations import Plan, _alert, _state, applied, start_group, stop_group
+from clusters.operations import Plan, _alert, _state, applied, instance_of, start_group, stop_group
 from clusters.runtime import ClusterState, ObjectState
 from clusters.taskruns import RunContext, TaskFailed, task_kind
 from webui import aws
-from webui.roles import Role
+from webui.roles import Role, acting_user
 
 from .registry import MONITOR_TYPES, Watch
 
@@ -52,26 +52,10 @@ def tick(*, force: bool = False) -> list[int]:
 
 
 def _start(kind, cluster, params):
-    system = _system_user()
-    return taskruns.start_run(kind=kind, user=system, cluster=cluster, params=params)
-
-
-def _system_user():
-    from django.contrib.auth import get_user_model
-
-    return get_user_model()(username="cluster", is_superuser=True)  # the cluster itself acts
+    return taskruns.start_run(kind=kind, user=acting_user("cluster"), cluster=cluster, params=params)
 
 
 # --- servers ---------------------------------------------------------------------------------------
-
-
-def instance_of(plan: Plan, server: str, account: AwsAccount) -> dict | None:
-    forced = plan.spec.forced_stop or {}
-    instance_id = forced.get("server_parameters", {}).get(server, {}).get("instanceid")
-    if instance_id:
-        return account.instance(instance_id)
-    address = next((ic["addresses"].get(server) for ic in plan.spec.interconnects), None)
-    return account.instance_by_private_ip(address) if address else None
 
 
 def heartbeat_key(cluster_name: str, server: str = "") -> str:

@@ -83,3 +83,10 @@ class ReferenceOnlyMiddleware:
         ):
             return HttpResponseForbidden("Reference-only login: a Viewer cannot change anything.")
         return self.get_response(request)
+
+
+def acting_user(name: str):
+    """An unsaved Administrator that stands for who acts outside a login: the shell (manage.py), the cluster."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()(username=name, is_superuser=True)

@@ -2,11 +2,11 @@
 
 import time
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from clusters import taskruns
 from clusters.models import Cluster, TaskRun
+from webui.roles import acting_user
 
 
 def cluster_named(name: str) -> Cluster:
@@ -18,7 +18,7 @@ def cluster_named(name: str) -> Cluster:
 
 def run_and_wait(command, *, kind: str, cluster: Cluster, params: dict | None = None, timeout: float = 300) -> TaskRun:
     """Start the run on a worker, print its log lines as they come, and fail with its reason."""
-    user = get_user_model()(username="manage.py", is_superuser=True)
+    user = acting_user("manage.py")
     try:
         run = taskruns.start_run(kind=kind, user=user, cluster=cluster, params=params)
     except taskruns.ClusterBusy as exc:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from monitors import engine
+from webui.roles import acting_user
 
 from ._runs import cluster_named
 
@@ -16,9 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("-m", dest="monitor", help="one monitor resource (default: all)")
 
     def handle(self, *args, cluster, action, monitor, **options):
-        from django.contrib.auth import get_user_model
 
-        user = get_user_model()(username="manage.py", is_superuser=True)
+        user = acting_user("manage.py")
         try:
             names = engine.control(user=user, cluster=cluster_named(cluster), action=action,
                                    monitors=[monitor] if monitor else None)  # fmt: skip

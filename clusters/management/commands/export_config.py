@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from clusters import services
 from clusters.models import Cluster
+from webui.roles import acting_user
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             names = ", ".join(Cluster.objects.values_list("name", flat=True)) or "none yet"
             raise CommandError(f"There is no cluster named {cluster}; the clusters are: {names}.") from None
         path = Path(output)
-        system = get_user_model()(username="manage.py", is_superuser=True)  # the shell's user is the administrator
+        system = acting_user("manage.py")
         if path.suffix == ".zip":
             data = services.export_zip(user=system, cluster=target)
         elif path.suffix == ".conf":

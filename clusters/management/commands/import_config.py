@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from clusters import services
+from webui.roles import acting_user
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
             data = Path(file).read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
-        system = get_user_model()(username="manage.py", is_superuser=True)
+        system = acting_user("manage.py")
         try:
             result = services.import_configuration(user=system, data=data, name=name)
         except services.ConfError as exc:
