@@ -103,3 +103,20 @@ def test_import_and_export_query_counts_do_not_grow_with_the_configuration(users
             services.import_configuration(user=admin, data=data, name=f"copy{size}")
         counts.append((len(exported), len(imported)))
     assert counts[0] == counts[1], counts
+
+
+def test_import_and_export_commands(db, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    golden = (HERE / "golden" / "dns.conf").read_bytes()
+    call_command("import_config", str(HERE / "golden" / "dns.conf"), name="c1", stdout=io.StringIO())
+    call_command("export_config", "c1", output=str(tmp_path / "c1.conf"), stdout=io.StringIO())
+    assert (tmp_path / "c1.conf").read_bytes() == golden.replace(b"cluster1", b"c1")
+    call_command("export_config", "c1", output=str(tmp_path / "c1.zip"), stdout=io.StringIO())
+    with zipfile.ZipFile(tmp_path / "c1.zip") as archive:
+        assert archive.read("clp.conf") == golden.replace(b"cluster1", b"c1")
+    with pytest.raises(CommandError, match="A cluster named c1 exists already"):
+        call_command("import_config", str(tmp_path / "c1.zip"), stdout=io.StringIO())
+    with pytest.raises(CommandError, match=r"use a name ending in \.zip"):
+        call_command("export_config", "c1", output=str(tmp_path / "c1.txt"), stdout=io.StringIO())
