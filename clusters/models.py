@@ -27,6 +27,9 @@ class Cluster(models.Model):
     encode = models.CharField(max_length=20, blank=True)
     # Settings of clp.conf we do not model, kept verbatim so a round trip loses nothing.
     extra_xml = models.TextField(blank=True)
+    # The clp.conf this configuration was imported from (text, declaration included): export keeps
+    # its element order, empty elements and declaration; the content comes from the model.
+    source_conf = models.TextField(blank=True, editable=False)
     # Files of the export zip that belong to no object we model (path -> base64 content).
     extra_files = models.JSONField(default=dict, blank=True)
     # The generation wizard's step to continue at; empty once the wizard is finished.

@@ -1,11 +1,12 @@
-"""Comparing configurations: clp.conf element order aside, and models by name rather than id."""
+"""Comparing configurations: clp.conf as ordered trees (only whitespace may differ), models by name."""
 
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.snapshot import load
 
 
 def canonical(data: bytes, *, ignore_cluster_name: bool = False):
-    """A clp.conf as nested sorted tuples: equal when the XML is equivalent, element order aside."""
+    """A clp.conf as nested tuples: equal when every element, attribute, value, empty element and
+    sibling order is the same; only whitespace around values may differ."""
     root, _ = parse_xml(data)
     if ignore_cluster_name:
         root.find("cluster/name").text = "*"
@@ -15,14 +16,14 @@ def canonical(data: bytes, *, ignore_cluster_name: bool = False):
             element.tag,
             tuple(sorted(element.attrib.items())),
             (element.text or "").strip(),
-            tuple(sorted(walk(child) for child in element)),
+            tuple(walk(child) for child in element),
         )
 
     return walk(root)
 
 
 def canon_xml(text: str):
-    """A kept-verbatim XML fragment, element order aside."""
+    """A kept-verbatim XML fragment."""
     return canonical(f"<root>{text}</root>".encode()) if text else None
 
 

@@ -26,6 +26,7 @@ def test_import_export_import(users, path):
     first = services.import_configuration(user=admin, data=original, name="first")
     exported = services.export_conf(user=admin, cluster=first.cluster)
     assert canonical(exported, ignore_cluster_name=True) == canonical(original, ignore_cluster_name=True)
+    assert exported.splitlines()[0] == original.splitlines()[0]  # the XML declaration as it was
     second = services.import_configuration(user=admin, data=exported, name="second")
     assert dump(second.cluster) == dump(first.cluster)
     again = services.export_conf(user=admin, cluster=second.cluster)

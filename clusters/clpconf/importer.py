@@ -66,6 +66,7 @@ def save(spec: ConfSpec, *, name: str | None = None, into: Cluster | None = None
         "charset": info["charset"],
         "encode": info["encode"],
         "extra_xml": info.get("extra_xml", ""),
+        "source_conf": spec.source,
         "extra_files": {},
     }
     for field, value in fields.items():

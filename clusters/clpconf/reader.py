@@ -40,11 +40,12 @@ class ConfSpec:
     resources: list = field(default_factory=list)
     monitors: list = field(default_factory=list)
     files: dict = field(default_factory=dict)  # export-zip files: path -> base64
+    source: str = ""  # the file as read: its element order, empty elements and declaration are kept on export
     warnings: list = field(default_factory=list)
 
 
-def parse_xml(data: bytes) -> tuple[ET.Element, str]:
-    """Safely parse clp.conf bytes; return the root element and the declared encoding."""
+def decode(data: bytes) -> tuple[str, str]:
+    """clp.conf bytes as text (its XML declaration included) and the encoding it declares."""
     if len(data) > MAX_CONF_BYTES:
         raise ConfError(f"clp.conf is {len(data):,} bytes; the limit is {MAX_CONF_BYTES:,}. Is this the right file?")
     match = DECLARATION.match(data)
@@ -56,14 +57,23 @@ def parse_xml(data: bytes) -> tuple[ET.Element, str]:
             f"clp.conf declares the unknown encoding {encoding!r}; use SJIS, EUC-JP, GB2312 or UTF-8."
         ) from None
     try:
-        text = data.decode(codec)
+        return data.decode(codec), encoding
     except UnicodeDecodeError as exc:
         raise ConfError(
             f"clp.conf declares encoding {encoding} but byte {exc.start} is not valid {encoding}; "
             "save the file in the encoding it declares."
         ) from None
-    if match:
-        text = text[len(match.group(0).decode("ascii")) :]
+
+
+def declaration(text: str) -> str:
+    """The XML declaration a clp.conf text starts with, or ""."""
+    match = DECLARATION.match(text.lstrip()[:200].encode("ascii", "replace"))
+    return match.group(0).decode("ascii") if match else ""
+
+
+def parse_text(text: str) -> ET.Element:
+    """Safely parse clp.conf text (decoded, its declaration allowed)."""
+    text = text.lstrip()[len(declaration(text)) :]
     try:
         root = SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except defusedxml.DTDForbidden:
@@ -76,12 +86,20 @@ def parse_xml(data: bytes) -> tuple[ET.Element, str]:
         raise ConfError(f"clp.conf is not well-formed XML ({exc}); export it again from Cluster WebUI.") from None
     if root.tag != N.ROOT:
         raise ConfError(f"This is not a clp.conf: its top element is <{root.tag}>, not <{N.ROOT}>.")
-    return root, encoding
+    return root
+
+
+def parse_xml(data: bytes) -> tuple[ET.Element, str]:
+    """Safely parse clp.conf bytes; return the root element and the declared encoding."""
+    text, encoding = decode(data)
+    return parse_text(text), encoding
 
 
 def read(data: bytes) -> ConfSpec:
-    root, encoding = parse_xml(data)
-    return Reader(root, encoding).read()
+    text, encoding = decode(data)
+    spec = Reader(parse_text(text), encoding).read()
+    spec.source = text
+    return spec
 
 
 class Reader:

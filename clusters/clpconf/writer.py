@@ -9,6 +9,8 @@ from monitors.registry import MONITOR_TYPES
 from resources.registry import RESOURCE_TYPES
 
 from . import names as N
+from .reader import declaration, parse_text
+from .reconcile import reconcile
 from .snapshot import Snapshot, load
 from .xmlpath import ensure, merge, parse_leftovers, set_value
 
@@ -20,11 +22,16 @@ def render(cluster: Cluster) -> bytes:
 
 def render_snapshot(snap: Snapshot) -> bytes:
     root = build_tree(snap)
-    ET.indent(root, space="\t")
     encoding = snap.cluster.encoding or N.ENCODE_WINDOWS
-    codec = codecs.lookup(encoding).name
-    body = ET.tostring(root, encoding=codec, xml_declaration=False)
-    return f'<?xml version="1.0" encoding="{encoding}" standalone="no"?>\n'.encode("ascii") + body + b"\n"
+    head = f'<?xml version="1.0" encoding="{encoding}"?>'  # as the product writes it
+    if source := snap.cluster.source_conf:  # imported: keep that file's order and declaration
+        root = reconcile(parse_text(source), root)
+        declared = declaration(source)
+        if f'"{encoding}"' in declared or f"'{encoding}'" in declared:
+            head = declared
+    ET.indent(root, space="\t")
+    body = ET.tostring(root, encoding=codecs.lookup(encoding).name, xml_declaration=False)
+    return head.encode("ascii") + b"\n" + body + b"\n"
 
 
 def _with_extra(element: ET.Element, extra_xml: str) -> ET.Element:
@@ -35,8 +42,9 @@ def _with_extra(element: ET.Element, extra_xml: str) -> ET.Element:
 
 
 def _object(section: ET.Element, type_code: str, name: str, written_types: set) -> ET.Element:
-    if type_code not in written_types:
-        ET.SubElement(section, N.TYPES_TAG, {"name": type_code})
+    if type_code not in written_types:  # the product lists a section's <types> before its objects
+        marker = ET.Element(N.TYPES_TAG, {"name": type_code})
+        section.insert(len(written_types), marker)
         written_types.add(type_code)
     return ET.SubElement(section, type_code, {"name": name})
 
