@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clusters', '0005_monitor_state'),
+        ("clusters", "0005_monitor_state"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cluster',
-            name='source_conf',
+            model_name="cluster",
+            name="source_conf",
             field=models.TextField(blank=True, editable=False),
         ),
     ]
