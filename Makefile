@@ -19,11 +19,14 @@ run: $(VENV)/.run-deps
 	@scripts/system-deps $(if $(REDIS_URL),,redis-server)
 	@$(PY) manage.py serve
 
-## test: lint, then the whole suite (browser tests included) with Debian's chromium and redis-server
+## test: lint, the whole suite (browser tests and the run-command smoke test included) on SQLite, then
+## the tests that depend on database behaviour again on a private PostgreSQL
 test: $(VENV)/.dev-deps
-	@scripts/system-deps redis-server chromium
+	@scripts/system-deps redis-server chromium postgresql
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
+	@echo "== PostgreSQL leg: the tests marked 'database' on Debian's PostgreSQL"
+	scripts/with-postgres $(PY) -m pytest -m database -p no:cacheprovider
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,9 @@ from clusters.models import Cluster, Server
 from monitors.models import MonitorResource
 from resources.models import GroupResource
 
+# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
+pytestmark = pytest.mark.database
+
 GOOD = (Path(__file__).parent / "golden" / "vip.conf").read_bytes()
 
 

@@ -12,6 +12,9 @@ from clusters.models import Cluster
 from tests import guide
 from tests.clpconf_helpers import canonical, dump
 
+# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
+pytestmark = pytest.mark.database
+
 HERE = Path(__file__).parent
 CORPUS = HERE.parent.parent / "shared" / "corpus" / "clpconf"
 INPUTS = sorted(

@@ -1,11 +1,16 @@
 """Monitors on a schedule and their recovery, server loss with forced stop, verification mode."""
 
+import pytest
+
 from clusters.operations import Plan, applied
 from clusters.runtime import Alert, ObjectState
 from monitors import engine
 from tests.guide import build_on_sim as build
 from tests.guide import sim_client as client
 from tests.test_operations import ok, run, vip_targets
+
+# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
+pytestmark = pytest.mark.database
 
 
 def recover(users, cluster):

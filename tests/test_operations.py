@@ -13,6 +13,9 @@ from tests.guide import build_on_sim as build
 from tests.guide import same_subnet_pair
 from tests.guide import sim_client as client
 
+# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
+pytestmark = pytest.mark.database
+
 
 def run(kind, users, cluster, **params) -> TaskRun:
     """Run an operation as the worker does (clusters.taskruns.execute), and return its row."""

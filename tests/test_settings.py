@@ -65,3 +65,14 @@ def test_a_garbage_boolean_is_one_clear_line():
     result = manage("check", DJANGO_DEBUG="maybe")
     assert result.returncode != 0
     assert result.stderr.strip() == "Configuration error: DJANGO_DEBUG='maybe' is not a boolean; use 1 or 0."
+
+
+def test_pages_carry_a_content_security_policy_and_htmx_its_nonce(client, users):
+    client.force_login(users["viewer"])
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    html = response.content.decode()
+    assert f'nonce="{nonce}"' in html  # htmx's script tag; no inline script or style runs without it
+    assert '"includeIndicatorStyles": false' in html

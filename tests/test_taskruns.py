@@ -10,6 +10,9 @@ from clusters.models import TaskRun, TaskRunLine
 from tests.factories import ClusterFactory, TaskRunFactory
 from webui.roles import Role
 
+# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
+pytestmark = pytest.mark.database
+
 
 @taskruns.task_kind("test_crash", label="A handler with a bug", role=Role.OPERATOR)
 def _crashing_handler(context):

@@ -8,7 +8,7 @@ from clusters import taskruns
 from clusters.models import TaskRun
 from tests.factories import ClusterFactory
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.database]
 
 
 def wait_for_end(run: TaskRun, seconds: float = 60) -> TaskRun:

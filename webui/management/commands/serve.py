@@ -2,8 +2,9 @@
 
 Checks the database, migrates, creates the first administrator, starts a private Redis when
 REDIS_URL is unset, starts the embedded AWS simulation when no AWS account is configured, then a
-Celery worker, Celery beat and the web server on http://127.0.0.1:8000. Any failure at start is
-one clear line; when one part stops, the others are stopped too.
+Celery worker, Celery beat and the web server on http://127.0.0.1:8000: gunicorn, a production WSGI
+server (static files through whitenoise, access log in var/log/); Django's runserver only with --dev.
+Any failure at start is one clear line; when one part stops, the others are stopped too.
 """
 
 import os
@@ -66,8 +67,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--addrport", default=os.environ.get("WEBUI_ADDRPORT", "127.0.0.1:8000"))
         parser.add_argument("--check", action="store_true", help="Only check the database and Redis, then exit.")
+        parser.add_argument("--dev", action="store_true", help="Django's development server instead of gunicorn.")
 
-    def handle(self, *args, addrport, check, **options):
+    def handle(self, *args, addrport, check, dev, **options):
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.log_dir = Path(settings.VAR_DIR) / "log"
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +100,11 @@ class Command(BaseCommand):
                 [*celery, "beat", "--loglevel=INFO", "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule")],
                 env,
             )
-            self.spawn("web server", [sys.executable, "manage.py", "runserver", addrport, "--noreload"], env, log=False)
+            if dev:
+                web = [sys.executable, "manage.py", "runserver", addrport, "--noreload"]
+            else:
+                web = self.gunicorn(addrport)
+            self.spawn("web server", web, env, log=dev)
             self.stdout.write(
                 self.style.SUCCESS(f"Cluster WebUI serves http://{addrport}/  (logs in {self.log_dir}; Ctrl-C stops)")
             )
@@ -113,6 +119,21 @@ class Command(BaseCommand):
         )
         self.children.append((name, proc))
         return proc
+
+    def gunicorn(self, addrport: str) -> list[str]:
+        # Threads, not more processes: a request mostly waits on the database, and 2 cores serve
+        # WEB_WORKERS x WEB_THREADS requests at once (the status polls of every open tab among them).
+        return [
+            sys.executable, "-m", "gunicorn", "webui.wsgi:application",
+            "--bind", addrport,
+            "--workers", str(settings.WEB_WORKERS),
+            "--threads", str(settings.WEB_THREADS),
+            "--worker-class", "gthread",
+            "--timeout", "60",
+            "--graceful-timeout", "10",
+            "--access-logfile", str(self.log_dir / "access.log"),
+            "--error-logfile", str(self.log_dir / "web-server.log"),
+        ]  # fmt: skip
 
     def start_private_redis(self) -> None:
         port = settings.EMBEDDED_REDIS_PORT
