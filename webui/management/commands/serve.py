@@ -100,11 +100,8 @@ class Command(BaseCommand):
                 [*celery, "beat", "--loglevel=INFO", "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule")],
                 env,
             )
-            if dev:
-                web = [sys.executable, "manage.py", "runserver", addrport, "--noreload"]
-            else:
-                web = self.gunicorn(addrport)
-            self.spawn("web server", web, env, log=dev)
+            runserver = [sys.executable, "manage.py", "runserver", addrport, "--noreload"]
+            self.spawn("web server", runserver if dev else self.gunicorn(addrport), env, log=dev)
             self.stdout.write(
                 self.style.SUCCESS(f"Cluster WebUI serves http://{addrport}/  (logs in {self.log_dir}; Ctrl-C stops)")
             )
