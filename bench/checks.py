@@ -37,7 +37,7 @@ def build(size: int, sim: dict, admin):
                 "awsdns": {"hostedzoneid": sim["hosted_zone"]["id"], "recordset": f"r{g}x{r}.hz1.local.",
                            "ip": "10.0.110.10"},
                 "lbpp": {"port": 12345, "hctimeout": 31},
-                "md": {"dpdrive": "E:", "cpdrive": "R:"},
+                "md": {"dpdrive": "E", "cpdrive": "R"},
                 "awssip": {"ip": "10.0.110.100"},
             }[kind]  # fmt: skip
             per_server = {s: {"eniid": v["eniid"]} for s, v in eni.items()} if kind in ("awseip", "awssip") else {}

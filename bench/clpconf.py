@@ -18,7 +18,7 @@ TYPES = [
     ("awsdns", "awsdnsw", {"parameters/hostedzoneid": "Z123", "parameters/recordset": "r{g}x{r}.hz1.local.",
                            "parameters/ip": "10.0.{g}.{r}"}),
     ("lbpp", "lbppw", {"parameters/port": "{port}"}),
-    ("md", "mdw", {"parameters/volumemountpoint": "E:", "parameters/cpvolumemountpoint": "R:",
+    ("md", "mdw", {"parameters/volumemountpoint": "E", "parameters/cpvolumemountpoint": "R",
                    "parameters/netdev@0/mdcname": "mdc1"}),
 ]  # fmt: skip
 

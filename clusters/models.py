@@ -65,7 +65,7 @@ class TypedPart(ClusterPart):
 
     @property
     def type_spec(self):
-        return self.registry().get_type(self.type)
+        return self.registry().get_type(self.type, self.cluster.server_os)
 
     @property
     def settings_display(self) -> str:

@@ -111,6 +111,7 @@ class ObjectType:
 
     code: str  # the clp.conf type name, e.g. "awsvip"
     label: str  # the guide's name, e.g. "AWS Virtual IP resource"
+    server_os: str = ""  # "windows" or "linux" for a type of one OS (or one OS's variant of a type); "" both
     params: tuple[Param, ...] = ()
     # Parameters each server must have a value of its own for ("must be set up individually").
     distinct_per_server: tuple[str, ...] = ()
@@ -205,13 +206,20 @@ class ObjectType:
 
 
 class Registry(dict):
-    """Type code -> type, filled by importing every module of a `types` package."""
+    """Type code -> type, filled by importing every module of a `types` package.
+
+    A module declares `TYPE`, or `TYPES` where a type differs by server OS (the mirror disk's
+    Windows drive letters and Linux device paths) or each OS has its own code (`script` on
+    Windows, `exec` on Linux). `self[code]` is the first declared; `get_type(code, server_os)`
+    picks the OS's own variant where there is one.
+    """
 
     def __init__(self, package: str, kind: str):
         super().__init__()
         self.package = package
         self.kind = kind
         self.loaded = False
+        self.variants: dict[tuple[str, str], ObjectType] = {}
 
     def load(self) -> "Registry":
         if not self.loaded:
@@ -219,16 +227,24 @@ class Registry(dict):
             pkg = import_module(self.package)
             for info in pkgutil.iter_modules(pkg.__path__):
                 module = import_module(f"{self.package}.{info.name}")
-                self[module.TYPE.code] = module.TYPE
+                for spec in getattr(module, "TYPES", None) or (module.TYPE,):
+                    self.variants[(spec.code, spec.server_os)] = spec
+                    self.setdefault(spec.code, spec)
         return self
 
-    def get_type(self, code: str):
+    def get_type(self, code: str, server_os: str = ""):
         self.load()
         try:
-            return self[code]
+            return self.variants.get((code, server_os)) or self[code]
         except KeyError:
             raise KeyError(f"Unknown {self.kind} type {code!r}; known: {', '.join(sorted(self))}.") from None
 
-    def choices(self) -> list[tuple[str, str]]:
+    def choices(self, server_os: str = "") -> list[tuple[str, str]]:
+        """The types a cluster of `server_os` offers, by label."""
         self.load()
-        return sorted(((code, t.label) for code, t in self.items()), key=lambda c: c[1])
+        offered = {
+            code: self.get_type(code, server_os).label
+            for (code, os_name) in self.variants
+            if not server_os or os_name in ("", server_os)
+        }
+        return sorted(offered.items(), key=lambda c: c[1])

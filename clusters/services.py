@@ -210,8 +210,8 @@ def add_group_resource(
 ) -> GroupResource:  # fmt: skip
     """Add a group resource; an AWS resource (and mirror disk, LB probe port) adds its monitor, as the product does."""
     require_config_mode(user=user, cluster=group.cluster)
-    spec = RESOURCE_TYPES.get_type(type)
     cluster = group.cluster
+    spec = RESOURCE_TYPES.get_type(type, cluster.server_os)
     resource = GroupResource(
         cluster=cluster,
         group=group,
@@ -323,7 +323,7 @@ def validate(cluster: Cluster, *, snapshot=None) -> list[Problem]:
             if pk:
                 monitors_by_target.setdefault(pk, set()).add(monitor.type)
     for resource in snap.resources:
-        spec = RESOURCE_TYPES.get_type(resource.type)
+        spec = RESOURCE_TYPES.get_type(resource.type, snap.cluster.server_os)
         problems += spec.validate(resource.name, resource.parameters, snap.by_server_name(resource.server_parameters))
         if spec.monitor and spec.monitor not in monitors_by_target.get(resource.pk, set()):
             problems.append(

@@ -147,7 +147,9 @@ class ResourceDefinitionForm(forms.Form):
     def __init__(self, *args, cluster, instance: GroupResource | None = None, **kwargs):
         self.cluster, self.instance = cluster, instance
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = RESOURCE_TYPES.choices()
+        self.fields["type"].choices = RESOURCE_TYPES.choices(cluster.server_os)
+        if instance is not None and instance.type not in dict(self.fields["type"].choices):
+            self.fields["type"].choices += [(instance.type, instance.type_spec.label)]  # imported from another OS
         if instance is not None:
             self.fields["type"].disabled = True  # a resource keeps its type
 

@@ -43,7 +43,7 @@ def build(variant: str, *, user, name: str | None = None, ids: dict = IDS):
                                  instance_ids={s: v["instance"] for s, v in per_server.items()})  # fmt: skip
     group = services.add_failover_group(user=user, cluster=cluster, name="failover1")
     services.add_group_resource(user=user, group=group, type="md", name="md",
-                                parameters={"dpdrive": "E:", "cpdrive": "R:"})  # fmt: skip
+                                parameters={"dpdrive": "E", "cpdrive": "R"})  # fmt: skip
     first, *others = servers
     eni = {s: {"eniid": per_server[s]["eni"]} for s in others}
     if variant == "vip":
@@ -103,7 +103,7 @@ def sized_cluster(size: int, *, user):
             server_parameters={s: {"eniid": f"eni-{g}-{i}"} for i, s in enumerate(servers)},
         )
         services.add_group_resource(
-            user=user, group=group, type="md", name=f"md{g}", parameters={"dpdrive": "E:", "cpdrive": "R:"}
+            user=user, group=group, type="md", name=f"md{g}", parameters={"dpdrive": "E", "cpdrive": "R"}
         )
     services.add_monitor_resource(
         user=user,

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from clusters import services
+from clusters.clpconf.reader import parse_xml
+from clusters.clpconf.xmlpath import get
 from clusters.models import Cluster
 from tests import guide
 from tests.clpconf_helpers import canonical, dump
@@ -20,6 +22,11 @@ CORPUS = HERE.parent.parent / "shared" / "corpus" / "clpconf"
 INPUTS = sorted(
     [*(HERE / "golden").glob("*.conf"), *(HERE / "data" / "clpconf").glob("*.conf"), *CORPUS.glob("**/*.conf")]
 )
+
+
+def test_the_real_corpus_is_read():
+    # shared/ lies beside the clone (as in CI); without it the corpus cases would silently vanish.
+    assert len(list(CORPUS.glob("**/*.conf"))) >= 7, f"no real clp.conf corpus at {CORPUS}"
 
 
 @pytest.mark.parametrize("path", INPUTS, ids=lambda p: p.name)
@@ -67,7 +74,7 @@ def test_export_zip_holds_clp_conf_and_scripts_and_imports_back(users):
     admin = users["admin"]
     cluster = guide.build("vip", user=admin, name="cluster1")
     group = cluster.groups.get()
-    script = services.add_group_resource(user=admin, group=group, type="exec", name="script1")
+    script = services.add_group_resource(user=admin, group=group, type="script", name="script1")
     script.scripts = {"start.bat": base64.b64encode(b"@echo start\r\n").decode(), "stop.bat": ""}
     script.save()
     Cluster.objects.filter(pk=cluster.pk).update(extra_files={"scripts/README.txt": base64.b64encode(b"x").decode()})
@@ -124,3 +131,59 @@ def test_import_and_export_commands(db, tmp_path):
         call_command("import_config", str(tmp_path / "c1.zip"), stdout=io.StringIO())
     with pytest.raises(CommandError, match=r"use a name ending in \.zip"):
         call_command("export_config", "c1", output=str(tmp_path / "c1.txt"), stdout=io.StringIO())
+
+
+def test_linux_mirror_disks_are_read_as_linux_and_pass_validation(users):
+    data = (CORPUS / "clpcfdiff-current-lin-md.conf").read_bytes()
+    cluster = services.import_configuration(user=users["admin"], data=data).cluster
+    assert cluster.server_os == "linux"
+    md1 = cluster.resources.get(name="md1")
+    assert md1.parameters == {
+        "mdc": "mdc1", "mdcdevice": 400, "mdcpriority": 0, "nmppath": "/dev/NMP1", "mountpoint": "/mnt/md1",
+        "dppath": "/dev/md1/dp", "cppath": "/dev/md1/cp", "fs": "ext4",
+    }  # fmt: skip
+    assert md1.type_spec.param("dppath").label == "Data Partition Device Name"
+    assert [p for p in services.validate(cluster) if p.object.startswith("md")] == []
+
+
+@pytest.mark.parametrize("name", ["basiccluster-x41-win-2nodesmirror.conf", "createclusteronlinux-src-win-md.conf"])
+def test_windows_mirror_disks_take_the_drive_letters_the_product_writes(users, name):
+    cluster = services.import_configuration(user=users["admin"], data=(CORPUS / name).read_bytes()).cluster
+    md = cluster.resources.get(type="md")
+    assert md.parameters["dpdrive"] in ("E", "G") and md.parameters["mdcpriority"] == 1
+    assert [p for p in services.validate(cluster) if p.object == md.name] == []
+
+
+def test_each_os_offers_its_own_script_resource_and_windows_writes_script(users):
+    from resources.registry import RESOURCE_TYPES
+
+    windows, linux = dict(RESOURCE_TYPES.choices("windows")), dict(RESOURCE_TYPES.choices("linux"))
+    assert "script" in windows and "exec" not in windows
+    assert "exec" in linux and "script" not in linux
+    cluster = guide.build("vip", user=users["admin"], name="cluster1")
+    services.add_group_resource(user=users["admin"], group=cluster.groups.get(), type="script", name="script1")
+    root, _ = parse_xml(services.export_conf(user=users["admin"], cluster=cluster))
+    assert get(root, "group@failover1/resource@script@script1") is not None
+    assert get(root, "resource/script@script1/parameters/act/path") == "start.bat"
+    assert root.find("resource/exec") is None
+
+
+def test_an_edited_import_keeps_the_files_order_and_puts_new_objects_beside_their_siblings(users):
+    admin = users["admin"]
+    original = (CORPUS / "clpcfdiff-current-lin-md.conf").read_bytes()
+    cluster = services.import_configuration(user=admin, data=original).cluster
+    group = cluster.groups.get(name="failover2")
+    services.add_group_resource(user=admin, group=group, type="exec", name="exec2")
+    cluster.monitors.get(name="genw").delete()
+    root, _ = parse_xml(services.export_conf(user=admin, cluster=cluster))
+    source, _ = parse_xml(original)
+    assert [c.tag for c in root] == [c.tag for c in source]  # sections where the file had them
+    assert [(c.tag, c.get("name")) for c in root.find("group[@name='failover2']")] == [
+        ("comment", None), ("resource", "md@md2"), ("resource", "exec@exec2"), ("gid", None),
+    ]  # fmt: skip
+    resources = [(c.tag, c.get("name")) for c in root.find("resource")]
+    assert resources == [("types", "md"), ("types", "exec"), ("md", "md1"), ("md", "md2"),
+                         ("exec", "exec1"), ("exec", "exec2")]  # fmt: skip
+    assert get(root, "resource/exec@exec2/parameters/act/path") == "start.sh"
+    assert root.find("monitor/genw") is None and root.find("monitor/types[@name='genw']") is None
+    assert root.find("monitor/userw/target") is not None  # the file's empty <target/> stays

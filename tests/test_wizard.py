@@ -122,7 +122,9 @@ def test_each_server_needs_its_own_eni_id(admin_client, users):
 def test_names_must_be_unique(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     group = cluster.groups.get()
-    page = admin_client.post(reverse("resource_add", args=[cluster.pk, group.pk]), {"type": "exec", "name": "md"}).text
+    page = admin_client.post(
+        reverse("resource_add", args=[cluster.pk, group.pk]), {"type": "script", "name": "md"}
+    ).text
     assert "A group resource named md exists already; names must be unique." in page
     page = admin_client.post(reverse("group_add", args=[cluster.pk]), {"name": "failover1"}).text
     assert "A group named failover1 exists already; group names must be unique." in page

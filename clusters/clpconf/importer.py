@@ -171,7 +171,9 @@ def save(spec: ConfSpec, *, name: str | None = None, into: Cluster | None = None
             cluster=cluster, group=group, server_parameters=by_pk(r["server_parameters"]), **fields
         )
         resource.scripts = _scripts(
-            files, f"{N.SCRIPTS_DIR}/{group.name}/{r['name']}/", RESOURCE_TYPES[r["type"]].scripts
+            files,
+            f"{N.SCRIPTS_DIR}/{group.name}/{r['name']}/",
+            RESOURCE_TYPES.get_type(r["type"], cluster.server_os).scripts,
         )
         resources.append(_checked(resource, f"Resource {r['name']}", exclude=["cluster", "group"]))
     resources = GroupResource.objects.bulk_create(resources)

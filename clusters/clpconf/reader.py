@@ -455,7 +455,7 @@ class Reader:
         }
         if section is not None:
             for code, element in self._typed_objects(section, known):
-                spec = RESOURCE_TYPES[code]
+                spec = RESOURCE_TYPES.get_type(code, self.spec.cluster["server_os"])
                 name = element.get("name") or ""
                 parameters, server_parameters = self._params(spec, element, name)
                 resource = {

@@ -38,6 +38,7 @@ def load(cluster: Cluster) -> Snapshot:
         network_partitions=list(cluster.network_partitions.all()),
         forced_stop=ForcedStop.objects.filter(cluster=cluster).first(),
         groups=list(cluster.groups.prefetch_related("startup_servers")),
-        resources=list(GroupResource.objects.filter(cluster=cluster).prefetch_related("depends_on")),
-        monitors=list(MonitorResource.objects.filter(cluster=cluster).select_related("target_resource")),
+        # Through the cluster's managers: each row knows its cluster (its type's OS variant) without a query.
+        resources=list(cluster.resources.prefetch_related("depends_on")),
+        monitors=list(cluster.monitors.select_related("target_resource")),
     )

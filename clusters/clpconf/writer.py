@@ -196,7 +196,7 @@ def _resources(root: ET.Element, snap: Snapshot) -> None:
     section = ensure(root, N.RESOURCE_SECTION)
     written: set = set()
     for resource in sorted(snap.resources, key=lambda r: (r.type, r.name)):
-        spec = RESOURCE_TYPES.get_type(resource.type)
+        spec = RESOURCE_TYPES.get_type(resource.type, snap.cluster.server_os)
         element = _object(section, resource.type, resource.name, written)
         set_value(element, "comment", resource.comment)
         _write_params(element, spec, resource.parameters, resource.server_parameters, snap)
