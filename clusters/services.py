@@ -112,7 +112,7 @@ def _next_heartbeat_priority(cluster: Cluster) -> int:
     return max(priorities, default=-1) + 1
 
 
-def _next_name(taken, prefix: str) -> str:
+def next_name(taken, prefix: str) -> str:
     n = 1
     while f"{prefix}{n}" in taken:
         n += 1
@@ -129,7 +129,7 @@ def add_witness_heartbeat(*, user, cluster: Cluster, host: str, port: int = 80) 
     heartbeat = Heartbeat.objects.create(
         cluster=cluster,
         kind="witness",
-        name=_next_name(taken, kind.code),
+        name=next_name(taken, kind.code),
         priority=_next_heartbeat_priority(cluster),
         device_id=kind.device_base + count,
         parameters={"host": host, "port": port},
@@ -146,7 +146,7 @@ def add_object_storage_heartbeat(*, user, cluster: Cluster, bucket: str, platfor
     return Heartbeat.objects.create(
         cluster=cluster,
         kind="object_storage",
-        name=_next_name(taken, kind.code),
+        name=next_name(taken, kind.code),
         priority=_next_heartbeat_priority(cluster),
         parameters={"platform": platform, "bucket": bucket},
     )
@@ -159,7 +159,7 @@ def add_http_np_resolution(*, user, cluster: Cluster, host: str, port: int = 80)
     return NetworkPartition.objects.create(
         cluster=cluster,
         kind="http",
-        name=_next_name({n.name for n in existing}, kind.code),
+        name=next_name({n.name for n in existing}, kind.code),
         priority=max((n.priority for n in existing), default=-1) + 1,
         device_id=kind.device_base + sum(1 for n in existing if n.kind == "http"),
         parameters={"host": host, "port": port},
@@ -234,7 +234,7 @@ def add_group_resource(
             user=user,
             cluster=cluster,
             type=spec.monitor,
-            name=_next_name(taken, spec.monitor),
+            name=next_name(taken, spec.monitor),
             target=resource,
             parameters={"object": resource.name} if "object" in {p.name for p in monitor_spec.params} else None,
             owner=resource,
