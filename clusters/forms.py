@@ -27,3 +27,62 @@ class ImportForm(forms.Form):
         if upload.size > MAX_ZIP_BYTES:
             raise forms.ValidationError(f"The file is {upload.size:,} bytes; the limit is {MAX_ZIP_BYTES:,}.")
         return upload
+
+
+class OnPremToAwsForm(forms.Form):
+    """Move to AWS: an EC2 instance per server, a replacement per floating IP, the AWS heartbeats."""
+
+    bucket = forms.CharField(label="Bucket Name", max_length=63, widget=forms.TextInput(attrs={"list": "aws-buckets"}),
+                             help_text="The S3 bucket of the object storage heartbeat.")  # fmt: skip
+    witness_host = forms.CharField(
+        label="Target Host", max_length=255, required=False,
+        help_text="The witness server: witness heartbeat and HTTP NP resolution.",
+    )  # fmt: skip
+    witness_port = forms.IntegerField(label="Service Port", min_value=1, max_value=65535, initial=80)
+
+    def __init__(self, *args, survey, **kwargs):
+        from .onprem import REPLACEMENTS
+
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        for server in survey.servers:
+            self.fields[f"instance-{server}"] = forms.CharField(
+                label=f"Instance ID of {server}",
+                max_length=32,
+                help_text="Its private IP becomes the interconnect.",
+                widget=forms.TextInput(attrs={"list": "aws-instances"}),
+            )
+        for fip in survey.floating_ips:
+            self.fields[f"fip-{fip.name}-type"] = forms.ChoiceField(
+                label=f"Replace {fip.name} ({fip.ip}) with", choices=[("", "—"), *REPLACEMENTS.items()]
+            )
+            for key, label, pick_list in (("ip", "IP Address", ""), ("eipid", "EIP Allocation ID", "addresses"),
+                                          ("hostedzoneid", "Hosted Zone ID", "hosted_zones"),
+                                          ("recordset", "Resource Record Set Name", "")):  # fmt: skip
+                self.fields[f"fip-{fip.name}-{key}"] = forms.CharField(
+                    label=f"{label} for {fip.name}", max_length=255, required=False,
+                    initial=fip.ip if key == "ip" else "",
+                    widget=forms.TextInput(attrs={"list": f"aws-{pick_list}"} if pick_list else {}),
+                )  # fmt: skip
+
+    def server_fields(self):
+        return [self[f"instance-{server}"] for server in self.survey.servers]
+
+    def floating_ip_fields(self):
+        return [(fip, [f for f in self if f.name.startswith(f"fip-{fip.name}-")]) for fip in self.survey.floating_ips]
+
+    def choices(self):
+        from .onprem import Choices
+
+        data = self.cleaned_data
+        floating_ips = {}
+        for fip in self.survey.floating_ips:
+            prefix = f"fip-{fip.name}-"
+            floating_ips[fip.name] = {k.removeprefix(prefix): v for k, v in data.items() if k.startswith(prefix) and v}
+        return Choices(
+            instances={s: data[f"instance-{s}"] for s in self.survey.servers},
+            floating_ips=floating_ips,
+            bucket=data["bucket"],
+            witness_host=data.get("witness_host", ""),
+            witness_port=data.get("witness_port") or 80,
+        )

@@ -159,3 +159,30 @@ def run_progress(request, pk):
         response.status_code = HttpResponseStopPolling.status_code
         return response
     return render(request, "runs/_progress.html", context)
+
+
+@config_edit
+def move_to_aws(request, pk):
+    """File > Move to AWS: replace the on-premises parts of an imported configuration, shown first as a diff."""
+    from . import onprem
+    from .awsaccount import AwsAccount
+    from .forms import OnPremToAwsForm
+
+    cluster = get_object_or_404(Cluster, pk=pk)
+    survey = onprem.survey(cluster)
+    form = OnPremToAwsForm(request.POST or None, survey=survey)
+    shown = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if "convert" in request.POST:
+                changes = onprem.convert(user=request.user, cluster=cluster, choices=form.choices())
+                messages.success(request, f"Moved to AWS: {len(changes)} change(s). Check AWS, then apply.")
+                return redirect("cluster_mode", pk=pk, mode="config")
+            shown = onprem.preview(user=request.user, cluster=cluster, choices=form.choices())
+        except onprem.ConversionError as exc:
+            form.add_error(None, f"{exc} Nothing was changed.")
+    account = AwsAccount()
+    lists = {name: account.choices(name) for name in ("instances", "buckets", "addresses", "hosted_zones")}
+    context = {"cluster": cluster, "modes": MODES, "mode": "config", "form": form, "survey": survey,
+               "preview": shown, "aws_lists": lists, "aws_errors": account.errors}  # fmt: skip
+    return render(request, "clusters/move_to_aws.html", context)

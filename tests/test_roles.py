@@ -23,6 +23,7 @@ def named_urls(patterns=None, namespace=""):
 CONFIG_EDIT_VIEWS = {
     "import_setting", "import_setting_into", "wizard_start", "wizard_step", "server_add", "heartbeat_add",
     "group_add", "group_page", "resource_add", "resource_page", "monitor_add", "monitor_page", "remove",
+    "move_to_aws",
 }  # fmt: skip
 
 
@@ -59,6 +60,7 @@ def url_of(db):
         "monitor_page": {"pk": cluster.pk, "oid": monitor.pk, "page": "common"},
         "remove": {"pk": cluster.pk, "kind": "resource", "oid": resource.pk},
         "check_aws": {"pk": cluster.pk},
+        "move_to_aws": {"pk": cluster.pk},
         "iam_policy": {"pk": cluster.pk},
         "apply_configuration": {"pk": cluster.pk},
         "operation_status": {"pk": cluster.pk},
