@@ -13,9 +13,17 @@ class DeviceKind(ObjectType):
     device_type: str = ""
     device_base: int | None = None  # None: no per-server device
 
-    def device_default(self, key: str, obj):
-        # SEEN: a ping NP device's info is "1"; INFERRED for witness and http devices.
-        return "1" if key == "info" else None
+    def device_default(self, key: str, parameters: dict):
+        """What each server's device holds unless set otherwise.
+
+        SEEN (the vendor's clpcfset v2 samples): info "1" for ping, witness and http devices, and the
+        witness device's extend is the witness server's "host:port".
+        """
+        if key == "info":
+            return "1"
+        if key == "extend" and self.device_type == N.DEVICE_WITNESS[0] and parameters.get("host"):
+            return f"{parameters['host']}:{parameters.get('port', SERVICE_PORT.default)}"
+        return None
 
 
 # SEEN for witnesshb and httpnp: host and port below the object.

@@ -282,7 +282,7 @@ class Reader:
                 for key in ("info", "extend"):
                     node = device.find(key)
                     value = None if node is None else node.text or ""
-                    if value != kind.device_default(key, None):  # only what differs from what we would write
+                    if value != kind.device_default(key, parameters):  # only what differs from what we would write
                         values[f"device_{key}"] = value
                 if values:
                     server_parameters[server] = values

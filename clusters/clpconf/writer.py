@@ -113,7 +113,7 @@ def _servers(root: ET.Element, snap: Snapshot) -> None:
                 continue
             set_value(element, f"device@{obj.device_id}/type", kind.device_type)
             for key in ("info", "extend"):
-                value = values.get(f"device_{key}", kind.device_default(key, obj))
+                value = values.get(f"device_{key}", kind.device_default(key, obj.parameters))
                 if value is not None:
                     set_value(element, f"device@{obj.device_id}/{key}", value)
         _with_extra(element, server.extra_xml)
