@@ -298,6 +298,10 @@ class TaskRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker running it renews this; a run whose lease ran out lost its worker (taskruns.reap).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # What the run holds that must be given back however it ends, e.g. {"paused_monitors": [ids]}.
+    held = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

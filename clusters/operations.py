@@ -306,7 +306,18 @@ def distribute(cluster: Cluster, spec: ConfSpec, number: int, conf: bytes) -> st
     return str(folder / "clp.conf")
 
 
-@task_kind("apply", label="Apply the Configuration File", role=Role.ADMINISTRATOR)
+def _resume(monitor_state_ids) -> None:
+    ObjectState.objects.filter(pk__in=monitor_state_ids).update(status=ObjectState.Status.NORMAL, failures=0)
+
+
+def _release_apply(run) -> None:
+    """An Apply whose worker was lost gives back the monitors it suspended."""
+    if paused := run.held.get("paused_monitors"):
+        _resume(paused)
+        _alert(run.cluster, f"The monitor resources that Apply (run #{run.pk}) suspended are resumed.", "warning")
+
+
+@task_kind("apply", label="Apply the Configuration File", role=Role.ADMINISTRATOR, release=_release_apply)
 def run_apply(context: RunContext) -> dict:
     from .checks import run_checks
 
@@ -353,13 +364,15 @@ def _perform(cluster, operations, old: Plan, new: Plan, context) -> None:
     if suspend:  # suspend the cluster: its monitors pause while the change is made
         monitors = ObjectState.objects.filter(cluster=cluster, kind="monitor").exclude(status="suspended")
         paused = list(monitors.values_list("pk", flat=True))
+        context.hold("paused_monitors", paused)  # resumed by the reaper if this worker dies
         monitors.update(status=ObjectState.Status.SUSPENDED)
         context.log("The cluster is suspended: its monitor resources pause.")
     try:
         _restart_groups(cluster, operations, old, new, context)
     finally:
         if suspend:
-            ObjectState.objects.filter(pk__in=paused).update(status=ObjectState.Status.NORMAL, failures=0)
+            _resume(paused)
+            context.release("paused_monitors")
             context.log("The cluster is resumed with the new configuration.")
 
 

@@ -1,9 +1,21 @@
-"""Background work: a TaskRun row per job, dispatched to Celery on commit, logged as it runs."""
+"""Background work: a TaskRun row per job, dispatched to Celery on commit, logged as it runs.
 
+Delivery: at least once. Tasks are acknowledged late and rejected when their worker is lost, so
+Redis redelivers them; `execute` claims a run only while it is pending, so a second delivery does
+nothing. A run cannot orphan: its worker renews a lease while it works, and `reap` (on beat, and
+before every new run of the cluster) fails a run whose lease ran out ("the worker was lost") or
+that no worker took ("no worker took it"), and gives back what it held (monitors an Apply
+suspended). A dispatch that cannot reach the broker fails the run at once with that reason.
+"""
+
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from webui.roles import Role, require_role
@@ -19,22 +31,27 @@ class TaskFailed(Exception):
     """A handler's expected failure: the message is shown to the user as is."""
 
 
+logger = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class TaskKind:
     name: str
     label: str
     role: Role
     handler: Callable[["RunContext"], dict | None]
+    # Gives back what a run of this kind held (TaskRun.held) when it ended without doing so itself.
+    release: Callable[[TaskRun], None] | None = None
 
 
 KINDS: dict[str, TaskKind] = {}
 
 
-def task_kind(name: str, *, label: str, role: Role):
+def task_kind(name: str, *, label: str, role: Role, release: Callable[[TaskRun], None] | None = None):
     """Register a handler for TaskRuns of kind `name`; starting one needs `role`."""
 
     def register(handler):
-        KINDS[name] = TaskKind(name, label, role, handler)
+        KINDS[name] = TaskKind(name, label, role, handler, release)
         return handler
 
     return register
@@ -55,15 +72,24 @@ class RunContext:
         percent = max(0, min(100, int(percent)))
         TaskRun.objects.filter(pk=self.run.pk).update(progress=percent)
 
+    def hold(self, key: str, value) -> None:
+        """Record (committed at once) something the run must give back, in case its worker dies."""
+        self.run.held = {**self.run.held, key: value}
+        TaskRun.objects.filter(pk=self.run.pk).update(held=self.run.held)
+
+    def release(self, key: str) -> None:
+        self.run.held = {k: v for k, v in self.run.held.items() if k != key}
+        TaskRun.objects.filter(pk=self.run.pk).update(held=self.run.held)
+
 
 def start_run(*, kind: str, user, cluster: Cluster | None = None, params: dict | None = None) -> TaskRun:
     """Create the run row and send it to a worker once the transaction commits."""
-    from .tasks import execute_run
-
     spec = KINDS.get(kind)
     if spec is None:
         raise ValueError(f"Unknown task kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}.")
     require_role(user, spec.role)
+    if cluster is not None:
+        reap(cluster=cluster)  # a run orphaned by a lost worker must not lock the cluster
     try:
         with transaction.atomic():
             # A run started from the shell (manage.py) has no saved user to record.
@@ -74,33 +100,121 @@ def start_run(*, kind: str, user, cluster: Cluster | None = None, params: dict |
         active = TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).first()
         what = f"{KINDS[active.kind].label} (run #{active.pk})" if active else "another run"
         raise ClusterBusy(f"Cluster {cluster} is busy with {what}; wait for it to finish, then try again.") from None
-    transaction.on_commit(lambda: execute_run.delay(run.pk))
+    transaction.on_commit(lambda: dispatch(run.pk))
     return run
+
+
+def dispatch(run_id: int) -> None:
+    """Send the run to a worker; a broker that cannot be reached fails the run now, with the reason."""
+    from .tasks import execute_run
+
+    try:
+        execute_run.apply_async(args=[run_id], retry=True, retry_policy=settings.WEBUI_DISPATCH_RETRY)
+    except Exception as exc:  # kombu's OperationalError, a refused or timed-out connection...
+        logger.warning("run #%s not dispatched: %s", run_id, exc)
+        _end(run_id, f"The broker was unreachable ({type(exc).__name__}: {exc}); the run was not started. "
+                     "Start Redis or correct REDIS_URL, then Retry.")  # fmt: skip
+
+
+def retry(*, run: TaskRun, user) -> TaskRun:
+    """Start a run again, as it was asked for (kind, cluster, parameters)."""
+    return start_run(kind=run.kind, user=user, cluster=run.cluster, params=run.params)
+
+
+def _end(run_id: int, error: str) -> bool:
+    """Fail an active run with `error` and give back what it held; False if it had ended already."""
+    with transaction.atomic():
+        run = TaskRun.objects.select_for_update().filter(pk=run_id, status__in=TaskRun.ACTIVE).first()
+        if run is None:
+            return False
+        TaskRunLine.objects.create(run=run, message=error, level=TaskRunLine.Level.ERROR)
+        kind = KINDS.get(run.kind)
+        if run.held and kind and kind.release:
+            kind.release(run)
+        TaskRun.objects.filter(pk=run.pk).update(
+            status=TaskRun.Status.FAILED, error=error, finished_at=timezone.now(), lease_until=None, held={}
+        )
+    return True
+
+
+def reap(*, cluster: Cluster | None = None) -> list[int]:
+    """Fail the runs whose worker was lost or that no worker took; return their ids."""
+    now = timezone.now()
+    runs = TaskRun.objects.filter(status__in=TaskRun.ACTIVE)
+    if cluster is not None:
+        runs = runs.filter(cluster=cluster)
+    reaped = []
+    lost = runs.filter(status=TaskRun.Status.RUNNING, lease_until__lt=now)
+    for run_id, lease in lost.values_list("pk", "lease_until"):
+        if _end(run_id, f"The worker running this run was lost (no sign of it since {lease:%H:%M:%S} UTC); "
+                        "what it had started is unknown. Check the status, then Retry."):  # fmt: skip
+            reaped.append(run_id)
+    waited = timedelta(seconds=settings.WEBUI_RUN_PICKUP_TIMEOUT)
+    unpicked = runs.filter(status=TaskRun.Status.PENDING, created_at__lt=now - waited)
+    for run_id in unpicked.values_list("pk", flat=True):
+        if _end(run_id, f"No worker took this run within {waited.seconds} s; is a Celery worker running? "
+                        "Start one (make run starts it), then Retry."):  # fmt: skip
+            reaped.append(run_id)
+    return reaped
+
+
+class _Lease:
+    """Renews the run's lease from a thread while the handler works."""
+
+    def __init__(self, run_id: int):
+        self.run_id, self.stop = run_id, threading.Event()
+        self.thread = threading.Thread(target=self._renew, name=f"lease-{run_id}", daemon=True)
+
+    def _renew(self):
+        try:
+            while not self.stop.wait(settings.WEBUI_RUN_LEASE_SECONDS / 3):
+                try:
+                    TaskRun.objects.filter(pk=self.run_id, status=TaskRun.Status.RUNNING).update(
+                        lease_until=_lease_end()
+                    )
+                except DatabaseError as exc:  # the next renewal tries again; the lease has slack for it
+                    logger.warning("run #%s: lease not renewed: %s", self.run_id, exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+
+
+def _lease_end():
+    return timezone.now() + timedelta(seconds=settings.WEBUI_RUN_LEASE_SECONDS)
 
 
 def execute(run_id: int) -> None:
     """Run a TaskRun once. Idempotent: a run that is not pending any more is left alone."""
     claimed = TaskRun.objects.filter(pk=run_id, status=TaskRun.Status.PENDING).update(
-        status=TaskRun.Status.RUNNING, started_at=timezone.now()
+        status=TaskRun.Status.RUNNING, started_at=timezone.now(), lease_until=_lease_end()
     )
     if not claimed:
         return
     run = TaskRun.objects.select_related("cluster", "user").get(pk=run_id)
     context = RunContext(run)
     status, error, result = TaskRun.Status.FAILED, "", {}
-    try:
-        result = KINDS[run.kind].handler(context) or {}
-        status = TaskRun.Status.SUCCEEDED
-    except TaskFailed as exc:
-        error = str(exc)
-    except Exception as exc:  # a run must end whatever happens; the message says what
-        error = f"Unexpected error: {type(exc).__name__}: {exc}"
+    with _Lease(run_id):
+        try:
+            result = KINDS[run.kind].handler(context) or {}
+            status = TaskRun.Status.SUCCEEDED
+        except TaskFailed as exc:
+            error = str(exc)
+        except Exception as exc:  # a run must end whatever happens; the message says what
+            error = f"Unexpected error: {type(exc).__name__}: {exc}"
     if error:
         context.log(error, TaskRunLine.Level.ERROR)
-    ended = {"status": status, "error": error, "result": result, "finished_at": timezone.now()}
+    ended = {"status": status, "error": error, "result": result, "finished_at": timezone.now(), "lease_until": None}
     if status == TaskRun.Status.SUCCEEDED:
         ended["progress"] = 100  # a failed run keeps the progress it reached
-    TaskRun.objects.filter(pk=run_id).update(**ended)
+    # Only a run still ours: one the reaper failed meanwhile stays failed.
+    TaskRun.objects.filter(pk=run_id, status=TaskRun.Status.RUNNING).update(**ended)
 
 
 @task_kind("aws_connection", label="Check the AWS connection", role=Role.OPERATOR)

@@ -7,7 +7,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from webui.context import MODES
-from webui.roles import Role, role_required
+from webui.roles import Role, role_of, role_required
 
 from . import services, taskruns
 from .checks import iam_policy_json
@@ -103,7 +103,25 @@ def import_setting(request, pk=None):
 
 def run_detail(request, pk):
     run = get_object_or_404(TaskRun.objects.select_related("cluster", "user"), pk=pk)
-    return render(request, "runs/detail.html", {"run": run, "kind": KINDS.get(run.kind), **findings_context(run)})
+    context = {"run": run, "kind": KINDS.get(run.kind), "can_retry": _can_retry(request, run), **findings_context(run)}
+    return render(request, "runs/detail.html", context)
+
+
+def _can_retry(request, run: TaskRun) -> bool:
+    kind = KINDS.get(run.kind)
+    return kind is not None and role_of(request.user) >= kind.role
+
+
+@require_POST
+def run_retry(request, pk):
+    """A failed run's Retry: the same kind, cluster and parameters, as a new run."""
+    run = get_object_or_404(TaskRun.objects.select_related("cluster"), pk=pk)
+    try:
+        again = taskruns.retry(run=run, user=request.user)
+    except taskruns.ClusterBusy as exc:
+        messages.error(request, str(exc))
+        return redirect("run_detail", pk=pk)
+    return redirect("run_detail", pk=again.pk)
 
 
 def findings_context(run: TaskRun) -> dict:
@@ -153,7 +171,7 @@ def iam_policy(request, pk):
 def run_progress(request, pk):
     """The live part of a run's page; htmx polls it and stops when the run has ended."""
     run = get_object_or_404(TaskRun.objects.select_related("cluster"), pk=pk)
-    context = {"run": run, "lines": run.lines.all(), **findings_context(run)}
+    context = {"run": run, "lines": run.lines.all(), "can_retry": _can_retry(request, run), **findings_context(run)}
     if request.htmx and not run.is_active:
         response = render(request, "runs/_progress.html", context)
         response.status_code = HttpResponseStopPolling.status_code

@@ -43,6 +43,7 @@ def url_of(db):
         "check_aws_connection": {},
         "run_detail": {"pk": run.pk},
         "run_progress": {"pk": run.pk},
+        "run_retry": {"pk": run.pk},
         "cluster_home": {"pk": cluster.pk},
         "cluster_mode": {"pk": cluster.pk, "mode": "config"},
         "import_setting": {},
@@ -108,6 +109,7 @@ def test_viewer_can_read_every_page(client, users, url_of):
             "check_aws",
             "cluster_home",
             "apply_configuration",
+            "run_retry",
             "operate",
             "monitor_control",
         }:

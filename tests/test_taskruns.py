@@ -136,3 +136,79 @@ def test_progress_partial_query_count_does_not_grow_with_log_lines(client, users
             assert client.get(reverse("run_progress", args=[run.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_run_whose_worker_was_lost_fails_gives_back_what_it_held_and_frees_the_cluster(users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from clusters.runtime import Alert, ObjectState
+
+    cluster = ClusterFactory(name="cluster1")
+    paused = ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsvipw1", status="suspended")
+    lost = TaskRunFactory(
+        cluster=cluster, kind="apply", status=TaskRun.Status.RUNNING,
+        lease_until=timezone.now() - timedelta(seconds=1), held={"paused_monitors": [paused.pk]},
+    )  # fmt: skip
+    healthy = TaskRunFactory(status=TaskRun.Status.RUNNING, lease_until=timezone.now() + timedelta(seconds=30))
+    assert taskruns.reap() == [lost.pk]
+    lost.refresh_from_db()
+    assert lost.status == TaskRun.Status.FAILED and lost.held == {}
+    assert lost.error.startswith("The worker running this run was lost")
+    assert list(lost.lines.values_list("message", flat=True)) == [lost.error]
+    paused.refresh_from_db()
+    assert paused.status == "normal"  # the monitors the Apply suspended are watched again
+    assert Alert.objects.filter(cluster=cluster, message__contains="suspended are resumed").exists()
+    healthy.refresh_from_db()
+    assert healthy.status == TaskRun.Status.RUNNING
+    # The cluster takes the next operation, and the old worker's late result cannot overwrite the failure.
+    taskruns.start_run(kind="aws_connection", user=users["operator"], cluster=cluster)
+    TaskRun.objects.filter(pk=lost.pk, status=TaskRun.Status.RUNNING).update(status="succeeded")
+    lost.refresh_from_db()
+    assert lost.status == TaskRun.Status.FAILED
+
+
+def test_a_run_no_worker_took_fails_after_the_pickup_timeout_and_start_run_reaps_first(users, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cluster = ClusterFactory(name="cluster1")
+    stuck = TaskRunFactory(cluster=cluster, status=TaskRun.Status.PENDING)
+    TaskRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(seconds=61))
+    run = taskruns.start_run(kind="aws_connection", user=users["operator"], cluster=cluster)  # no ClusterBusy
+    stuck.refresh_from_db()
+    assert stuck.status == TaskRun.Status.FAILED
+    assert stuck.error.startswith("No worker took this run within 60 s")
+    assert run.status == TaskRun.Status.PENDING
+
+
+def test_an_unreachable_broker_fails_the_run_at_once_and_the_page_says_so(
+    client, users, django_capture_on_commit_callbacks
+):
+    from tests.conftest import free_port
+    from webui.celery import app
+
+    cluster = ClusterFactory(name="cluster1")
+    client.force_login(users["operator"])
+    original = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    app.pool.force_close_all()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("check_aws", args=[cluster.pk]))
+    finally:
+        app.conf.broker_url = original
+        app.pool.force_close_all()
+    run = TaskRun.objects.get(cluster=cluster)
+    assert response.status_code == 302 and response.url == reverse("run_detail", args=[run.pk])
+    assert run.status == TaskRun.Status.FAILED
+    assert run.error.startswith("The broker was unreachable")
+    page = client.get(response.url).content.decode()
+    assert "The broker was unreachable" in page and ">Retry</button>" in page
+    with django_capture_on_commit_callbacks(execute=False):
+        again = client.post(reverse("run_retry", args=[run.pk]))
+    retried = TaskRun.objects.filter(cluster=cluster).exclude(pk=run.pk).get()
+    assert again.url == reverse("run_detail", args=[retried.pk])
+    assert (retried.kind, retried.status, retried.params) == (run.kind, TaskRun.Status.PENDING, run.params)

@@ -207,7 +207,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True  # the TaskRun row is the result
 CELERY_TASK_ALWAYS_EAGER = False  # never eager: it hides real worker bugs
 # Monitor resources and server health are watched by beat's tick; each monitor keeps its own interval.
-CELERY_BEAT_SCHEDULE = {"monitor-resources": {"task": "monitors.tick", "schedule": 5.0}}
+CELERY_BEAT_SCHEDULE = {
+    "monitor-resources": {"task": "monitors.tick", "schedule": 5.0},
+    "reap-runs": {"task": "clusters.reap_runs", "schedule": 10.0},  # orphaned runs fail within a minute
+}
+# Runs (clusters/taskruns.py): a worker renews a run's lease while it works; one whose lease ran out
+# lost its worker, one no worker took in time was never delivered. Both fail within a minute.
+WEBUI_RUN_LEASE_SECONDS = env_float("WEBUI_RUN_LEASE_SECONDS", 30)
+WEBUI_RUN_PICKUP_TIMEOUT = env_float("WEBUI_RUN_PICKUP_TIMEOUT", 60)
+# Sending a run to the broker: a few quick tries, then the run fails with "the broker was unreachable".
+WEBUI_DISPATCH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}  # redelivery of a lost worker's task (idempotent)
 # A server whose object storage heartbeat is older than this is lost (forced stop, then failover).
 WEBUI_HEARTBEAT_TIMEOUT = env_float("WEBUI_HEARTBEAT_TIMEOUT", 90)
 

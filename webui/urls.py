@@ -19,6 +19,7 @@ urlpatterns = [
     path("aws/check/", views.check_aws_connection, name="check_aws_connection"),
     path("runs/<int:pk>/", cluster_views.run_detail, name="run_detail"),
     path("runs/<int:pk>/progress/", cluster_views.run_progress, name="run_progress"),
+    path("runs/<int:pk>/retry/", cluster_views.run_retry, name="run_retry"),
     path("clusters/<int:pk>/", cluster_views.cluster_home, name="cluster_home"),
     path("clusters/import/", cluster_views.import_setting, name="import_setting"),
     path("wizard/", wizard.wizard_start, name="wizard_start"),
