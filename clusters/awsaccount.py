@@ -45,10 +45,10 @@ class AwsAccount:
         return self._cache["identity"]
 
     def subnets(self) -> list[dict]:
-        return self._read("subnets", lambda: aws.client("ec2").describe_subnets()["Subnets"])
+        return self._read("subnets", lambda: aws.all_pages("ec2", "describe_subnets", "Subnets"))
 
     def route_tables(self) -> list[dict]:
-        return self._read("route_tables", lambda: aws.client("ec2").describe_route_tables()["RouteTables"])
+        return self._read("route_tables", lambda: aws.all_pages("ec2", "describe_route_tables", "RouteTables"))
 
     def _by_id(self, kind: str, items, key: str) -> dict:
         index = f"{kind}_by_id"
@@ -94,11 +94,11 @@ class AwsAccount:
         return self._read_one(f"enableDnsSupport of {vpc_id}", call)
 
     def vpcs(self) -> list[dict]:
-        return self._read("vpcs", lambda: aws.client("ec2").describe_vpcs()["Vpcs"])
+        return self._read("vpcs", lambda: aws.all_pages("ec2", "describe_vpcs", "Vpcs"))
 
     def network_interfaces(self) -> list[dict]:
         return self._read(
-            "network_interfaces", lambda: aws.client("ec2").describe_network_interfaces()["NetworkInterfaces"]
+            "network_interfaces", lambda: aws.all_pages("ec2", "describe_network_interfaces", "NetworkInterfaces")
         )
 
     def addresses(self) -> list[dict]:
@@ -117,13 +117,13 @@ class AwsAccount:
         return self._read("instances", call)
 
     def hosted_zones(self) -> list[dict]:
-        return self._read("hosted_zones", lambda: aws.client("route53").list_hosted_zones()["HostedZones"])
+        return self._read("hosted_zones", lambda: aws.all_pages("route53", "list_hosted_zones", "HostedZones"))
 
     def buckets(self) -> list[dict]:
         return self._read("buckets", lambda: aws.client("s3").list_buckets()["Buckets"])
 
     def target_groups(self) -> list[dict]:
-        return self._read("target_groups", lambda: aws.client("elbv2").describe_target_groups()["TargetGroups"])
+        return self._read("target_groups", lambda: aws.all_pages("elbv2", "describe_target_groups", "TargetGroups"))
 
     # --- pick lists: (value, what it is) ------------------------------------------------------
     def choices(self, kind: str) -> list[tuple[str, str]]:

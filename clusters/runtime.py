@@ -48,6 +48,7 @@ class ObjectState(models.Model):
         GROUP = "group", "Group"
         RESOURCE = "resource", "Group resource"
         MONITOR = "monitor", "Monitor resource"
+        HEALTH = "health", "Server health judgement"  # one per source: "instances", "heartbeat"
 
     class Status(models.TextChoices):
         OFFLINE = "offline", "Offline"
@@ -55,6 +56,7 @@ class ObjectState(models.Model):
         ERROR = "error", "Error"
         NORMAL = "normal", "Normal"
         SUSPENDED = "suspended", "Suspended"
+        WARNING = "warning", "Warning"
 
     cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="object_states")
     kind = models.CharField(max_length=8, choices=Kind)

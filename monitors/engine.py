@@ -73,10 +73,13 @@ def stale_heartbeats(cluster, plan: Plan) -> dict[str, str]:
     if not bucket:
         return {}
     try:
-        listing = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=heartbeat_key(cluster.name))
-    except aws.AWS_ERRORS:
-        return {}  # S3 not answering is not a server loss
-    seen = {o["Key"].rsplit("/", 1)[-1]: o["LastModified"] for o in listing.get("Contents", [])}
+        listing = aws.all_pages("s3", "list_objects_v2", "Contents", Bucket=bucket, Prefix=heartbeat_key(cluster.name))
+    except aws.AWS_ERRORS as exc:  # not a server loss, but not a healthy judgement either: say so
+        _judgement(cluster, "heartbeat", f"The object storage heartbeat in {bucket} could not be read "
+                   f"({aws.error_message(exc)}); a lost server would not be noticed from it.")  # fmt: skip
+        return {}
+    _judgement(cluster, "heartbeat", None)
+    seen = {o["Key"].rsplit("/", 1)[-1]: o["LastModified"] for o in listing}
     if not seen:
         return {}
     timeout = timedelta(seconds=settings.WEBUI_HEARTBEAT_TIMEOUT)
@@ -90,6 +93,26 @@ def stale_heartbeats(cluster, plan: Plan) -> dict[str, str]:
     return stale
 
 
+def _judgement(cluster, source: str, problem: str | None) -> None:
+    """A server-health judgement that could not be made is a warning in the alert log (once, until it can)."""
+    state = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.HEALTH, name=source).first()
+    if problem and (state is None or state.status != ObjectState.Status.WARNING):
+        ObjectState.objects.update_or_create(
+            cluster=cluster,
+            kind=ObjectState.Kind.HEALTH,
+            name=source,
+            defaults={"status": ObjectState.Status.WARNING, "message": problem[:500]},
+        )
+        _alert(cluster, problem, "warning")
+    elif not problem and state is not None and state.status == ObjectState.Status.WARNING:
+        state.status, state.message = ObjectState.Status.NORMAL, ""
+        state.save(update_fields=["status", "message", "updated_at"])
+        _alert(cluster, f"Server health can be judged from the {JUDGED_FROM[source]} again.")
+
+
+JUDGED_FROM = {"instances": "EC2 instance states", "heartbeat": "object storage heartbeat"}
+
+
 def _watch_servers(cluster, plan: Plan):
     account = AwsAccount()
     online = {s.server for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online")}
@@ -98,6 +121,11 @@ def _watch_servers(cluster, plan: Plan):
         if server not in online:
             continue
         instance = instance_of(plan, server, account)
+        if instance is None and account.errors:
+            _judgement(cluster, "instances", f"The EC2 state of {server} could not be read ({account.errors[-1]}); "
+                       "a stopped instance would not be noticed.")  # fmt: skip
+        elif instance is not None:
+            _judgement(cluster, "instances", None)
         if instance is not None and instance["State"]["Name"] in DOWN_STATES:
             return _start("server_down", cluster, {"server": server, "state": f"instance {instance['State']['Name']}"})
         if server in stale:
@@ -212,6 +240,23 @@ def _record(cluster, monitor, state, server, watch: Watch):
     return _start("recovery", cluster, {"monitor": name, "server": server, "message": state.message})
 
 
+def _restart(cluster, plan, spec, kind, target, server, context) -> None:
+    """Reactivate the recovery target on `server`; its state tells the truth if that fails."""
+    if kind == "grp":
+        stop_group(cluster, plan, target, context.log)
+        start_group(cluster, plan, target, server, context.log)
+        return
+    resource = dict(next(r for r in spec.resources if r["name"] == target), servers=plan.servers)
+    from clusters.operations import _act
+
+    for activate in (False, True):
+        _, ok, message, _ = _act(resource, server, activate)
+        if not ok and activate:
+            _state(cluster, "resource", target, status="error", server=server, message=message[:500])
+            raise TaskFailed(f"Failed to start the resource {target}. ({message})")
+    _state(cluster, "resource", target, status="online", server=server, message="restarted by recovery")
+
+
 @task_kind("recovery", label="Recovery action", role=Role.OPERATOR)
 def run_recovery(context: RunContext) -> dict:
     """Restart the recovery target, then fail its group over, then the final action (as the product does)."""
@@ -234,22 +279,18 @@ def run_recovery(context: RunContext) -> dict:
     done = ""
     if state.restarts < restarts and kind in ("rsc", "grp"):
         state.restarts += 1
+        state.save(update_fields=["restarts"])  # counted whatever the restart does: recovery must move on
         server = params["server"]
-        if kind == "rsc":
-            resource = dict(next(r for r in spec.resources if r["name"] == target), servers=plan.servers)
-            from clusters.operations import _act
-
-            for activate in (False, True):
-                _, ok, message, _ = _act(resource, server, activate)
-                if not ok and activate:
-                    raise TaskFailed(f"Failed to start the resource {target}. ({message})")
-            _state(cluster, "resource", target, status="online", server=server, message="restarted by recovery")
-        else:
-            stop_group(cluster, plan, target, context.log)
-            start_group(cluster, plan, target, server, context.log)
-        done = f"Recovery: {target} restarted on {server} ({state.restarts} of {restarts})."
-    elif state.failovers < failovers and groups:
+        try:
+            _restart(cluster, plan, spec, kind, target, server, context)
+            done = f"Recovery: {target} restarted on {server} ({state.restarts} of {restarts})."
+        except TaskFailed as exc:
+            message = f"Recovery: restarting {target} on {server} failed ({exc}); the recovery goes on."
+            _alert(cluster, message, "error", server)
+            context.log(message, "error")
+    if not done and state.failovers < failovers and groups:
         state.failovers += 1
+        state.save(update_fields=["failovers"])
         for group in groups:
             current = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
             source = current.server if current else ""
@@ -259,7 +300,7 @@ def run_recovery(context: RunContext) -> dict:
             stop_group(cluster, plan, group, context.log)
             start_group(cluster, plan, group, destination, context.log)
         done = f"Recovery: {', '.join(groups)} failed over ({state.failovers} of {failovers})."
-    else:
+    elif not done:
         final = str(monitor.get("final_action", "1"))
         if final == "2":
             for group in groups:

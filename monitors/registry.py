@@ -30,10 +30,20 @@ class Watch:
     no_response: bool = False  # AWS did not answer: the monitor's "mode" decides what it means
 
 
-def no_response(exc) -> Watch:
+def aws_failure(exc) -> Watch:
+    """A failed AWS call, classified as the guide does (webui.aws.failure_kind).
+
+    Only a call that got no answer is left to the monitor's no-response setting; an error answer is
+    a detected error whatever that setting is; throttling that outlasted the retries is a warning.
+    """
     from webui import aws
 
     message = aws.error_message(exc)
+    kind = aws.failure_kind(exc)
+    if kind == "throttled":
+        return Watch("warning", "", f"AWS throttled the monitoring after retries ({message}).")
+    if kind == "error":
+        return Watch("error", "50", message)
     return Watch("error", "51" if message == aws.TIMEOUT_MESSAGE else "50", message, no_response=True)
 
 

@@ -207,3 +207,76 @@ def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, se
     finally:
         silent.close()
         aws.reset_clients()
+
+
+def test_an_error_answer_from_aws_is_a_detected_error_whatever_the_no_response_setting(users, sim):
+    cluster = running(users, sim, "eip")
+    ec2 = client(sim, "ec2")
+    address = ec2.describe_addresses(AllocationIds=[sim["eip"]["allocation_id"]])["Addresses"][0]
+    ec2.disassociate_address(AssociationId=address["AssociationId"])
+    ec2.release_address(AllocationId=sim["eip"]["allocation_id"])  # released: AWS answers InvalidAllocationID
+    spec = applied(cluster)[1]
+    monitor = next(m for m in spec.monitors if m["type"] == "awseipw")
+    assert monitor.get("parameters", {}).get("mode", "0") == "0"  # "Do nothing" on no response
+    state = ObjectState.objects.get(cluster=cluster, kind="monitor", name=monitor["name"])
+    watch = engine._watch_one(monitor, next(r for r in spec.resources if r["type"] == "awseip"), "server1", state)
+    assert (watch.status, watch.code, watch.no_response) == ("error", "50", False)
+    assert sim["eip"]["allocation_id"] in watch.message
+
+
+def test_the_classification_of_aws_failures():
+    import botocore.exceptions
+
+    from webui import aws
+
+    def answer(code, status):
+        return botocore.exceptions.ClientError(
+            {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op"
+        )
+
+    assert aws.failure_kind(answer("InvalidAllocationID.NotFound", 400)) == "error"
+    assert aws.failure_kind(answer("UnauthorizedOperation", 403)) == "error"
+    assert aws.failure_kind(answer("AuthFailure", 401)) == "error"
+    assert aws.failure_kind(answer("RequestLimitExceeded", 503)) == "throttled"
+    assert aws.failure_kind(answer("InternalError", 500)) == "no_response"
+    assert aws.failure_kind(botocore.exceptions.ReadTimeoutError(endpoint_url="x")) == "no_response"
+    assert aws.failure_kind(botocore.exceptions.EndpointConnectionError(endpoint_url="x")) == "no_response"
+    assert aws.failure_kind(botocore.exceptions.NoCredentialsError()) == "error"
+
+
+def test_a_failed_restart_escalates_to_failover_and_the_counts_are_kept(users, sim):
+    cluster = running(users, sim, "vip")
+    ec2 = client(sim, "ec2")
+    for table in sim["route_tables"].values():  # the VIP route deleted out of band: a restart cannot succeed
+        ec2.delete_route(RouteTableId=table, DestinationCidrBlock="10.1.0.20/32")
+    recover(users, cluster)  # retried once
+    runs = recover(users, cluster)
+    assert [r.kind for r in runs] == ["recovery"]
+    state = ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1")
+    assert state.restarts == 1  # kept though the restart failed
+    assert Alert.objects.filter(cluster=cluster, message__startswith="Recovery: restarting awsvip1 on server1 failed",
+                                level="error").exists()  # fmt: skip
+    # The same run moved on to failover, which cannot succeed either: the states say so, not "online".
+    assert state.failovers == 1
+    assert runs[0].status == "failed" and "No route table of the vpc ID" in runs[0].error
+    group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
+    resource = ObjectState.objects.get(cluster=cluster, kind="resource", name="awsvip1")
+    assert (group.status, resource.status) == ("error", "error")
+    assert Alert.objects.filter(cluster=cluster, message="Group failover1 stopped on server1.").exists()
+
+
+def test_server_health_that_cannot_be_read_is_a_warning_once(users, sim):
+    cluster = running(users, sim, "vip")
+    s3 = client(sim, "s3")
+    for item in s3.list_objects_v2(Bucket=sim["bucket"]).get("Contents", []):
+        s3.delete_object(Bucket=sim["bucket"], Key=item["Key"])
+    s3.delete_bucket(Bucket=sim["bucket"])  # the heartbeat's bucket is gone: NoSuchBucket
+    plan = Plan(applied(cluster)[1])
+    assert engine.stale_heartbeats(cluster, plan) == {}  # not a server loss...
+    assert engine.stale_heartbeats(cluster, plan) == {}
+    warnings = Alert.objects.filter(cluster=cluster, level="warning", message__contains="could not be read")
+    assert warnings.count() == 1  # ...but said, once
+    assert "a lost server would not be noticed" in warnings.get().message
+    s3.create_bucket(Bucket=sim["bucket"], CreateBucketConfiguration={"LocationConstraint": sim["region"]})
+    engine.stale_heartbeats(cluster, plan)
+    assert Alert.objects.filter(cluster=cluster, message__contains="can be judged from the object storage").exists()

@@ -17,6 +17,8 @@ from django.conf import settings
 _lock = threading.Lock()
 
 TIMEOUT_MESSAGE = "Timeout occurred."  # the guide's wording for a call that got no answer
+THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+                              "RequestThrottled", "SlowDown", "PriorRequestNotComplete"})  # fmt: skip
 
 
 def client(service: str, *, region: str | None = None):
@@ -29,6 +31,12 @@ def client(service: str, *, region: str | None = None):
         settings.AWS_READ_TIMEOUT,
         settings.AWS_MAX_ATTEMPTS,
     )
+
+
+def all_pages(service: str, operation: str, key: str, **kwargs) -> list[dict]:
+    """Every page of a list call: one call stops at 100 hosted zones, 1,000 objects..."""
+    pages = client(service).get_paginator(operation).paginate(**kwargs)
+    return [item for page in pages for item in page.get(key, [])]
 
 
 def region() -> str:
@@ -103,6 +111,26 @@ def error_message(exc: Exception) -> str:
 
 # Everything an AWS call can raise: a check or a run reports it, never crashes on it. An answer that is
 # not AWS's (a proxy's or a simulation's error page) is a ResponseParserError, outside BotoCoreError.
+def failure_kind(exc: Exception) -> str:
+    """How the guide treats an AWS failure (after botocore's retries).
+
+    "no_response": no usable answer (timeouts, refused or dropped connections, an endpoint's own
+    5xx error or unparseable answer): the monitor's "Action when AWS CLI command failed to receive
+    response" decides. "throttled": the account's API rate limit. "error": AWS answered what is
+    wrong (a released EIP, a revoked permission, a deleted route table): a detected error.
+    """
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        if error.get("Code") in THROTTLING_CODES:
+            return "throttled"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return "no_response" if status >= 500 else "error"
+    if isinstance(exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError,
+                        botocore.exceptions.ParamValidationError)):  # fmt: skip
+        return "error"  # our own configuration is wrong: nothing was even sent
+    return "no_response"
+
+
 AWS_ERRORS = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, botocore.parsers.ResponseParserError)
 
 

@@ -1,7 +1,7 @@
 """AWS AZ monitor resource: the health of each server's Availability Zone (guide ch. 4.3)."""
 
 from clusters.params import Param
-from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, no_response
+from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
 from webui import aws
 
 
@@ -15,7 +15,7 @@ class AwsAzMonitorType(MonitorType):
         except aws.AWS_ERRORS as exc:
             if "Invalid availability zone" in aws.error_message(exc) or "InvalidParameterValue" in str(exc):
                 return Watch("error", "5", f"Invalid availability zone: [{zone}]")
-            return no_response(exc)
+            return aws_failure(exc)
         if not zones or zones[0].get("State") != "available":
             return Watch("error", "5", f"The availability zone {zone} is {zones[0].get('State') if zones else 'gone'}.")
         return Watch()

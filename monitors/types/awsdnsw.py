@@ -1,7 +1,7 @@
 """AWS DNS monitor resource, added with each AWS DNS resource."""
 
 from clusters.params import Param
-from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, no_response
+from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
 from resources.registry import RESOURCE_TYPES
 from webui import aws
 
@@ -18,7 +18,7 @@ class AwsDnsMonitorType(MonitorType):
                 HostedZoneId=target["parameters"]["hostedzoneid"], StartRecordName=name, StartRecordType="A"
             )["ResourceRecordSets"]
         except aws.AWS_ERRORS as exc:
-            return no_response(exc)
+            return aws_failure(exc)
         record = next((r for r in records if r["Name"] == name and r["Type"] == "A"), None)
         if record is None:
             return Watch("error", "52", "The resource record set in Amazon Route 53 does not exist.")

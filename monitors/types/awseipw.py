@@ -1,6 +1,6 @@
 """AWS Elastic IP monitor resource, added with each AWS Elastic IP resource."""
 
-from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, no_response
+from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
 from resources.registry import RESOURCE_TYPES
 from webui import aws
 
@@ -12,7 +12,7 @@ class AwsEipMonitorType(MonitorType):
         try:
             address = aws.client("ec2").describe_addresses(AllocationIds=[target["parameters"]["eipid"]])
         except aws.AWS_ERRORS as exc:
-            return no_response(exc)
+            return aws_failure(exc)
         if address["Addresses"][0].get("NetworkInterfaceId") != eni:
             return Watch("error", "52", "The EIP address does not exist.")
         return Watch()

@@ -1,6 +1,6 @@
 """AWS Secondary IP monitor resource, added with each AWS Secondary IP resource."""
 
-from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, no_response
+from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
 from resources.registry import RESOURCE_TYPES
 from webui import aws
 
@@ -12,7 +12,7 @@ class AwsSipMonitorType(MonitorType):
         try:
             found = aws.client("ec2").describe_network_interfaces(NetworkInterfaceIds=[eni])["NetworkInterfaces"][0]
         except aws.AWS_ERRORS as exc:
-            return no_response(exc)
+            return aws_failure(exc)
         if target["parameters"]["ip"] not in {a["PrivateIpAddress"] for a in found.get("PrivateIpAddresses", [])}:
             return Watch("error", "58", "Failed to process checking the secondary IP address on the OS side.")
         return Watch()

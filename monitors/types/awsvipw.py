@@ -1,6 +1,6 @@
 """AWS Virtual IP monitor resource, added with each AWS Virtual IP resource."""
 
-from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, no_response
+from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
 from resources.registry import RESOURCE_TYPES
 from webui import aws
 
@@ -12,10 +12,11 @@ class AwsVipMonitorType(MonitorType):
         eni, vpc = vip.rvalue(target, "eniid", server), vip.rvalue(target, "vpcid", server)
         destination = f"{target['parameters']['ip']}/32"
         try:
-            tables = aws.client("ec2").describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+            tables = aws.all_pages("ec2", "describe_route_tables", "RouteTables",
+                                   Filters=[{"Name": "vpc-id", "Values": [vpc]}])  # fmt: skip
         except aws.AWS_ERRORS as exc:
-            return no_response(exc)
-        targets = {r.get("NetworkInterfaceId") for t in tables["RouteTables"] for r in t.get("Routes", [])
+            return aws_failure(exc)
+        targets = {r.get("NetworkInterfaceId") for t in tables for r in t.get("Routes", [])
                    if r.get("DestinationCidrBlock") == destination}  # fmt: skip
         if targets != {eni}:
             return Watch("error", "56", "The routing for VIP was changed.")

@@ -13,7 +13,9 @@ class AwsVirtualIpType(ResourceType):
         vpc, eni = self.rvalue(resource, "vpcid", server), self.rvalue(resource, "eniid", server)
         destination = f"{resource['parameters']['ip']}/32"
         ec2 = aws.client("ec2")
-        tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]
+        tables = aws.all_pages(
+            "ec2", "describe_route_tables", "RouteTables", Filters=[{"Name": "vpc-id", "Values": [vpc]}]
+        )
         holding = [t["RouteTableId"] for t in tables
                    if any(r.get("DestinationCidrBlock") == destination for r in t.get("Routes", []))]  # fmt: skip
         if not holding:
