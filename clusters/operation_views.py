@@ -9,46 +9,46 @@ from webui.context import MODES
 from webui.roles import Role, role_required
 
 from . import taskruns
-from .awsaccount import AwsAccount
 from .models import Cluster, TaskRun
-from .operations import Plan, applied, draft_differs, instance_of
+from .operations import applied, draft_differs
 from .runtime import Alert, ClusterState, ObjectState
 
 OPERATIONS = {"cluster_start", "cluster_stop", "group_start", "group_stop", "group_move"}
 
 
 def status_context(cluster: Cluster) -> dict:
-    """Everything operation mode shows, from the applied version and the state rows (fixed queries)."""
-    version, spec = applied(cluster)
+    """Everything operation mode shows, from the applied version and the state rows the engine keeps.
+
+    It reads the database only (a fixed number of queries, no AWS call): every open tab polls it,
+    and a hanging AWS endpoint must not hold the web server's threads.
+    """
+    version, spec = applied(cluster, shared=True)
     if version is None:
         return {"version": None}
     states = {(s.kind, s.name): s for s in ObjectState.objects.filter(cluster=cluster)}
     cluster_state = ClusterState.objects.filter(cluster=cluster).first()
     servers = [s["name"] for s in sorted(spec.servers, key=lambda s: s["priority"])]
-    account, plan = AwsAccount(), Plan(spec)
-    instances = {}
-    for server in servers:  # server health from EC2 instance state (one describe for all)
-        instance = instance_of(plan, server, account)
-        instances[server] = instance["State"]["Name"] if instance else "unknown"
     active = TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).first()
+    judged = [s for (kind, _), s in states.items() if kind == "health" and s.status == "warning"]
     return {
         "version": version,
-        "draft_differs": draft_differs(cluster, version),
         "cluster_status": cluster_state.get_status_display() if cluster_state else "Stopped",
         "running": bool(cluster_state and cluster_state.status == "running"),
-        "servers": [(s, instances[s]) for s in servers],
+        "servers": [(s, states.get(("server", s))) for s in servers],
         "groups": [(g, states.get(("group", g["name"])), g["startup_servers"] or servers) for g in spec.groups],
         "resources": [(r, states.get(("resource", r["name"]))) for r in spec.resources],
         "monitors": [(m, states.get(("monitor", m["name"]))) for m in spec.monitors],
         "alerts": list(Alert.objects.filter(cluster=cluster)[:15]),
         "active_run": active,
-        "aws_errors": account.errors,
+        "health_warnings": [s.message for s in judged],
     }
 
 
 def operation_page(request, cluster):
     context = {"cluster": cluster, "mode": "operation", "modes": MODES, "mode_label": MODES["operation"]}
-    return render(request, "clusters/operation.html", context | status_context(cluster))
+    status = status_context(cluster)
+    context["draft_differs"] = status["version"] is not None and draft_differs(cluster, status["version"])
+    return render(request, "clusters/operation.html", context | status)
 
 
 @vary_on_headers("HX-Request")

@@ -4,7 +4,9 @@ Everything here reads the applied version (its clp.conf, read back with our own 
 the draft. Each operation is a TaskRun on a worker; a cluster runs one at a time.
 """
 
+import copy
 import difflib
+import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from resources.registry import RESOURCE_TYPES, ResourceFailed
 from webui import aws
 from webui.roles import Role
 
+from .awsaccount import AwsAccount
 from .clpconf import reader, writer
 from .clpconf.reader import ConfSpec
 from .models import Cluster
@@ -30,9 +33,39 @@ SUCCESS = "The application finished successfully."
 # --- the applied version ------------------------------------------------------------------------
 
 
-def applied(cluster: Cluster) -> tuple[AppliedVersion | None, ConfSpec | None]:
+_SPECS: dict[bytes, ConfSpec] = {}  # an applied clp.conf never changes: each is read once per process
+
+
+def applied(cluster: Cluster, *, shared: bool = False) -> tuple[AppliedVersion | None, ConfSpec | None]:
+    """The applied version and its configuration; `shared` gives the cached read (callers must not change it)."""
     version = AppliedVersion.objects.filter(cluster=cluster).order_by("-number").first()
-    return (version, reader.read(bytes(version.conf))) if version else (None, None)
+    if version is None:
+        return None, None
+    conf = bytes(version.conf)
+    key = hashlib.blake2b(conf, digest_size=16).digest()  # by content: row ids are reused (rollbacks, restores)
+    if key not in _SPECS:
+        if len(_SPECS) > 64:
+            _SPECS.clear()
+        _SPECS[key] = reader.read(conf)
+    spec = _SPECS[key]
+    return version, (spec if shared else copy.deepcopy(spec))
+
+
+SERVER_STATES = {"running": "online", "pending": "online"}  # any other EC2 state is offline
+
+
+def record_server_states(cluster: Cluster, plan: "Plan", account) -> None:
+    """Each server's EC2 instance state, for the status page (which never calls AWS itself)."""
+    now = timezone.now()
+    for server in plan.servers:
+        instance = instance_of(plan, server, account)
+        if instance is not None:
+            state = instance["State"]["Name"]
+            values = {"status": SERVER_STATES.get(state, "offline"), "message": state}
+        else:
+            values = {"status": "warning", "message": "unknown" if not account.errors else account.errors[-1][:500]}
+        ObjectState.objects.update_or_create(cluster=cluster, kind=ObjectState.Kind.SERVER, name=server,
+                                             defaults=values | {"checked_at": now})  # fmt: skip
 
 
 def draft_differs(cluster: Cluster, version: AppliedVersion | None) -> bool:
@@ -353,6 +386,7 @@ def run_apply(context: RunContext) -> dict:
     context.progress(80)
     if _running(cluster):
         _perform(cluster, operations, Plan(old_spec), Plan(new_spec), context)
+    record_server_states(cluster, Plan(new_spec), AwsAccount())  # the status page shows them at once
     context.log(SUCCESS)
     _alert(cluster, f"Configuration version {number} applied.")
     return {"version": number, "operations": operations, "distributed_to": version.distributed_to}

@@ -49,6 +49,7 @@ class ObjectState(models.Model):
         RESOURCE = "resource", "Group resource"
         MONITOR = "monitor", "Monitor resource"
         HEALTH = "health", "Server health judgement"  # one per source: "instances", "heartbeat"
+        SERVER = "server", "Server"  # its EC2 instance state (message), as the engine last read it
 
     class Status(models.TextChoices):
         OFFLINE = "offline", "Offline"

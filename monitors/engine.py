@@ -6,6 +6,7 @@ EC2 instance state. An error beyond the retry count starts a recovery run; a los
 a forced stop and failover run. Those are TaskRuns like any operation: one at a time per cluster.
 """
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
@@ -15,14 +16,25 @@ from django.utils import timezone
 
 from clusters import taskruns
 from clusters.awsaccount import AwsAccount
-from clusters.models import TaskRun
-from clusters.operations import Plan, _alert, _state, applied, instance_of, start_group, stop_group
+from clusters.models import Cluster, TaskRun
+from clusters.operations import (
+    Plan,
+    _alert,
+    _state,
+    applied,
+    instance_of,
+    record_server_states,
+    start_group,
+    stop_group,
+)
 from clusters.runtime import ClusterState, ObjectState
 from clusters.taskruns import RunContext, TaskFailed, task_kind
 from webui import aws
 from webui.roles import Role, acting_user
 
 from .registry import MONITOR_TYPES, Watch
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_RESTARTS = 3  # Maximum Reactivation Count when clp.conf states none
 DEFAULT_FAILOVERS = 1  # Maximum Failover Count when clp.conf states none
@@ -34,21 +46,40 @@ def _value(monitor: dict, field: str):
     return monitor.get(field, getattr(MONITOR_TYPES.get_type(monitor["type"]), field, None))
 
 
+SERVER_REFRESH = timedelta(seconds=10)  # how fresh the status page's instance states are kept
+
+
 def tick(*, force: bool = False) -> list[int]:
-    """One round of monitoring over all running clusters; returns the runs it started."""
+    """One round of monitoring over all running clusters; returns the runs it started.
+
+    A failure in one cluster is logged and alerted, and the round goes on with the others.
+    """
     started = []
-    for state in ClusterState.objects.filter(status=ClusterState.Status.RUNNING).select_related("cluster"):
-        cluster = state.cluster
-        if TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).exists():
-            continue  # one operation at a time: watch again next round
-        version, spec = applied(cluster)
-        if version is None:
+    running = set(ClusterState.objects.filter(status=ClusterState.Status.RUNNING).values_list("cluster", flat=True))
+    for cluster in Cluster.objects.filter(applied_versions__isnull=False).distinct():
+        try:
+            run = _tick_cluster(cluster, cluster.pk in running, force)
+        except Exception as exc:
+            logger.exception("monitoring of cluster %s failed", cluster.name)
+            _alert(cluster, f"Monitoring of this cluster failed this round ({type(exc).__name__}: {exc}).", "error")
             continue
-        plan = Plan(spec)
-        run = _watch_servers(cluster, plan) or _watch_monitors(cluster, plan, force)
         if run is not None:
             started.append(run.pk)
     return started
+
+
+def _tick_cluster(cluster, running: bool, force: bool):
+    _, spec = applied(cluster, shared=True)
+    plan = Plan(spec)
+    if not running:
+        newest = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.SERVER).order_by("-checked_at")
+        last = newest.values_list("checked_at", flat=True).first()
+        if force or last is None or timezone.now() - last > SERVER_REFRESH:
+            record_server_states(cluster, plan, AwsAccount())
+        return None
+    if TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).exists():
+        return None  # one operation at a time: watch again next round
+    return _watch_servers(cluster, plan) or _watch_monitors(cluster, plan, force)
 
 
 def _start(kind, cluster, params):
@@ -115,6 +146,7 @@ JUDGED_FROM = {"instances": "EC2 instance states", "heartbeat": "object storage 
 
 def _watch_servers(cluster, plan: Plan):
     account = AwsAccount()
+    record_server_states(cluster, plan, account)  # one DescribeInstances serves this and the judgement below
     online = {s.server for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online")}
     stale = stale_heartbeats(cluster, plan) if online else {}
     for server in plan.servers:

@@ -183,3 +183,32 @@ def test_a_change_to_the_servers_suspends_and_resumes_the_cluster(users, sim):
     assert "The cluster is resumed with the new configuration." in messages
     statuses = dict(ObjectState.objects.filter(cluster=cluster, kind="monitor").values_list("name", "status"))
     assert statuses == {"awsazw1": "suspended", "awsvipw1": "normal"}  # the user's suspension stays
+
+
+def test_the_status_partial_reads_only_the_database(users, sim):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from monitors import engine
+    from webui import aws
+
+    cluster = build("vip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    web = Client()
+    web.force_login(users["viewer"])
+    url = reverse("operation_status", args=[cluster.pk])
+    with aws.CallCounter() as calls, CaptureQueriesContext(connection) as queries:
+        page = web.get(url).content.decode()
+    assert len(calls) == 0, calls.calls  # no AWS call per poll, whatever AWS does
+    assert "running" in page  # the instance states the apply recorded
+    first = len(queries)
+    client(sim, "ec2").stop_instances(InstanceIds=[sim["servers"]["server2"]["instance_id"]])
+    engine.tick(force=True)  # the engine reads EC2 and records it; the page shows what it recorded
+    server2 = ObjectState.objects.get(cluster=cluster, kind="server", name="server2")
+    assert (server2.status, server2.message) in {("offline", "stopping"), ("offline", "stopped")}
+    with CaptureQueriesContext(connection) as queries:
+        assert server2.message in web.get(url).content.decode()
+    assert len(queries) == first

@@ -211,6 +211,8 @@ CELERY_BEAT_SCHEDULE = {
     "monitor-resources": {"task": "monitors.tick", "schedule": 5.0},
     "reap-runs": {"task": "clusters.reap_runs", "schedule": 10.0},  # orphaned runs fail within a minute
 }
+# A monitoring round holds a lock this long at most (a round never overlaps the next one).
+WEBUI_TICK_LOCK_SECONDS = env_float("WEBUI_TICK_LOCK_SECONDS", 120)
 # Runs (clusters/taskruns.py): a worker renews a run's lease while it works; one whose lease ran out
 # lost its worker, one no worker took in time was never delivered. Both fail within a minute.
 WEBUI_RUN_LEASE_SECONDS = env_float("WEBUI_RUN_LEASE_SECONDS", 30)
