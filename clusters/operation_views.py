@@ -28,7 +28,8 @@ def status_context(cluster: Cluster) -> dict:
     states = {(s.kind, s.name): s for s in ObjectState.objects.filter(cluster=cluster)}
     cluster_state = ClusterState.objects.filter(cluster=cluster).first()
     servers = [s["name"] for s in sorted(spec.servers, key=lambda s: s["priority"])]
-    active = TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).first()
+    recent = list(TaskRun.objects.filter(cluster=cluster).order_by("-created_at", "-id")[:5])
+    active = next((run for run in recent if run.is_active), None)
     judged = [s for (kind, _), s in states.items() if kind == "health" and s.status == "warning"]
     return {
         "version": version,
@@ -40,6 +41,7 @@ def status_context(cluster: Cluster) -> dict:
         "monitors": [(m, states.get(("monitor", m["name"]))) for m in spec.monitors],
         "alerts": list(Alert.objects.filter(cluster=cluster)[:15]),
         "active_run": active,
+        "recent_runs": recent,
         "health_warnings": [s.message for s in judged],
     }
 
@@ -69,9 +71,13 @@ def operate(request, pk):
         return redirect("cluster_mode", pk=pk, mode="operation")
     params = {k: request.POST[k] for k in ("group", "server") if request.POST.get(k)}
     try:
-        taskruns.start_run(kind=kind, user=request.user, cluster=cluster, params=params)
+        run = taskruns.start_run(kind=kind, user=request.user, cluster=cluster, params=params)
     except taskruns.ClusterBusy as exc:
         messages.error(request, str(exc))
+    else:
+        run.refresh_from_db(fields=["status", "error"])
+        if run.status == TaskRun.Status.FAILED:  # it could not even be sent to a worker
+            messages.error(request, f"{taskruns.KINDS[kind].label} (run #{run.pk}) did not start: {run.error}")
     if request.htmx:
         return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster))
     return redirect("cluster_mode", pk=pk, mode="operation")

@@ -200,3 +200,57 @@ def start_server(port: int, host: str = "127.0.0.1"):
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     return server
+
+
+# --- persistence across restarts ------------------------------------------------------------------
+# moto keeps its state in memory. The simulation survives a restart this way: its random IDs are
+# seeded, so seeding the topology again makes the same VPC, ENI, instance and allocation IDs; and
+# every change made after seeding (routes replaced, addresses moved, records upserted...) is
+# recorded to a file and replayed at the next start. Reads are not recorded, nor heartbeat objects.
+SIM_RANDOM_SEED = 20261130
+READ_ACTIONS = ("Describe", "List", "Get", "Simulate", "Head")
+
+
+def start_persistent(port: int, region: str, state_file) -> tuple[object, dict]:
+    """moto's server with the reference topology and every change recorded in `state_file` replayed."""
+    from pathlib import Path
+
+    from moto.moto_api import recorder
+    from moto.moto_api._internal import mock_random
+
+    server = start_server(port)
+    endpoint = f"http://127.0.0.1:{port}"
+    mock_random.seed(SIM_RANDOM_SEED)
+    ids = seed(endpoint, region)
+    state = Path(state_file)
+    recorder._location = str(state)
+    if state.exists() and state.stat().st_size:
+        recorder.replay_recording(target_host=endpoint)
+    _record_changes_only(recorder)
+    recorder.start_recording()
+    return server, ids
+
+
+def _record_changes_only(recorder) -> None:
+    import io
+    from urllib.parse import parse_qs
+
+    if getattr(recorder, "_changes_only", False):
+        return
+    record = recorder._record_request
+
+    def record_change(request, body=None):
+        if request.method in ("GET", "HEAD", "OPTIONS") or "/heartbeat/" in request.path:
+            return None
+        if body is None:
+            length = int(request.headers.get("Content-Length") or 0)
+            body = request.environ["wsgi.input"].read(length) if length else b""
+            request.environ["wsgi.input"] = io.BytesIO(body)
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+        action = (parse_qs(text).get("Action") or [request.args.get("Action", "")])[0]
+        if action.startswith(READ_ACTIONS):
+            return None
+        return record(request, body=body)
+
+    recorder._record_request = record_change
+    recorder._changes_only = True

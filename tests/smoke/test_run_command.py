@@ -22,6 +22,7 @@ import requests
 
 from tests import guide
 from tests.conftest import ROOT, free_port
+from tests.faults.harness import id_pairs
 
 pytestmark = pytest.mark.smoke
 
@@ -121,7 +122,7 @@ def test_the_run_command_serves_the_console_from_the_runtime_requirements_alone(
         # Import the guide's VIP configuration with the simulation's IDs, then Apply it.
         sim = json.loads((var_dir / "awssim.json").read_text())
         conf = (ROOT / "tests" / "golden" / "vip.conf").read_text()
-        for old, new in _id_pairs(guide.IDS, guide.ids_from_sim(sim)):
+        for old, new in id_pairs(guide.IDS, guide.ids_from_sim(sim)):
             conf = conf.replace(old, new)
         imported = _post(
             session, base, "/clusters/import/", data={"name": "smoke"}, files={"file": ("clp.conf", conf.encode())}
@@ -155,18 +156,3 @@ def _group_alive(pgid: int) -> bool:
             return False
         time.sleep(0.3)
     return True
-
-
-def _id_pairs(old: dict, new: dict):
-    """(guide ID, simulation ID) for every value that differs, longest first."""
-    pairs = {}
-
-    def walk(a, b):
-        if isinstance(a, dict):
-            for key in a:
-                walk(a[key], b[key])
-        elif str(a) != str(b):
-            pairs[str(a)] = str(b)
-
-    walk(old, new)
-    return sorted(pairs.items(), key=lambda p: -len(p[0]))

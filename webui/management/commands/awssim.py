@@ -17,20 +17,25 @@ class Command(BaseCommand):
         parser.add_argument("--seed-only", action="store_true", help="Seed a server that already runs (--endpoint).")
         parser.add_argument("--endpoint", help="The running server to seed, e.g. http://127.0.0.1:5055")
         parser.add_argument("--ids-file", help="Also write the IDs made, as JSON, to this file.")
+        parser.add_argument(
+            "--state", help="Keep the simulation's changes in this file and replay them at the next start (same IDs)."
+        )
 
-    def handle(self, *args, port, seed_only, endpoint, ids_file, **options):
+    def handle(self, *args, port, seed_only, endpoint, ids_file, state, **options):
         if seed_only and not endpoint:
             raise CommandError("--seed-only needs --endpoint URL of the running server.")
         server = None
-        if not seed_only:
-            try:
-                server = awssim.start_server(port)
-            except OSError as exc:
-                raise CommandError(
-                    f"Cannot listen on 127.0.0.1:{port} ({exc.strerror}); pass another --port."
-                ) from None
-            endpoint = f"http://127.0.0.1:{port}"
-        ids = awssim.seed(endpoint, settings.AWS_REGION)
+        try:
+            if state and not seed_only:
+                server, ids = awssim.start_persistent(port, settings.AWS_REGION, state)
+                endpoint = f"http://127.0.0.1:{port}"
+            else:
+                if not seed_only:
+                    server = awssim.start_server(port)
+                    endpoint = f"http://127.0.0.1:{port}"
+                ids = awssim.seed(endpoint, settings.AWS_REGION)
+        except OSError as exc:
+            raise CommandError(f"Cannot listen on 127.0.0.1:{port} ({exc.strerror}); pass another --port.") from None
         text = json.dumps(ids, indent=2)
         if ids_file:
             with open(ids_file, "w") as fh:

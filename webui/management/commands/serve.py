@@ -4,7 +4,9 @@ Checks the database, migrates, creates the first administrator, starts a private
 REDIS_URL is unset, starts the embedded AWS simulation when no AWS account is configured, then a
 Celery worker, Celery beat and the web server on http://127.0.0.1:8000: gunicorn, a production WSGI
 server (static files through whitenoise, access log in var/log/); Django's runserver only with --dev.
-Any failure at start is one clear line; when one part stops, the others are stopped too.
+Any failure at start is one clear line. Afterwards `serve` supervises: a child that exits is
+logged and started again with back-off (1 s doubling to 30 s, reset once it has run a minute), so
+the console stays up; the embedded simulation keeps its state across such restarts.
 """
 
 import os
@@ -14,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
@@ -39,6 +42,22 @@ def _wait_until(predicate, seconds: float, what: str) -> None:
             return
         time.sleep(0.2)
     raise CommandError(f"{what} did not start within {seconds:.0f} s; see {settings.VAR_DIR / 'log'}.")
+
+
+BACKOFF_FIRST, BACKOFF_MAX, STABLE_AFTER = 1.0, 30.0, 60.0
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    env: dict
+    log: bool
+    proc: subprocess.Popen | None = None
+    started: float = 0.0
+    backoff: float = BACKOFF_FIRST
+    restart_at: float | None = None
+    restarts: int = field(default=0)
 
 
 def check_database() -> None:
@@ -70,7 +89,7 @@ class Command(BaseCommand):
         parser.add_argument("--dev", action="store_true", help="Django's development server instead of gunicorn.")
 
     def handle(self, *args, addrport, check, dev, **options):
-        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.children: list[Child] = []
         self.log_dir = Path(settings.VAR_DIR) / "log"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = os.environ.copy()
@@ -110,12 +129,18 @@ class Command(BaseCommand):
             self.stop_all()
 
     def spawn(self, name: str, argv: list[str], env: dict, log: bool = True) -> subprocess.Popen:
-        out = open(self.log_dir / f"{name.replace(' ', '-')}.log", "ab") if log else None  # noqa: SIM115 - the child keeps it
-        proc = subprocess.Popen(
-            argv, env=env, stdout=out, stderr=subprocess.STDOUT if log else None, cwd=settings.BASE_DIR
-        )
-        self.children.append((name, proc))
-        return proc
+        child = Child(name, argv, env, log)
+        self.children.append(child)
+        return self._start(child)
+
+    def _start(self, child: Child) -> subprocess.Popen:
+        out = open(self.log_dir / f"{child.name.replace(' ', '-')}.log", "ab") if child.log else None  # noqa: SIM115 - the child keeps it
+        child.proc = subprocess.Popen(
+            child.argv, env=child.env, stdout=out, stderr=subprocess.STDOUT if child.log else None,
+            cwd=settings.BASE_DIR,
+        )  # fmt: skip
+        child.started, child.restart_at = time.monotonic(), None
+        return child.proc
 
     def gunicorn(self, addrport: str) -> list[str]:
         # Threads, not more processes: a request mostly waits on the database, and 2 cores serve
@@ -170,11 +195,9 @@ class Command(BaseCommand):
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_REGION": settings.AWS_REGION,
         }
-        self.spawn(
-            "aws simulation",
-            [sys.executable, "manage.py", "awssim", "--port", str(port), "--ids-file", str(ids_file)],
-            sim_env,
-        )
+        state = Path(settings.VAR_DIR) / "awssim-state.jsonl"  # its changes, replayed at every start
+        argv = [sys.executable, "manage.py", "awssim", "--port", str(port), "--ids-file", str(ids_file)]
+        self.spawn("aws simulation", [*argv, "--state", str(state)], sim_env)
         _wait_until(ids_file.exists, 60, "The embedded AWS simulation")
         self.stdout.write(
             f"AWS: no account configured, so the embedded simulation serves http://127.0.0.1:{port} with the guide's "
@@ -187,18 +210,37 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         try:
             while not stopping:
-                for name, proc in self.children:
-                    if proc.poll() is not None:
-                        raise CommandError(f"The {name} stopped (exit code {proc.returncode}); see {self.log_dir}.")
+                for child in self.children:
+                    self._look_after(child)
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
 
+    def _look_after(self, child: Child) -> None:
+        """Restart a child that exited, after its back-off; a child that ran a minute starts afresh."""
+        now = time.monotonic()
+        if child.proc.poll() is None:
+            if now - child.started > STABLE_AFTER:
+                child.backoff = BACKOFF_FIRST
+            return
+        if child.restart_at is None:
+            child.restart_at = now + child.backoff
+            self.stderr.write(
+                f"{time.strftime('%H:%M:%S')} The {child.name} stopped (exit code {child.proc.returncode}); "
+                f"restarting it in {child.backoff:.0f} s (see {self.log_dir})."
+            )
+            child.backoff = min(child.backoff * 2, BACKOFF_MAX)
+        elif now >= child.restart_at:
+            child.restarts += 1
+            self._start(child)
+            self.stdout.write(f"{time.strftime('%H:%M:%S')} The {child.name} was restarted ({child.restarts}).")
+
     def stop_all(self) -> None:
-        for _, proc in reversed(self.children):
+        procs = [child.proc for child in self.children if child.proc is not None]
+        for proc in reversed(procs):
             if proc.poll() is None:
                 proc.terminate()
-        for _, proc in self.children:
+        for proc in procs:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
