@@ -76,3 +76,17 @@ def test_pages_carry_a_content_security_policy_and_htmx_its_nonce(client, users)
     html = response.content.decode()
     assert f'nonce="{nonce}"' in html  # htmx's script tag; no inline script or style runs without it
     assert '"includeIndicatorStyles": false' in html
+
+
+def test_repeated_wrong_passwords_lock_that_user_name_and_the_right_one_is_refused_too(client, users):
+    login = "/login/"
+    for _ in range(4):
+        response = client.post(login, {"username": "operator1", "password": "wrong"})
+        assert response.status_code == 200  # the form again, "Please enter a correct user name..."
+    assert client.post(login, {"username": "operator1", "password": "wrong"}).status_code == 429  # the fifth
+    refused = client.post(login, {"username": "operator1", "password": "pw-for-tests"})
+    assert refused.status_code == 429
+    assert "Too many wrong passwords" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another user from the same address is not locked out.
+    assert client.post(login, {"username": "admin1", "password": "pw-for-tests"}).status_code == 302

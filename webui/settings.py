@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "webui",
     "clusters",
     "resources",
@@ -109,7 +110,17 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# Login throttling (django-axes): after WEBUI_LOGIN_FAILURES wrong passwords for one user name from
+# one address, that pair is refused for WEBUI_LOGIN_COOLOFF_MINUTES, the right password included.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("WEBUI_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = env_float("WEBUI_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "login_locked.html"
 
 ROOT_URLCONF = "webui.urls"
 WSGI_APPLICATION = "webui.wsgi.application"
