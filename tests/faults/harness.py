@@ -140,6 +140,20 @@ class Console:
         os.kill(pid, signal.SIGKILL)
         return pid
 
+    def kill_web_server(self) -> None:
+        """kill -9 of gunicorn's master; returns when its orphaned workers are gone and a new one serves."""
+        master = self.child("gunicorn")
+        assert master, "no gunicorn child of serve"
+        workers = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+        os.kill(master, signal.SIGKILL)
+
+        def orphans_gone():
+            return not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+        wait(orphans_gone, 60, "the old web workers exiting")
+        wait(lambda: self.child("gunicorn") not in (None, master), 60, "gunicorn restarted")
+        wait(self._up, 60, "the console answering again")
+
     # --- the console, as a user ------------------------------------------------------------------
     def session(self) -> requests.Session:
         session = requests.Session()
