@@ -219,6 +219,37 @@ def start_group(cluster, plan: Plan, group: str, server: str, log) -> list[Timin
     return _run_levels(cluster, group, plan.levels(group), server, True, log)
 
 
+ACTIVATION_FAILOVERS = 1  # the product's default Failover Threshold of an activation failure
+
+
+def start_group_or_fail_over(cluster, plan: Plan, group: str, server: str, log) -> str:
+    """Start `group` on `server`; on an activation failure do what the product does: stop what started
+    there and fail over to the next startup server (the resources' failover threshold, default once).
+    Returns where the group runs; if no server could start it, it is in error, with an error alert."""
+    candidates = [server] + [s for s in plan.startup_servers(group) if s != server]
+    thresholds = [r.get("act_failover") for r in plan.resources(group) if r.get("act_failover") is not None]
+    failures = []
+    for target in candidates[: 1 + (min(thresholds) if thresholds else ACTIVATION_FAILOVERS)]:
+        try:
+            start_group(cluster, plan, group, target, log)
+            if failures:
+                _alert(cluster, f"Group {group} failed over to {target} after an activation failure on "
+                       f"{failures[-1][0]}.", "warning", target)  # fmt: skip
+            return target
+        except TaskFailed as exc:
+            failures.append((target, str(exc)))
+            log(f"Group {group} did not start on {target} ({exc}); stopping what started there.")
+            try:
+                stop_group(cluster, plan, group, log)
+            except TaskFailed as stop_failure:
+                log(f"Stopping group {group} on {target} failed too ({stop_failure}).")
+            _state(cluster, "group", group, status="error", server=target, message=str(exc)[:500])
+    where = ", ".join(target for target, _ in failures)
+    message = f"Group {group} could not be started on {where}; it is in error. ({failures[-1][1]})"
+    _alert(cluster, message, "error")
+    raise TaskFailed(message)
+
+
 def stop_group(cluster, plan: Plan, group: str, log) -> list[Timing]:
     state = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
     server = state.server if state and state.status != "offline" else ""
@@ -268,7 +299,9 @@ def run_group_move(context: RunContext) -> dict:
         raise TaskFailed(f"Group {group} is already online on {server}.")
     started = time.perf_counter()
     stop_group(context.cluster, plan, group, context.log)
-    start_group(context.cluster, plan, group, server, context.log)
+    landed = start_group_or_fail_over(context.cluster, plan, group, server, context.log)
+    if landed != server:
+        raise TaskFailed(f"Group {group} could not start on {server}; it runs on {landed} again.")
     context.log(f"Group {group} moved from {source or 'nowhere'} to {server} in {time.perf_counter() - started:.2f} s.")
     return {"group": group, "from": source, "to": server}
 

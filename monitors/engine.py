@@ -25,6 +25,7 @@ from clusters.operations import (
     instance_of,
     record_server_states,
     start_group,
+    start_group_or_fail_over,
     stop_group,
 )
 from clusters.runtime import ClusterState, ObjectState
@@ -187,7 +188,7 @@ def run_server_down(context: RunContext) -> dict:
         if target is None:
             _alert(cluster, f"Group {state.name} has no other server to fail over to.", "error")
             continue
-        start_group(cluster, plan, state.name, target, context.log)  # the lost server cannot deactivate
+        target = start_group_or_fail_over(cluster, plan, state.name, target, context.log)  # no deactivation there
         _alert(cluster, f"Group {state.name} failed over from {server} to {target}.", "warning", target)
         moved.append(state.name)
     return {"server": server, "failed_over": moved}
@@ -330,7 +331,7 @@ def run_recovery(context: RunContext) -> dict:
             if destination is None:
                 continue
             stop_group(cluster, plan, group, context.log)
-            start_group(cluster, plan, group, destination, context.log)
+            start_group_or_fail_over(cluster, plan, group, destination, context.log)
         done = f"Recovery: {', '.join(groups)} failed over ({state.failovers} of {failovers})."
     elif not done:
         final = str(monitor.get("final_action", "1"))

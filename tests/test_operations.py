@@ -212,3 +212,25 @@ def test_the_status_partial_reads_only_the_database(users, sim):
     with CaptureQueriesContext(connection) as queries:
         assert server2.message in web.get(url).content.decode()
     assert len(queries) == first
+
+
+def test_a_move_whose_target_cannot_start_the_group_brings_it_back_on_the_source(users, sim):
+    cluster = build("vip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    eni1 = sim["servers"]["server1"]["eni_id"]
+    # server2's ENI stops existing after the apply (as if deleted out of band): the VIP cannot go there.
+    from clusters.runtime import AppliedVersion
+
+    version = applied(cluster)[0]
+    eni2 = sim["servers"]["server2"]["eni_id"].encode()
+    AppliedVersion.objects.filter(pk=version.pk).update(
+        conf=bytes(version.conf).replace(eni2, b"eni-0000000000000dead")
+    )
+    moved = run("group_move", users, cluster, group="failover1", server="server2")
+    assert moved.status == "failed"
+    assert moved.error == "Group failover1 could not start on server2; it runs on server1 again."
+    group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
+    assert (group.status, group.server) == ("online", "server1")  # the truth: where the VIP route points
+    assert vip_targets(sim) == {eni1}
+    assert Alert.objects.filter(cluster=cluster, message__startswith="Group failover1 failed over to server1").exists()
