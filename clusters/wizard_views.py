@@ -5,10 +5,13 @@ half-finished wizard survives a reload or a logout. Back saves what is valid; wh
 as typed (PendingInput) and shown again, with its errors, when the user comes back.
 """
 
+import hashlib
+import json
 from functools import wraps
 
 from django.contrib import messages
 from django.db import transaction
+from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -367,10 +370,19 @@ def _object_page(
     template="wizard/page.html",
     extra=None,
 ):
-    """One page of a group / resource / monitor: Back, Next and Finish save as they go."""
+    """One page of a group / resource / monitor: Back, Next and Finish save as they go.
+
+    Optimistic concurrency: the page carries the object's revision as it was shown; a save against a
+    newer revision (someone else saved meanwhile) is refused with what happened, the typed input kept.
+    """
     key = f"{kind}:{obj.pk}:{page}"
     back, nxt = _neighbours(pages, page)
-    if request.method == "POST":
+    revision, conflict = _revision(obj), ""
+    if request.method == "POST" and request.POST.get("revision", revision) != revision:
+        conflict = (f"{obj} was changed by someone else since you opened this page. Your input is kept below "
+                    "and nothing was saved: check it against their change (Cancel and reopen to see it), "
+                    "then save again.")  # fmt: skip
+    elif request.method == "POST":
         action = request.POST.get("action", "next")
         target = {"back": page_url(back) if back else finish_url, "finish": finish_url}.get(action)
         target = target or (page_url(nxt) if nxt else finish_url)
@@ -394,11 +406,20 @@ def _object_page(
         "next": nxt,
         "page_url": page_url,
         "wizard": bool(cluster.wizard_step),
+        "revision": revision,
+        "conflict": conflict,
         **(extra or {}),
     }
     if isinstance(form, ParamsForm):
         context |= _aws(form.aws_lists())
     return render(request, template, context)
+
+
+def _revision(obj) -> str:
+    """A fingerprint of what is saved of `obj` (its fields and its dependencies)."""
+    values = model_to_dict(obj)
+    text = json.dumps(values, default=lambda v: getattr(v, "pk", str(v)), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def _return_url(cluster, step):

@@ -241,3 +241,30 @@ def test_remove_goes_back_only_to_this_consoles_pages(admin_client, users):
     url = reverse("remove", args=[cluster.pk, "resource", resource.pk])
     back = reverse("group_page", args=[cluster.pk, resource.group_id, "resources"])
     assert admin_client.post(url, {"next": back})["Location"] == back
+
+
+def test_two_people_editing_one_resource_the_second_save_is_refused_with_its_input_kept(admin_client, users):
+    import re
+
+    from django.test import Client
+
+    cluster = guide.build("vip", user=users["admin"], name="cluster1")
+    resource = cluster.resources.get(name="awsvip1")
+    url = reverse("resource_page", args=[cluster.pk, resource.pk, "definition"])
+    first = admin_client.get(url).content.decode()
+    revision = re.search(r'name="revision" value="(\w+)"', first).group(1)
+    other = Client()
+    other.force_login(users["admin"])
+    other_revision = re.search(r'name="revision" value="(\w+)"', other.get(url).content.decode()).group(1)
+    assert other.post(url, {"name": "awsvip1", "comment": "theirs", "revision": other_revision}).status_code == 302
+    mine = admin_client.post(url, {"name": "awsvip1", "comment": "mine", "revision": revision})
+    assert mine.status_code == 200
+    page = mine.content.decode()
+    assert "awsvip1 was changed by someone else since you opened this page" in page
+    assert 'value="mine"' in page  # the typed input is kept
+    resource.refresh_from_db()
+    assert resource.comment == "theirs"  # the last save did not silently win
+    fresh = re.search(r'name="revision" value="(\w+)"', page).group(1)
+    assert admin_client.post(url, {"name": "awsvip1", "comment": "mine", "revision": fresh}).status_code == 302
+    resource.refresh_from_db()
+    assert resource.comment == "mine"
