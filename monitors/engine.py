@@ -7,8 +7,6 @@ a forced stop and failover run. Those are TaskRuns like any operation: one at a 
 """
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from django.conf import settings
@@ -235,14 +233,8 @@ def _watch_monitors(cluster, plan: Plan, force: bool):
 def _watch_one(monitor, target, server, state) -> Watch:
     if state.dummy_failure:
         return Watch("error", "", "Dummy failure (Verification Mode).")
-    pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(MONITOR_TYPES.get_type(monitor["type"]).watch, monitor, target, server)
-    try:  # the monitor's own Timeout bounds one monitoring, whatever the AWS client waits
-        watch = future.result(timeout=_value(monitor, "timeout"))
-    except FutureTimeout:
-        watch = Watch("error", "51", aws.TIMEOUT_MESSAGE, no_response=True)
-    finally:
-        pool.shutdown(wait=False)
+    with aws.bounded(_value(monitor, "timeout")):  # the monitor's own Timeout bounds its AWS calls
+        watch = MONITOR_TYPES.get_type(monitor["type"]).watch(monitor, target, server)
     if watch.no_response:  # "Action when AWS CLI command failed to receive response"
         mode = str(monitor.get("parameters", {}).get("mode", "0"))
         if mode == "0":

@@ -283,3 +283,33 @@ def test_server_health_that_cannot_be_read_is_a_warning_once(users, sim):
     s3.create_bucket(Bucket=sim["bucket"], CreateBucketConfiguration={"LocationConstraint": sim["region"]})
     engine.stale_heartbeats(cluster, plan)
     assert Alert.objects.filter(cluster=cluster, message__contains="can be judged from the object storage").exists()
+
+
+def test_a_monitors_timeout_bounds_its_aws_calls_without_leaving_threads(users, sim, settings):
+    import socket
+    import threading
+    import time
+
+    from webui import aws
+
+    cluster = running(users, sim, "vip")
+    silent = socket.socket()  # accepts and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    threading.Thread(target=lambda: [silent.accept() for _ in range(16)], daemon=True).start()
+    settings.AWS_ENDPOINT_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    settings.AWS_READ_TIMEOUT, settings.AWS_MAX_ATTEMPTS = 20, 4  # 80 s of retries unbounded
+    aws.reset_clients()
+    try:
+        spec = applied(cluster)[1]
+        monitor = dict(next(m for m in spec.monitors if m["name"] == "awsvipw1"), timeout=2, parameters={"mode": "2"})
+        state = ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1")
+        threads = threading.active_count()
+        started = time.monotonic()
+        watch = engine._watch_one(monitor, next(r for r in spec.resources if r["name"] == "awsvip1"), "server1", state)
+        assert time.monotonic() - started < 4
+        assert (watch.status, watch.code, watch.message) == ("error", "51", "Timeout occurred.")
+        assert threading.active_count() == threads  # nothing left waiting on the endpoint
+    finally:
+        silent.close()
+        aws.reset_clients()

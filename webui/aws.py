@@ -5,6 +5,8 @@ points every client at another endpoint, such as the embedded simulation. Retrie
 standard mode, which also retries throttling; timeouts come from settings.
 """
 
+import contextlib
+import contextvars
 import threading
 from functools import lru_cache
 
@@ -21,16 +23,28 @@ THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimit
                               "RequestThrottled", "SlowDown", "PriorRequestNotComplete"})  # fmt: skip
 
 
+_bound: contextvars.ContextVar[float | None] = contextvars.ContextVar("aws_bound", default=None)
+
+
+@contextlib.contextmanager
+def bounded(seconds: float):
+    """Within this block, every AWS call with all its retries ends within about `seconds` (a monitor's
+    Timeout): botocore's own timeouts are shortened to fit, so no thread is ever left hanging."""
+    token = _bound.set(seconds)
+    try:
+        yield
+    finally:
+        _bound.reset(token)
+
+
 def client(service: str, *, region: str | None = None):
     """A boto3 client for `service`; clients are cached and thread-safe."""
-    return _client(
-        service,
-        region or settings.AWS_REGION,
-        settings.AWS_ENDPOINT_URL,
-        settings.AWS_CONNECT_TIMEOUT,
-        settings.AWS_READ_TIMEOUT,
-        settings.AWS_MAX_ATTEMPTS,
-    )
+    connect, read = settings.AWS_CONNECT_TIMEOUT, settings.AWS_READ_TIMEOUT
+    if (bound := _bound.get()) is not None:
+        per_attempt = max(0.5, bound / settings.AWS_MAX_ATTEMPTS) / 2
+        connect, read = min(connect, per_attempt), min(read, per_attempt)
+    return _client(service, region or settings.AWS_REGION, settings.AWS_ENDPOINT_URL, connect, read,
+                   settings.AWS_MAX_ATTEMPTS)  # fmt: skip
 
 
 def all_pages(service: str, operation: str, key: str, **kwargs) -> list[dict]:
