@@ -226,6 +226,8 @@ def start_group_or_fail_over(cluster, plan: Plan, group: str, server: str, log) 
     """Start `group` on `server`; on an activation failure do what the product does: stop what started
     there and fail over to the next startup server (the resources' failover threshold, default once).
     Returns where the group runs; if no server could start it, it is in error, with an error alert."""
+    if server not in plan.startup_servers(group):
+        raise TaskFailed(f"{server} is not a startup server of group {group}.")
     candidates = [server] + [s for s in plan.startup_servers(group) if s != server]
     thresholds = [r.get("act_failover") for r in plan.resources(group) if r.get("act_failover") is not None]
     failures = []
@@ -297,6 +299,8 @@ def run_group_move(context: RunContext) -> dict:
             raise TaskFailed(f"Group {group} has no other server to move to.")
     if server == source:
         raise TaskFailed(f"Group {group} is already online on {server}.")
+    if server not in plan.startup_servers(group):  # refused before the group is stopped
+        raise TaskFailed(f"{server} is not a startup server of group {group}.")
     started = time.perf_counter()
     stop_group(context.cluster, plan, group, context.log)
     landed = start_group_or_fail_over(context.cluster, plan, group, server, context.log)

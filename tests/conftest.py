@@ -109,14 +109,20 @@ def sim(aws_endpoint):
     return awssim.seed(aws_endpoint["endpoint_url"], aws_endpoint["region"], suffix=f"-{uuid.uuid4().hex[:8]}")
 
 
+def point_celery_at(broker_url: str) -> None:
+    """Send this process's tasks to `broker_url`, dropping connections pooled for the previous broker."""
+    from webui.celery import app
+
+    app.conf.broker_url = broker_url
+    app._after_fork()  # Celery's own reset of its connection and producer pools (as after a fork)
+
+
 @pytest.fixture
 def celery_worker(redis_url, moto_server, transactional_db, settings):
     """A real Celery worker process on the test database, the test Redis and moto."""
     from django.db import connection
 
-    from webui.celery import app
-
-    app.conf.broker_url = redis_url
+    point_celery_at(redis_url)
     settings.CELERY_BROKER_URL = redis_url
     log_path = ARTIFACTS / "celery-worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -187,20 +187,18 @@ def test_a_run_no_worker_took_fails_after_the_pickup_timeout_and_start_run_reaps
 def test_an_unreachable_broker_fails_the_run_at_once_and_the_page_says_so(
     client, users, django_capture_on_commit_callbacks
 ):
-    from tests.conftest import free_port
+    from tests.conftest import free_port, point_celery_at
     from webui.celery import app
 
     cluster = ClusterFactory(name="cluster1")
     client.force_login(users["operator"])
     original = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    app.pool.force_close_all()
+    point_celery_at(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     try:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(reverse("check_aws", args=[cluster.pk]))
     finally:
-        app.conf.broker_url = original
-        app.pool.force_close_all()
+        point_celery_at(original)
     run = TaskRun.objects.get(cluster=cluster)
     assert response.status_code == 302 and response.url == reverse("run_detail", args=[run.pk])
     assert run.status == TaskRun.Status.FAILED
