@@ -19,7 +19,8 @@ def _field(p: Param, mdc_choices) -> forms.Field:
     elif p.kind == "choice":
         field = forms.ChoiceField(choices=p.choices, required=False)
     elif p.kind == "mdc":
-        field = forms.ChoiceField(choices=[(m, m) for m in mdc_choices] or [("mdc1", "mdc1")], required=False)
+        choices = [(m, m) for m in mdc_choices] or [("mdc1", "mdc1")]
+        field = forms.ChoiceField(choices=choices if p.required else [("", "Do Not Use"), *choices], required=False)
     else:
         field = forms.CharField(required=False, max_length=255)
     field.label = p.label

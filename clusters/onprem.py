@@ -218,7 +218,8 @@ class _Conversion:
             first = services.set_interconnect_mdc(user=self.user, interconnect=first, mdc="mdc1")
             self.changes.append(f"Interconnect {first}: used as mirror disk connect mdc1.")
         for disk in disks:
-            disk.parameters = disk.parameters | {"mdc": first.mdc, "mdcdevice": first.mdc_device_id}
+            kept = {k: v for k, v in disk.parameters.items() if not k.startswith("mdc2")}  # one network on AWS
+            disk.parameters = kept | {"mdc": first.mdc, "mdcdevice": first.mdc_device_id}
             extra = _extra(disk.extra_xml)
             for netdev in extra.findall("parameters/netdev"):  # further connects of the old networks
                 extra.find("parameters").remove(netdev)

@@ -151,6 +151,9 @@ def test_windows_mirror_disks_take_the_drive_letters_the_product_writes(users, n
     cluster = services.import_configuration(user=users["admin"], data=(CORPUS / name).read_bytes()).cluster
     md = cluster.resources.get(type="md")
     assert md.parameters["dpdrive"] in ("E", "G") and md.parameters["mdcpriority"] == 1
+    # Both mirror disk connects are modelled, in priority order; nothing of them is left verbatim.
+    assert (md.parameters["mdc"], md.parameters["mdc2"], md.parameters["mdc2device"]) == ("mdc1", "mdc2", 401)
+    assert md.parameters["mdc2priority"] == 2 and "netdev" not in md.extra_xml
     assert [p for p in services.validate(cluster) if p.object == md.name] == []
 
 

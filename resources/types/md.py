@@ -17,23 +17,28 @@ FILE_SYSTEMS = (("ext3", "ext3"), ("ext4", "ext4"), ("xfs", "xfs"), ("none", "no
 
 
 def _connect(priority: int) -> tuple[Param, ...]:
-    """The first mirror disk connect (SEEN: parameters/netdev@0/{priority,device,mdcname}).
-
-    Further connects (netdev@1, ...) are kept as found in the file.
-    """
+    """The mirror disk connects, in priority order (SEEN: parameters/netdev@N/{priority,device,mdcname};
+    two of them in the Windows files). A third and further ones are kept as found in the file."""
     return (
         Param("mdc", "parameters/netdev@0/mdcname", "MDC", "mdc", default="mdc1", required=True),
         Param("mdcdevice", "parameters/netdev@0/device", "MDC device", "int", default=400, required=True, hidden=True),
         Param("mdcpriority", "parameters/netdev@0/priority", "MDC priority", "int", default=priority,
               required=True, hidden=True),
+        Param("mdc2", "parameters/netdev@1/mdcname", "Second MDC", "mdc",
+              help="A second mirror disk connect, used when the first fails."),
+        Param("mdc2device", "parameters/netdev@1/device", "Second MDC device", "int", hidden=True),
+        Param("mdc2priority", "parameters/netdev@1/priority", "Second MDC priority", "int", hidden=True),
     )  # fmt: skip
 
 
 class MirrorDiskType(ResourceType):
     def check(self, name, parameters, server_parameters):
-        if self.server_os == "linux":
-            return self._check_linux(name, parameters)
         problems = []
+        if parameters.get("mdc2") and parameters.get("mdc2") == parameters.get("mdc", "mdc1"):
+            problems.append(Problem(name, "Second MDC", f"{parameters['mdc2']} is the first MDC already.",
+                                    "Choose another mirror disk connect, or Do Not Use."))  # fmt: skip
+        if self.server_os == "linux":
+            return problems + self._check_linux(name, parameters)
         data, cluster = parameters.get("dpdrive"), parameters.get("cpdrive")
         for label, value in (("Data Partition Drive Letter", data), ("Cluster Partition Drive Letter", cluster)):
             if value and not DRIVE.match(value):
@@ -60,8 +65,17 @@ class MirrorDiskType(ResourceType):
         return problems
 
     def derive(self, parameters, context):
-        device = context.get("mdc_devices", {}).get(parameters.get("mdc", "mdc1"))
-        return parameters | ({"mdcdevice": device} if device is not None else {})
+        devices = context.get("mdc_devices", {})
+        derived = dict(parameters)
+        if (device := devices.get(parameters.get("mdc", "mdc1"))) is not None:
+            derived["mdcdevice"] = device
+        if not parameters.get("mdc2"):  # Do Not Use: the second connect goes entirely
+            for key in ("mdc2", "mdc2device", "mdc2priority"):
+                derived.pop(key, None)
+        elif (device := devices.get(parameters["mdc2"])) is not None:
+            first = parameters.get("mdcpriority", self.param("mdcpriority").default)
+            derived |= {"mdc2device": device, "mdc2priority": derived.get("mdc2priority", first + 1)}
+        return derived
 
 
 WINDOWS = MirrorDiskType(
