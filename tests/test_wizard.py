@@ -268,3 +268,23 @@ def test_two_people_editing_one_resource_the_second_save_is_refused_with_its_inp
     assert admin_client.post(url, {"name": "awsvip1", "comment": "mine", "revision": fresh}).status_code == 302
     resource.refresh_from_db()
     assert resource.comment == "mine"
+
+
+def test_a_mirror_disk_takes_a_second_mdc_and_do_not_use_removes_it(admin_client, users):
+    cluster = guide.build("vip", user=users["admin"], name="cluster1")
+    first = cluster.interconnects.get()
+    addresses = {s: f"10.0.{9 + s.priority}.10" for s in cluster.servers.all()}
+    second = services.add_interconnect(user=users["admin"], cluster=cluster, mdc="mdc2", addresses=addresses)
+    md = cluster.resources.get(type="md")
+    details = reverse("resource_page", args=[cluster.pk, md.pk, "details"])
+    values = _current_values(admin_client, details)
+    refused = admin_client.post(details, {**values, "c-mdc2": "mdc1", "action": "finish"})
+    assert refused.status_code == 200 and "mdc1 is the first MDC already." in refused.text
+    admin_client.post(details, {**values, "c-mdc2": "mdc2", "action": "finish"})
+    md.refresh_from_db()
+    assert (md.parameters["mdc"], md.parameters["mdc2"], md.parameters["mdc2device"]) == ("mdc1", "mdc2", 401)
+    assert md.parameters["mdc2priority"] == md.parameters["mdcpriority"] + 1
+    assert first.mdc_device_id == 400 and second.mdc_device_id == 401
+    admin_client.post(details, {**_current_values(admin_client, details), "c-mdc2": "", "action": "finish"})
+    md.refresh_from_db()
+    assert not any(key.startswith("mdc2") for key in md.parameters)
