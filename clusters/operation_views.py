@@ -10,40 +10,10 @@ from webui.roles import Role, role_required
 
 from . import taskruns
 from .models import Cluster, TaskRun
-from .operations import applied, draft_differs
-from .runtime import Alert, ClusterState, ObjectState
+from .operations import draft_differs
+from .status import status_context
 
 OPERATIONS = {"cluster_start", "cluster_stop", "group_start", "group_stop", "group_move"}
-
-
-def status_context(cluster: Cluster) -> dict:
-    """Everything operation mode shows, from the applied version and the state rows the engine keeps.
-
-    It reads the database only (a fixed number of queries, no AWS call): every open tab polls it,
-    and a hanging AWS endpoint must not hold the web server's threads.
-    """
-    version, spec = applied(cluster, shared=True)
-    if version is None:
-        return {"version": None}
-    states = {(s.kind, s.name): s for s in ObjectState.objects.filter(cluster=cluster)}
-    cluster_state = ClusterState.objects.filter(cluster=cluster).first()
-    servers = [s["name"] for s in sorted(spec.servers, key=lambda s: s["priority"])]
-    recent = list(TaskRun.objects.filter(cluster=cluster).order_by("-created_at", "-id")[:5])
-    active = next((run for run in recent if run.is_active), None)
-    judged = [s for (kind, _), s in states.items() if kind == "health" and s.status == "warning"]
-    return {
-        "version": version,
-        "cluster_status": cluster_state.get_status_display() if cluster_state else "Stopped",
-        "running": bool(cluster_state and cluster_state.status == "running"),
-        "servers": [(s, states.get(("server", s))) for s in servers],
-        "groups": [(g, states.get(("group", g["name"])), g["startup_servers"] or servers) for g in spec.groups],
-        "resources": [(r, states.get(("resource", r["name"]))) for r in spec.resources],
-        "monitors": [(m, states.get(("monitor", m["name"]))) for m in spec.monitors],
-        "alerts": list(Alert.objects.filter(cluster=cluster)[:15]),
-        "active_run": active,
-        "recent_runs": recent,
-        "health_warnings": [s.message for s in judged],
-    }
 
 
 def operation_page(request, cluster):

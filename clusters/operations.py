@@ -143,7 +143,7 @@ STATE_UPDATE = (
 )
 
 
-def _state(cluster, kind, name, **values):
+def record_state(cluster, kind, name, **values):
     """One UPDATE (an INSERT the first time). This is the hot path of every group move: building an ORM
     query per row cost more than the console's share allows, so the statement is written once here."""
     current = {"status": "offline", "server": "", "message": ""} | values
@@ -154,11 +154,11 @@ def _state(cluster, kind, name, **values):
         ObjectState.objects.create(cluster=cluster, kind=kind, name=name, **values)
 
 
-def _alert(cluster, message, level="info", server=""):
+def alert(cluster, message, level="info", server=""):
     Alert.objects.create(cluster=cluster, message=message, level=level, server=server)
 
 
-def _act(resource: dict, server: str, activate: bool):
+def act(resource: dict, server: str, activate: bool):
     """One resource's AWS action, in a worker thread: (name, ok, message, seconds in AWS)."""
     spec = RESOURCE_TYPES.get_type(resource["type"])
     started = time.perf_counter()
@@ -188,25 +188,25 @@ def _run_levels(cluster, group: str, levels: list[list[dict]], server: str, acti
     for i, level in enumerate(levels or [[]]):
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
-            results = list(pool.map(lambda r: _act(r, server, activate), level))
+            results = list(pool.map(lambda r: act(r, server, activate), level))
         timings.append(Timing(time.perf_counter() - started, {name: seconds for name, _, _, seconds in results}))
         failed = [(name, message) for name, ok, message, _ in results if not ok]
         with transaction.atomic():
             for name, ok, message, _seconds in results:
                 if ok:
-                    _state(cluster, "resource", name, status="online" if activate else "offline",
+                    record_state(cluster, "resource", name, status="online" if activate else "offline",
                            server=server if activate else "", message=message)  # fmt: skip
                     log(f"Resource {name} {done} on {server}.")
                 else:
                     text = f"Failed to {verb} the resource {name}. ({message})"
-                    _state(cluster, "resource", name, status="error", server=server, message=text)
-                    _alert(cluster, text, "error", server)
+                    record_state(cluster, "resource", name, status="error", server=server, message=text)
+                    alert(cluster, text, "error", server)
             if failed and activate:
-                _state(cluster, "group", group, status="error", server=server, message=failed[0][1])
+                record_state(cluster, "group", group, status="error", server=server, message=failed[0][1])
             elif not failed and i == len(levels or [[]]) - 1:
-                _state(cluster, "group", group, status="online" if activate else "offline",
+                record_state(cluster, "group", group, status="online" if activate else "offline",
                        server=server if activate else "", message="")  # fmt: skip
-                _alert(cluster, f"Group {group} {done} on {server}.", server=server)
+                alert(cluster, f"Group {group} {done} on {server}.", server=server)
                 log(f"Group {group} {done} on {server}.")
         if failed:
             raise TaskFailed(f"Failed to {verb} the resource {failed[0][0]}. ({failed[0][1]})")
@@ -235,7 +235,7 @@ def start_group_or_fail_over(cluster, plan: Plan, group: str, server: str, log) 
         try:
             start_group(cluster, plan, group, target, log)
             if failures:
-                _alert(cluster, f"Group {group} failed over to {target} after an activation failure on "
+                alert(cluster, f"Group {group} failed over to {target} after an activation failure on "
                        f"{failures[-1][0]}.", "warning", target)  # fmt: skip
             return target
         except TaskFailed as exc:
@@ -245,10 +245,10 @@ def start_group_or_fail_over(cluster, plan: Plan, group: str, server: str, log) 
                 stop_group(cluster, plan, group, log)
             except TaskFailed as stop_failure:
                 log(f"Stopping group {group} on {target} failed too ({stop_failure}).")
-            _state(cluster, "group", group, status="error", server=target, message=str(exc)[:500])
+            record_state(cluster, "group", group, status="error", server=target, message=str(exc)[:500])
     where = ", ".join(target for target, _ in failures)
     message = f"Group {group} could not be started on {where}; it is in error. ({failures[-1][1]})"
-    _alert(cluster, message, "error")
+    alert(cluster, message, "error")
     raise TaskFailed(message)
 
 
@@ -314,7 +314,7 @@ def run_group_move(context: RunContext) -> dict:
 def run_cluster_start(context: RunContext) -> dict:
     plan = _plan(context.cluster)
     ClusterState.objects.update_or_create(cluster=context.cluster, defaults={"status": "running"})
-    _alert(context.cluster, "The cluster service started.")
+    alert(context.cluster, "The cluster service started.")
     started = []
     for group in plan.spec.groups:
         if group.get("startup", "1") == "1":  # Auto Startup
@@ -329,7 +329,7 @@ def run_cluster_stop(context: RunContext) -> dict:
     for group in reversed(plan.spec.groups):
         stop_group(context.cluster, plan, group["name"], context.log)
     ClusterState.objects.update_or_create(cluster=context.cluster, defaults={"status": "stopped"})
-    _alert(context.cluster, "The cluster service stopped.")
+    alert(context.cluster, "The cluster service stopped.")
     return {}
 
 
@@ -384,7 +384,7 @@ def _release_apply(run) -> None:
     """An Apply whose worker was lost gives back the monitors it suspended."""
     if paused := run.held.get("paused_monitors"):
         _resume(paused)
-        _alert(run.cluster, f"The monitor resources that Apply (run #{run.pk}) suspended are resumed.", "warning")
+        alert(run.cluster, f"The monitor resources that Apply (run #{run.pk}) suspended are resumed.", "warning")
 
 
 @task_kind("apply", label="Apply the Configuration File", role=Role.ADMINISTRATOR, release=_release_apply)
@@ -425,7 +425,7 @@ def run_apply(context: RunContext) -> dict:
         _perform(cluster, operations, Plan(old_spec), Plan(new_spec), context)
     record_server_states(cluster, Plan(new_spec), AwsAccount())  # the status page shows them at once
     context.log(SUCCESS)
-    _alert(cluster, f"Configuration version {number} applied.")
+    alert(cluster, f"Configuration version {number} applied.")
     return {"version": number, "operations": operations, "distributed_to": version.distributed_to}
 
 

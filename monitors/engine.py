@@ -17,11 +17,12 @@ from clusters.awsaccount import AwsAccount
 from clusters.models import Cluster, TaskRun
 from clusters.operations import (
     Plan,
-    _alert,
-    _state,
+    act,
+    alert,
     applied,
     instance_of,
     record_server_states,
+    record_state,
     start_group,
     start_group_or_fail_over,
     stop_group,
@@ -60,7 +61,7 @@ def tick(*, force: bool = False) -> list[int]:
             run = _tick_cluster(cluster, cluster.pk in running, force)
         except Exception as exc:
             logger.exception("monitoring of cluster %s failed", cluster.name)
-            _alert(cluster, f"Monitoring of this cluster failed this round ({type(exc).__name__}: {exc}).", "error")
+            alert(cluster, f"Monitoring of this cluster failed this round ({type(exc).__name__}: {exc}).", "error")
             continue
         if run is not None:
             started.append(run.pk)
@@ -133,11 +134,11 @@ def _judgement(cluster, source: str, problem: str | None) -> None:
             name=source,
             defaults={"status": ObjectState.Status.WARNING, "message": problem[:500]},
         )
-        _alert(cluster, problem, "warning")
+        alert(cluster, problem, "warning")
     elif not problem and state is not None and state.status == ObjectState.Status.WARNING:
         state.status, state.message = ObjectState.Status.NORMAL, ""
         state.save(update_fields=["status", "message", "updated_at"])
-        _alert(cluster, f"Server health can be judged from the {JUDGED_FROM[source]} again.")
+        alert(cluster, f"Server health can be judged from the {JUDGED_FROM[source]} again.")
 
 
 JUDGED_FROM = {"instances": "EC2 instance states", "heartbeat": "object storage heartbeat"}
@@ -170,24 +171,24 @@ def run_server_down(context: RunContext) -> dict:
     cluster, server = context.cluster, context.params["server"]
     _, spec = applied(cluster)
     plan = Plan(spec)
-    _alert(cluster, f"Server {server} is down ({context.params.get('state', 'lost')}).", "error", server)
+    alert(cluster, f"Server {server} is down ({context.params.get('state', 'lost')}).", "error", server)
     instance = instance_of(plan, server, AwsAccount())
     if spec.forced_stop and instance is not None:
         try:
             aws.client("ec2").stop_instances(InstanceIds=[instance["InstanceId"]], Force=True)
-            _alert(cluster, f"Forced stop of {server} ({instance['InstanceId']}) succeeded.", "warning", server)
+            alert(cluster, f"Forced stop of {server} ({instance['InstanceId']}) succeeded.", "warning", server)
             context.log(f"Forced stop: StopInstances {instance['InstanceId']}.")
         except aws.AWS_ERRORS as exc:
-            _alert(cluster, f"Forced stop of {server} failed: {aws.error_message(exc)}", "error", server)
+            alert(cluster, f"Forced stop of {server} failed: {aws.error_message(exc)}", "error", server)
             raise TaskFailed(f"Forced stop of {server} failed: {aws.error_message(exc)}") from exc
     moved = []
     for state in ObjectState.objects.filter(cluster=cluster, kind="group", status="online", server=server):
         target = next((s for s in plan.startup_servers(state.name) if s != server), None)
         if target is None:
-            _alert(cluster, f"Group {state.name} has no other server to fail over to.", "error")
+            alert(cluster, f"Group {state.name} has no other server to fail over to.", "error")
             continue
         target = start_group_or_fail_over(cluster, plan, state.name, target, context.log)  # no deactivation there
-        _alert(cluster, f"Group {state.name} failed over from {server} to {target}.", "warning", target)
+        alert(cluster, f"Group {state.name} failed over from {server} to {target}.", "warning", target)
         moved.append(state.name)
     return {"server": server, "failed_over": moved}
 
@@ -248,19 +249,19 @@ def _record(cluster, monitor, state, server, watch: Watch):
     name = monitor["name"]
     if watch.status == "normal":
         if state.status != "normal":
-            _alert(cluster, f"Monitor {name} is back to normal.", server=server)
+            alert(cluster, f"Monitor {name} is back to normal.", server=server)
         state.status, state.failures, state.message = "normal", 0, ""
         return None
     text = f"({watch.code} : {watch.message})" if watch.code else f"({watch.message})"
     if watch.status == "warning":
         state.status, state.message = "normal", f"Monitor {name} is in the warning status. {text}"
-        _alert(cluster, state.message, "warning", server)
+        alert(cluster, state.message, "warning", server)
         return None
     state.failures += 1
     if state.failures <= _value(monitor, "retry_count"):
         return None  # retry before declaring an error
     state.status, state.message = "error", f"Monitor {name} detected an error. {text}"
-    _alert(cluster, state.message, "error", server)
+    alert(cluster, state.message, "error", server)
     state.save()
     return _start("recovery", cluster, {"monitor": name, "server": server, "message": state.message})
 
@@ -272,14 +273,13 @@ def _restart(cluster, plan, spec, kind, target, server, context) -> None:
         start_group(cluster, plan, target, server, context.log)
         return
     resource = dict(next(r for r in spec.resources if r["name"] == target), servers=plan.servers)
-    from clusters.operations import _act
 
     for activate in (False, True):
-        _, ok, message, _ = _act(resource, server, activate)
+        _, ok, message, _ = act(resource, server, activate)
         if not ok and activate:
-            _state(cluster, "resource", target, status="error", server=server, message=message[:500])
+            record_state(cluster, "resource", target, status="error", server=server, message=message[:500])
             raise TaskFailed(f"Failed to start the resource {target}. ({message})")
-    _state(cluster, "resource", target, status="online", server=server, message="restarted by recovery")
+    record_state(cluster, "resource", target, status="online", server=server, message="restarted by recovery")
 
 
 @task_kind("recovery", label="Recovery action", role=Role.OPERATOR)
@@ -311,7 +311,7 @@ def run_recovery(context: RunContext) -> dict:
             done = f"Recovery: {target} restarted on {server} ({state.restarts} of {restarts})."
         except TaskFailed as exc:
             message = f"Recovery: restarting {target} on {server} failed ({exc}); the recovery goes on."
-            _alert(cluster, message, "error", server)
+            alert(cluster, message, "error", server)
             context.log(message, "error")
     if not done and state.failovers < failovers and groups:
         state.failovers += 1
@@ -337,7 +337,7 @@ def run_recovery(context: RunContext) -> dict:
         done = f"Recovery: final action {final} ({'no operation' if final == '1' else 'done'})."
     state.failures, state.status = 0, "normal"
     state.save()
-    _alert(cluster, done, "warning")
+    alert(cluster, done, "warning")
     context.log(done)
     return {"done": done}
 
@@ -372,5 +372,5 @@ def control(*, user, cluster, action: str, monitors: list[str] | None = None) ->
         state.save()
     words = {"suspend": "suspended", "resume": "resumed", "dummy_on": "given a dummy failure",
              "dummy_off": "cleared of its dummy failure"}  # fmt: skip
-    _alert(cluster, f"Monitor resource(s) {', '.join(names)} {words[action]}.")
+    alert(cluster, f"Monitor resource(s) {', '.join(names)} {words[action]}.")
     return names
