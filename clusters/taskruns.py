@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from webui.roles import Role, require_role
@@ -144,9 +145,14 @@ def reap(*, cluster: Cluster | None = None) -> list[int]:
     if cluster is not None:
         runs = runs.filter(cluster=cluster)
     reaped = []
-    lost = runs.filter(status=TaskRun.Status.RUNNING, lease_until__lt=now)
-    for run_id, lease in lost.values_list("pk", "lease_until"):
-        if _end(run_id, f"The worker running this run was lost (no sign of it since {lease:%H:%M:%S} UTC); "
+    # A run from before leases existed (lease_until empty) counts from its start.
+    lease = timedelta(seconds=settings.WEBUI_RUN_LEASE_SECONDS)
+    lost = runs.filter(status=TaskRun.Status.RUNNING).filter(
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True, started_at__lt=now - lease)
+    )
+    for run_id, until, started in lost.values_list("pk", "lease_until", "started_at"):
+        seen = until or started
+        if _end(run_id, f"The worker running this run was lost (no sign of it since {seen:%H:%M:%S} UTC); "
                         "what it had started is unknown. Check the status, then Retry."):  # fmt: skip
             reaped.append(run_id)
     waited = timedelta(seconds=settings.WEBUI_RUN_PICKUP_TIMEOUT)

@@ -152,7 +152,9 @@ def test_a_run_whose_worker_was_lost_fails_gives_back_what_it_held_and_frees_the
         lease_until=timezone.now() - timedelta(seconds=1), held={"paused_monitors": [paused.pk]},
     )  # fmt: skip
     healthy = TaskRunFactory(status=TaskRun.Status.RUNNING, lease_until=timezone.now() + timedelta(seconds=30))
-    assert taskruns.reap() == [lost.pk]
+    # A run orphaned before leases existed: no lease, started long ago.
+    legacy = TaskRunFactory(status=TaskRun.Status.RUNNING, started_at=timezone.now() - timedelta(hours=1))
+    assert sorted(taskruns.reap()) == [lost.pk, legacy.pk]
     lost.refresh_from_db()
     assert lost.status == TaskRun.Status.FAILED and lost.held == {}
     assert lost.error.startswith("The worker running this run was lost")
