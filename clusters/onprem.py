@@ -12,7 +12,7 @@ back, so the user sees the change as a list and as a clp.conf diff before it is 
 
 import difflib
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 
@@ -76,7 +76,6 @@ class Choices:
     bucket: str
     witness_host: str = ""
     witness_port: int = 80
-    changes: list[str] = field(default_factory=list)
 
 
 def _extra(text: str) -> ET.Element:
