@@ -13,14 +13,15 @@ from collections import defaultdict
 from .names import ID_KEYED_TAGS
 
 
-def _keyed(element: ET.Element):
-    """(key, child) for each child: tag, its name or id, and the occurrence among same-keyed siblings."""
+def _keys(children: list[ET.Element]) -> list[tuple]:
+    """Each child's key: its tag, its name or id, and its occurrence among same-keyed siblings."""
     seen: dict = defaultdict(int)
-    for child in element:
-        ident = child.get("id") if child.tag in ID_KEYED_TAGS else child.get("name")
-        base = (child.tag, ident)
-        yield (*base, seen[base]), child
+    keys = []
+    for child in children:
+        base = (child.tag, child.get("id") if child.tag in ID_KEYED_TAGS else child.get("name"))
+        keys.append((*base, seen[base]))
         seen[base] += 1
+    return keys
 
 
 def _is_bare(element: ET.Element) -> bool:
@@ -29,29 +30,44 @@ def _is_bare(element: ET.Element) -> bool:
 
 
 def reconcile(source: ET.Element, desired: ET.Element) -> ET.Element:
-    """`desired`'s content in `source`'s order.
+    """`desired`'s content in `source`'s order (`desired` is reordered in place and returned).
 
     Children both have keep the source's order; children only `desired` has follow the sibling
     they follow in `desired`; children only the source has are dropped (removed here), unless they
     are bare empty elements, which the model does not represent and which the file had.
     """
-    result = ET.Element(desired.tag, desired.attrib)
-    result.text = desired.text
-    source_keys = {key for key, _ in _keyed(source)}
+    source_children, desired_children = list(source), list(desired)
+    source_keys, desired_keys = _keys(source_children), _keys(desired_children)
+    if source_keys == desired_keys:  # the usual case once imported: the same children, in order
+        pairs = zip(source_children, desired_children, strict=True)
+    else:
+        pairs = _reorder(desired, source_children, source_keys, desired_children, desired_keys)
+    for source_child, desired_child in pairs:
+        if len(source_child) or len(desired_child):  # leaves need no more work
+            reconcile(source_child, desired_child)
+    return desired
+
+
+def _reorder(desired, source_children, source_keys, desired_children, desired_keys):
+    """Put `desired`'s children in the source's order; return the (source, desired) pairs to descend into."""
+    in_source = set(source_keys)
     wanted: dict = {}
     after: dict = defaultdict(list)  # key of a kept source child (None: the start) -> new children
     anchor = None
-    for key, child in _keyed(desired):
-        if key in source_keys:
+    for key, child in zip(desired_keys, desired_children, strict=True):
+        if key in in_source:
             wanted[key] = child
             anchor = key
         else:
             after[anchor].append(child)
-    result.extend(after[None])
-    for key, child in _keyed(source):
+    ordered = list(after[None])
+    pairs = []
+    for key, source_child in zip(source_keys, source_children, strict=True):
         if key in wanted:
-            result.append(reconcile(child, wanted[key]))
-            result.extend(after[key])
-        elif _is_bare(child):
-            result.append(ET.Element(child.tag))
-    return result
+            ordered.append(wanted[key])
+            pairs.append((source_child, wanted[key]))
+            ordered.extend(after[key])
+        elif _is_bare(source_child):
+            ordered.append(ET.Element(source_child.tag))
+    desired[:] = ordered
+    return pairs
