@@ -13,7 +13,8 @@ from .models import Cluster, TaskRun
 from .operations import draft_differs
 from .status import status_context
 
-OPERATIONS = {"cluster_start", "cluster_stop", "group_start", "group_stop", "group_move"}
+OPERATIONS = {"cluster_start", "cluster_stop", "group_start", "group_stop", "group_move", "resource_start",
+              "resource_stop"}  # fmt: skip
 
 
 def operation_page(request, cluster):
@@ -39,7 +40,7 @@ def operate(request, pk):
     if kind not in OPERATIONS:
         messages.error(request, f"Unknown operation {kind!r}.")
         return redirect("cluster_mode", pk=pk, mode="operation")
-    params = {k: request.POST[k] for k in ("group", "server") if request.POST.get(k)}
+    params = {k: request.POST[k] for k in ("group", "server", "resource") if request.POST.get(k)}
     try:
         run = taskruns.start_run(kind=kind, user=request.user, cluster=cluster, params=params)
     except taskruns.ClusterBusy as exc:

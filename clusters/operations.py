@@ -310,6 +310,50 @@ def run_group_move(context: RunContext) -> dict:
     return {"group": group, "from": source, "to": server}
 
 
+def _single_resource(cluster, plan: Plan, name: str, activate: bool, server: str | None, log) -> dict:
+    """Start or stop one group resource, e.g. re-run an AWS Virtual IP resource after a route table was
+    fixed, without bouncing its group (clprsc). It starts where its group runs."""
+    resource = next((dict(r, servers=plan.servers) for r in plan.spec.resources if r["name"] == name), None)
+    if resource is None:
+        raise TaskFailed(f"There is no group resource {name} in the applied configuration.")
+    group = ObjectState.objects.filter(cluster=cluster, kind="group", name=resource["group"]).first()
+    state = ObjectState.objects.filter(cluster=cluster, kind="resource", name=name).first()
+    if activate:
+        where = group.server if group and group.status in ("online", "error") and group.server else None
+        if where and server and server != where:
+            raise TaskFailed(f"Group {resource['group']} runs on {where}: {name} can start only there.")
+        server = where or server or plan.startup_servers(resource["group"])[0]
+    else:
+        server = state.server if state and state.status != "offline" else ""
+        if not server:
+            raise TaskFailed(f"Resource {name} is not online.")
+    _, ok, message, _ = act(resource, server, activate)
+    verb, done = ("start", "started") if activate else ("stop", "stopped")
+    if not ok:
+        text = f"Failed to {verb} the resource {name}. ({message})"
+        record_state(cluster, "resource", name, status="error", server=server, message=text[:500])
+        alert(cluster, text, "error", server)
+        raise TaskFailed(text)
+    record_state(cluster, "resource", name, status="online" if activate else "offline",
+                 server=server if activate else "", message=message[:500])  # fmt: skip
+    alert(cluster, f"Resource {name} {done} on {server}.", server=server)
+    log(f"Resource {name} {done} on {server}: {message}")
+    return {"resource": name, "server": server}
+
+
+@task_kind("resource_start", label="Start resource", role=Role.OPERATOR)
+def run_resource_start(context: RunContext) -> dict:
+    plan = _plan(context.cluster)
+    return _single_resource(context.cluster, plan, context.params["resource"], True, context.params.get("server"),
+                            context.log)  # fmt: skip
+
+
+@task_kind("resource_stop", label="Stop resource", role=Role.OPERATOR)
+def run_resource_stop(context: RunContext) -> dict:
+    return _single_resource(context.cluster, _plan(context.cluster), context.params["resource"], False, None,
+                            context.log)  # fmt: skip
+
+
 @task_kind("cluster_start", label="Start the cluster", role=Role.OPERATOR)
 def run_cluster_start(context: RunContext) -> dict:
     plan = _plan(context.cluster)

@@ -36,3 +36,21 @@ def test_apply_then_start_and_move_the_group_seen_without_reloading(page, login,
                if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
     assert targets == {sim["servers"]["server2"]["eni_id"]}
     expect(page.locator(".log")).to_contain_text("Group failover1 started on server2.")
+
+
+def test_one_resource_is_stopped_and_started_from_the_status_view(page, login, users, celery_worker, sim):
+    from tests.test_operations import ok, run
+
+    cluster = build_on_sim("vip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    login(users["operator"])
+    page.goto(f"{page.url}clusters/{cluster.pk}/operation/")
+    row = page.get_by_role("table", name="Group resources").locator("tr[data-resource=awsvip1]")
+    expect(row).to_contain_text("Online")
+    row.get_by_role("button", name="Stop awsvip1").click()
+    expect(row).to_contain_text("Offline", timeout=30000)
+    row.get_by_role("button", name="Start awsvip1").click()
+    expect(row).to_contain_text("Online", timeout=30000)
+    expect(page.locator(".log")).to_contain_text("Resource awsvip1 started on server1.")
+    expect(page.get_by_test_id("current-server-failover1")).to_have_text("server1")  # the group stayed

@@ -234,3 +234,28 @@ def test_a_move_whose_target_cannot_start_the_group_brings_it_back_on_the_source
     assert (group.status, group.server) == ("online", "server1")  # the truth: where the VIP route points
     assert vip_targets(sim) == {eni1}
     assert Alert.objects.filter(cluster=cluster, message__startswith="Group failover1 failed over to server1").exists()
+
+
+def test_one_resource_restarts_without_bouncing_its_group(users, sim):
+    cluster = build("vip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    eni1, eni2 = sim["servers"]["server1"]["eni_id"], sim["servers"]["server2"]["eni_id"]
+    for table in sim["route_tables"].values():  # someone edits the route table by hand
+        client(sim, "ec2").replace_route(RouteTableId=table, DestinationCidrBlock="10.1.0.20/32",
+                                         NetworkInterfaceId=eni2)  # fmt: skip
+    md_before = ObjectState.objects.get(cluster=cluster, kind="resource", name="md").updated_at
+    ok(run("resource_stop", users, cluster, resource="awsvip1"))
+    assert ObjectState.objects.get(cluster=cluster, kind="resource", name="awsvip1").status == "offline"
+    started = ok(run("resource_start", users, cluster, resource="awsvip1"))
+    assert started.result == {"resource": "awsvip1", "server": "server1"}  # where its group runs
+    assert vip_targets(sim) == {eni1}
+    group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
+    assert (group.status, group.server) == ("online", "server1")
+    assert ObjectState.objects.get(cluster=cluster, kind="resource", name="md").updated_at == md_before  # untouched
+    assert Alert.objects.filter(cluster=cluster, message="Resource awsvip1 started on server1.").exists()
+    refused = run("resource_start", users, cluster, resource="awsvip1", server="server2")
+    assert refused.error == "Group failover1 runs on server1: awsvip1 can start only there."
+    assert run("resource_stop", users, cluster, resource="nope").error == (
+        "There is no group resource nope in the applied configuration."
+    )

@@ -76,6 +76,12 @@ def test_the_operation_commands_wait_for_their_runs(celery_worker, users, sim):
     )
     with pytest.raises(CommandError, match="server9 is not a startup server of group failover1"):
         call_command("clpgrp", cluster.name, "-m", "failover1", "-h", "server9", stdout=StringIO())
+    out = StringIO()
+    call_command("clprsc", cluster.name, "-t", "awseip1", stdout=out)
+    call_command("clprsc", cluster.name, "-s", "awseip1", stdout=out)
+    assert "Resource awseip1 started on server2" in out.getvalue()
+    with pytest.raises(CommandError, match="There is no group resource nope in the applied configuration"):
+        call_command("clprsc", cluster.name, "-t", "nope", stdout=StringIO())
 
 
 def test_end_to_end_with_a_real_worker_apply_move_recover_and_fail_over(celery_worker, users, sim):

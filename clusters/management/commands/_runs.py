@@ -2,11 +2,20 @@
 
 import time
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from clusters import taskruns
 from clusters.models import Cluster, TaskRun
 from webui.roles import acting_user
+
+
+class ProductCommand(BaseCommand):
+    """A command in the product's own words, where -h names a server (--help still shows the help)."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, add_help=False, **kwargs)
+        parser.add_argument("--help", action="help", help="show this help message and exit")
+        return parser
 
 
 def cluster_named(name: str) -> Cluster:

@@ -1,9 +1,7 @@
-from django.core.management.base import BaseCommand
-
-from ._runs import cluster_named, run_and_wait
+from ._runs import ProductCommand, cluster_named, run_and_wait
 
 
-class Command(BaseCommand):
+class Command(ProductCommand):
     help = "Start (-s), stop (-t) or move (-m) a group, optionally to server -h, as the product's clpgrp does."
 
     def add_arguments(self, parser):
@@ -14,11 +12,6 @@ class Command(BaseCommand):
         action.add_argument("-m", dest="move", metavar="GROUP")
         parser.add_argument("-h", dest="server", metavar="SERVER", help="the server to start or move the group on")
         parser.add_argument("--timeout", type=float, default=300)
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, add_help=False, **kwargs)
-        parser.add_argument("--help", action="help", help="show this help message and exit")
-        return parser
 
     def handle(self, *args, cluster, start, stop, move, server, timeout, **options):
         kind, group = next((k, g) for k, g in (("group_start", start), ("group_stop", stop), ("group_move", move)) if g)
