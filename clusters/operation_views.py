@@ -8,7 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 from webui.context import MODES
 from webui.roles import Role, role_required
 
-from . import taskruns
+from . import history, taskruns
 from .models import Cluster, TaskRun
 from .operations import draft_differs
 from .status import status_context
@@ -77,11 +77,16 @@ def verification_page(request, cluster):
     return render(request, "clusters/verification.html", context | status_context(cluster))
 
 
-@require_POST
 @role_required(Role.ADMINISTRATOR)
 def apply_configuration(request, pk):
-    """File > Apply the Configuration File: validate, check AWS, store, distribute, on a worker."""
+    """File > Apply the Configuration File: first what it changes and the operations it will perform
+    (GET), then the run that validates, checks AWS, stores and distributes it on a worker (POST)."""
     cluster = get_object_or_404(Cluster, pk=pk)
+    if request.method != "POST":
+        latest = history.versions(cluster).first()
+        context = {"cluster": cluster, "modes": MODES, "mode": "config", "latest": latest,
+                   **(history.compare(cluster, str(latest.number), history.DRAFT) if latest else {})}  # fmt: skip
+        return render(request, "clusters/apply.html", context)
     try:
         run = taskruns.start_run(kind="apply", user=request.user, cluster=cluster)
     except taskruns.ClusterBusy as exc:

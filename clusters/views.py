@@ -9,7 +9,7 @@ from django_htmx.http import HttpResponseStopPolling
 from webui.context import MODES
 from webui.roles import Role, role_of, role_required
 
-from . import services, taskruns
+from . import history, services, taskruns
 from .checks import iam_policy_json
 from .forms import ImportForm
 from .models import Cluster, TaskRun
@@ -204,3 +204,39 @@ def move_to_aws(request, pk):
     context = {"cluster": cluster, "modes": MODES, "mode": "config", "form": form, "survey": survey,
                "preview": shown, "aws_lists": lists, "aws_errors": account.errors}  # fmt: skip
     return render(request, "clusters/move_to_aws.html", context)
+
+
+def cluster_history(request, pk):
+    """Every applied version, with who applied it and when; compare any two, or one with the draft."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    context = {"cluster": cluster, "modes": MODES, "mode": "config", "versions": list(history.versions(cluster)),
+               "can_restore": role_of(request.user) >= Role.ADMINISTRATOR}  # fmt: skip
+    return render(request, "clusters/history.html", context)
+
+
+def history_compare(request, pk):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    latest = history.versions(cluster).first()
+    old = request.GET.get("old") or (str(latest.number) if latest else history.DRAFT)
+    new = request.GET.get("new") or history.DRAFT
+    try:
+        context = history.compare(cluster, old, new)
+    except LookupError as exc:
+        raise Http404(str(exc)) from None
+    return render(request, "clusters/compare.html", {"cluster": cluster, "modes": MODES, "mode": "config", **context})
+
+
+@config_edit
+@require_POST
+def history_restore(request, pk, number):
+    """Restore: an applied version becomes the draft, to review and Apply."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    try:
+        history.restore(user=request.user, cluster=cluster, number=number)
+    except LookupError as exc:
+        raise Http404(str(exc)) from None
+    except services.ConfError as exc:
+        messages.error(request, f"Version {number} could not be restored: {exc}")
+        return redirect("cluster_history", pk=pk)
+    messages.success(request, f"Version {number} is the draft now: review it, then Apply the Configuration File.")
+    return redirect("cluster_mode", pk=pk, mode="config")

@@ -17,6 +17,8 @@ def test_apply_then_start_and_move_the_group_seen_without_reloading(page, login,
     page.goto(f"{base}clusters/{cluster.pk}/config/")
     page.get_by_text("File", exact=True).click()
     page.get_by_role("menuitem", name="Apply the Configuration File").click()
+    expect(page.get_by_text("No version of this cluster has been applied yet")).to_be_visible()
+    page.get_by_role("button", name="Apply the Configuration File").click()
     expect(page).to_have_url(re.compile(r"/runs/\d+/$"))
     expect(page.locator("#run-progress .log")).to_contain_text("The application finished successfully.", timeout=30000)
 
@@ -54,3 +56,35 @@ def test_one_resource_is_stopped_and_started_from_the_status_view(page, login, u
     expect(row).to_contain_text("Online", timeout=30000)
     expect(page.locator(".log")).to_contain_text("Resource awsvip1 started on server1.")
     expect(page.get_by_test_id("current-server-failover1")).to_have_text("server1")  # the group stayed
+
+
+def test_history_shows_a_change_before_apply_and_restores_an_older_version(page, login, users, celery_worker, sim):
+    from clusters import services
+    from tests.test_operations import ok, run
+
+    cluster = build_on_sim("vip", users, sim)
+    ok(run("apply", users, cluster))
+    services.update_group_resource(user=users["admin"], resource=cluster.resources.get(name="awsvip1"),
+                                   comment="changed after version 1")  # fmt: skip
+    login(users["admin"])
+    base = page.url
+    page.goto(f"{base}clusters/{cluster.pk}/config/")
+    page.get_by_text("File", exact=True).click()
+    page.get_by_role("menuitem", name="Apply the Configuration File").click()
+    changes = page.get_by_role("table", name="Changes")
+    expect(changes).to_contain_text("Group resource awsvip1")
+    expect(changes).to_contain_text("changed after version 1")
+    expect(page.get_by_text("stop and start group failover1")).to_be_visible()
+    page.get_by_role("button", name="Apply the Configuration File").click()
+    expect(page.locator("[data-status=succeeded]")).to_be_visible(timeout=60000)
+
+    page.goto(f"{base}clusters/{cluster.pk}/config/history/")
+    versions = page.get_by_role("table", name="Applied versions")
+    expect(versions.locator("tr[data-version]")).to_have_count(2)
+    versions.locator("tr[data-version='2']").get_by_role("link", name="with version 1").click()
+    expect(page.get_by_role("table", name="Changes")).to_contain_text("changed after version 1")
+    page.go_back()
+    page.get_by_role("button", name="Restore version 1").click()
+    expect(page.locator(".messages")).to_contain_text("Version 1 is the draft now")
+    cluster.refresh_from_db()
+    assert cluster.resources.get(name="awsvip1").comment == ""

@@ -23,7 +23,7 @@ def named_urls(patterns=None, namespace=""):
 CONFIG_EDIT_VIEWS = {
     "import_setting", "import_setting_into", "wizard_start", "wizard_step", "server_add", "heartbeat_add",
     "group_add", "group_page", "resource_add", "resource_page", "monitor_add", "monitor_page", "remove",
-    "move_to_aws",
+    "move_to_aws", "history_restore",
 }  # fmt: skip
 
 
@@ -62,6 +62,9 @@ def url_of(db):
         "remove": {"pk": cluster.pk, "kind": "resource", "oid": resource.pk},
         "check_aws": {"pk": cluster.pk},
         "move_to_aws": {"pk": cluster.pk},
+        "cluster_history": {"pk": cluster.pk},
+        "history_compare": {"pk": cluster.pk},
+        "history_restore": {"pk": cluster.pk, "number": 1},
         "iam_policy": {"pk": cluster.pk},
         "apply_configuration": {"pk": cluster.pk},
         "operation_status": {"pk": cluster.pk},

@@ -38,6 +38,11 @@ urlpatterns = [
     path("clusters/<int:pk>/config/move-to-aws/", cluster_views.move_to_aws, name="move_to_aws"),
     path("clusters/<int:pk>/config/check-aws/", cluster_views.check_aws, name="check_aws"),
     path("clusters/<int:pk>/config/iam-policy/", cluster_views.iam_policy, name="iam_policy"),
+    path("clusters/<int:pk>/config/history/", cluster_views.cluster_history, name="cluster_history"),
+    path("clusters/<int:pk>/config/history/compare/", cluster_views.history_compare, name="history_compare"),
+    path(
+        "clusters/<int:pk>/config/history/<int:number>/restore/", cluster_views.history_restore, name="history_restore"
+    ),
     path("clusters/<int:pk>/config/apply/", operation.apply_configuration, name="apply_configuration"),
     path("clusters/<int:pk>/operation/status/", operation.operation_status, name="operation_status"),
     path("clusters/<int:pk>/operation/run/", operation.operate, name="operate"),

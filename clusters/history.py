@@ -1,0 +1,148 @@
+"""Configuration history: every applied version, what changed between two of them (or the draft) in
+the guide's terms and as clp.conf, and Restore (an older version becomes the draft, to review and apply)."""
+
+import difflib
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from monitors.registry import MONITOR_TYPES
+from resources.registry import RESOURCE_TYPES
+
+from . import services
+from .clpconf import reader, writer
+from .clpconf.reader import ConfSpec
+from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
+from .models import Cluster
+from .operations import plan_operations
+from .runtime import AppliedVersion
+
+DRAFT = "draft"
+MONITOR_COMMON = {"interval": "Interval", "timeout": "Timeout", "retry_count": "Retry Count",
+                  "wait_to_start": "Wait Time to Start Monitoring", "monitor_timing": "Monitor Timing",
+                  "target": "Target Resource", "recovery_target": "Recovery Target", "recovery_name": "Recovery Target",
+                  "restart_threshold": "Maximum Reactivation Count", "failover_threshold": "Maximum Failover Count",
+                  "final_action": "Final Action", "comment": "Comment"}  # fmt: skip
+GROUP_FIELDS = {"startup_servers": "Startup Servers", "startup": "Startup Attribute", "failover": "Failover Attribute",
+                "failback": "Failback Attribute", "comment": "Comment"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference, as the guide names things: the object, its setting, the old and the new value."""
+
+    object: str
+    setting: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Side:
+    label: str  # "version 3" or "the draft"
+    conf: bytes
+    spec: ConfSpec
+
+
+def versions(cluster: Cluster) -> QuerySet:
+    return AppliedVersion.objects.filter(cluster=cluster).select_related("applied_by").order_by("-number")
+
+
+def side(cluster: Cluster, which: str) -> Side:
+    """`which` is a version number or "draft"."""
+    if which == DRAFT:
+        conf = writer.render(cluster)
+        return Side("the draft", conf, reader.read(conf))
+    try:
+        version = AppliedVersion.objects.get(cluster=cluster, number=int(which))
+    except (ValueError, AppliedVersion.DoesNotExist):
+        raise LookupError(f"Cluster {cluster.name} has no applied version {which!r}.") from None
+    conf = bytes(version.conf)
+    return Side(f"version {version.number}", conf, reader.read(conf))
+
+
+def compare(cluster: Cluster, old: str, new: str) -> dict:
+    """What changed from `old` to `new` (version numbers or "draft"): changes, operations, clp.conf diff."""
+    before, after = side(cluster, old), side(cluster, new)
+    encoding = cluster.encoding or "shift_jis"
+    lines = [s.conf.decode(encoding, "replace").splitlines() for s in (before, after)]
+    diff = difflib.unified_diff(*lines, f"clp.conf ({before.label})", f"clp.conf ({after.label})", lineterm="", n=2)
+    return {"old": before, "new": after, "changes": changes(before.spec, after.spec),
+            "operations": plan_operations(before.spec, after.spec), "diff": "\n".join(diff)}  # fmt: skip
+
+
+def restore(*, user, cluster: Cluster, number: int):
+    """Make an applied version the draft again (all or nothing); Apply then makes it the applied one."""
+    version = AppliedVersion.objects.filter(cluster=cluster, number=number).first()
+    if version is None:
+        raise LookupError(f"Cluster {cluster.name} has no applied version {number}.")
+    return services.import_configuration(user=user, data=bytes(version.conf), into=cluster)
+
+
+# --- changes in the guide's terms -----------------------------------------------------------------
+
+
+def changes(old: ConfSpec, new: ConfSpec) -> list[Change]:
+    found: list[Change] = []
+    if old.cluster.get("comment") != new.cluster.get("comment"):
+        found.append(Change("Cluster", "Comment", old.cluster.get("comment", ""), new.cluster.get("comment", "")))
+    found += _objects("Server", old.servers, new.servers, lambda s: {"Order": s["priority"]})
+    found += _objects("Interconnect", _interconnects(old), _interconnects(new), lambda i: i["values"])
+    found += _objects("Heartbeat", old.heartbeats, new.heartbeats,
+                      lambda h: _params(HEARTBEAT_KINDS[h["kind"]], h))  # fmt: skip
+    found += _objects("NP resolution", old.network_partitions, new.network_partitions,
+                      lambda n: _params(NP_KINDS[n["kind"]], n))  # fmt: skip
+    found += _objects("Group", old.groups, new.groups,
+                      lambda g: {label: g.get(key) for key, label in GROUP_FIELDS.items()})  # fmt: skip
+    found += _objects("Group resource", old.resources, new.resources, _resource)
+    found += _objects("Monitor resource", old.monitors, new.monitors, _monitor)
+    return found
+
+
+def _objects(kind: str, old: list, new: list, settings) -> list[Change]:
+    before, after = {o["name"]: o for o in old}, {o["name"]: o for o in new}
+    found = [Change(f"{kind} {name}", "", "", "added") for name in after if name not in before]
+    found += [Change(f"{kind} {name}", "", "removed", "") for name in before if name not in after]
+    for name in before.keys() & after.keys():
+        a, b = settings(before[name]), settings(after[name])
+        for setting in sorted(a.keys() | b.keys()):
+            if a.get(setting) != b.get(setting):
+                found.append(Change(f"{kind} {name}", setting, _text(a.get(setting)), _text(b.get(setting))))
+    return sorted(found, key=lambda c: (c.object, c.setting))
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def _interconnects(spec: ConfSpec) -> list[dict]:
+    return [{"name": f"{row['priority'] + 1}", "values": {f"{server} address": address
+             for server, address in row["addresses"].items()} | {"Type": row["heartbeat"], "MDC": row["mdc"]}}
+            for row in spec.interconnects]  # fmt: skip
+
+
+def _params(spec, obj: dict) -> dict:
+    values = {p.label: obj.get("parameters", {}).get(p.name) for p in spec.params}
+    for server, own in obj.get("server_parameters", {}).items():
+        for p in spec.params:
+            if p.name in own:
+                values[f"{p.label} ({server})"] = own[p.name]
+    return values
+
+
+def _resource(resource: dict) -> dict:
+    spec = RESOURCE_TYPES.get_type(resource["type"])
+    return _params(spec, resource) | {"Type": spec.label, "Group": resource.get("group"),
+                                      "Dependency": sorted(resource.get("depends_on", [])),
+                                      "Comment": resource.get("comment", "")}  # fmt: skip
+
+
+def _monitor(monitor: dict) -> dict:
+    spec = MONITOR_TYPES.get_type(monitor["type"])
+    common = {label: monitor.get(key) for key, label in MONITOR_COMMON.items() if key != "recovery_name"}
+    common["Recovery Target"] = f"{monitor.get('recovery_target', '')} {monitor.get('recovery_name', '')}".strip()
+    return _params(spec, monitor) | common | {"Type": spec.label}
