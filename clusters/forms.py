@@ -86,3 +86,21 @@ class OnPremToAwsForm(forms.Form):
             witness_host=data.get("witness_host", ""),
             witness_port=data.get("witness_port") or 80,
         )
+
+
+LOCAL_TIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
+LEVELS = [("", "Any"), ("info", "Info"), ("warning", "Warning"), ("error", "Error")]
+
+
+class AlertFilterForm(forms.Form):
+    """The alert log's filters; every field may stay empty."""
+
+    server = forms.ChoiceField(label="Server", required=False)
+    level = forms.ChoiceField(label="Level", required=False, choices=LEVELS)
+    about = forms.CharField(label="Object or words", required=False, max_length=63)
+    since = forms.DateTimeField(label="From", required=False, widget=LOCAL_TIME)
+    until = forms.DateTimeField(label="To", required=False, widget=LOCAL_TIME)
+
+    def __init__(self, *args, servers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["server"].choices = [("", "Any"), *((s, s) for s in servers)]

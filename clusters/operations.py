@@ -20,6 +20,7 @@ from resources.registry import RESOURCE_TYPES, ResourceFailed
 from webui import aws
 from webui.roles import Role
 
+from . import alertlog
 from .awsaccount import AwsAccount
 from .clpconf import reader, writer
 from .clpconf.reader import ConfSpec
@@ -155,7 +156,9 @@ def record_state(cluster, kind, name, **values):
 
 
 def alert(cluster, message, level="info", server=""):
-    Alert.objects.create(cluster=cluster, message=message, level=level, server=server)
+    kind, name = alertlog.subject(message)
+    Alert.objects.create(cluster=cluster, message=message[:1000], level=level, server=server, object_kind=kind,
+                         object_name=name)  # fmt: skip
 
 
 def act(resource: dict, server: str, activate: bool):

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,10 +10,11 @@ from django_htmx.http import HttpResponseStopPolling
 from webui.context import MODES
 from webui.roles import Role, role_of, role_required
 
-from . import history, services, taskruns
+from . import alertlog, history, services, taskruns
 from .checks import iam_policy_json
-from .forms import ImportForm
+from .forms import AlertFilterForm, ImportForm
 from .models import Cluster, TaskRun
+from .runtime import Alert
 from .taskruns import KINDS
 from .wizard_views import config_edit
 
@@ -240,3 +242,23 @@ def history_restore(request, pk, number):
         return redirect("cluster_history", pk=pk)
     messages.success(request, f"Version {number} is the draft now: review it, then Apply the Configuration File.")
     return redirect("cluster_mode", pk=pk, mode="config")
+
+
+def alert_log(request, pk):
+    """Every alert of the cluster, filtered and paged; ?format=csv exports what the filters select."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    servers = Alert.objects.filter(cluster=cluster).exclude(server="").values_list("server", flat=True).distinct()
+    form = AlertFilterForm(request.GET or None, servers=sorted(servers))
+    filters = form.cleaned_data if form.is_valid() else {}
+    alerts = alertlog.filtered(cluster, **{k: v for k, v in filters.items() if v})
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(alertlog.to_csv(alerts), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{cluster.name}-alerts.csv"'
+        return response
+    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    rows = [(alert, alertlog.explain(alert.message)) for alert in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"cluster": cluster, "modes": MODES, "mode": "operation", "form": form, "page": page, "rows": rows,
+               "query": query.urlencode()}  # fmt: skip
+    return render(request, "clusters/alerts.html", context)

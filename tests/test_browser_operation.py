@@ -88,3 +88,30 @@ def test_history_shows_a_change_before_apply_and_restores_an_older_version(page,
     expect(page.locator(".messages")).to_contain_text("Version 1 is the draft now")
     cluster.refresh_from_db()
     assert cluster.resources.get(name="awsvip1").comment == ""
+
+
+def test_the_alert_log_filters_and_explains_the_guides_messages(page, login, users, sim):
+    from clusters.operations import alert
+    from tests.conftest import ARTIFACTS
+
+    cluster = build_on_sim("vip", users, sim)
+    from tests.test_operations import ok, run
+
+    ok(run("apply", users, cluster))
+    alert(cluster, "Group failover1 started on server1.", server="server1")
+    alert(cluster, "Monitor awsvipw1 detected an error. (56 : The routing for VIP was changed.)", "error", "server1")
+    login(users["viewer"])
+    page.goto(f"{page.url}clusters/{cluster.pk}/operation/")
+    page.get_by_role("link", name="All alerts, filtered and exported").click()
+    page.get_by_label("Level").select_option("error")
+    page.get_by_role("button", name="Filter").click()
+    alerts = page.get_by_role("table", name="Alerts")
+    expect(alerts.locator("tbody tr")).to_have_count(1)
+    alerts.get_by_text("Cause and solution", exact=True).click()
+    expect(alerts).to_contain_text("the target of the VIP address has been changed to another ENI ID")
+    page.screenshot(path=str(ARTIFACTS / "alert-log.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export as CSV").click()
+    assert download.value.suggested_filename == f"{cluster.name}-alerts.csv"
+    alerts.get_by_role("link", name="awsvipw1").click()
+    expect(page).to_have_url(re.compile(rf"/clusters/{cluster.pk}/config/#monitor-awsvipw1$"))
