@@ -6,4 +6,4 @@ class ClustersConfig(AppConfig):
     verbose_name = "Clusters"
 
     def ready(self):
-        from . import checks, operations, taskruns  # noqa: F401  (they register their task kinds)
+        from . import checks, operations, server_operations, taskruns  # noqa: F401  (they register task kinds)

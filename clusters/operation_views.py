@@ -13,8 +13,9 @@ from .models import Cluster, TaskRun
 from .operations import draft_differs
 from .status import status_context
 
-OPERATIONS = {"cluster_start", "cluster_stop", "group_start", "group_stop", "group_move", "resource_start",
-              "resource_stop"}  # fmt: skip
+OPERATIONS = {"cluster_start", "cluster_stop", "cluster_suspend", "cluster_resume", "group_start", "group_stop",
+              "group_move", "resource_start", "resource_stop", "server_start", "server_stop", "server_shutdown",
+              "server_reboot"}  # fmt: skip
 
 
 def operation_page(request, cluster):
@@ -41,6 +42,8 @@ def operate(request, pk):
         messages.error(request, f"Unknown operation {kind!r}.")
         return redirect("cluster_mode", pk=pk, mode="operation")
     params = {k: request.POST[k] for k in ("group", "server", "resource") if request.POST.get(k)}
+    if kind == "server_reboot":  # clpdown -r: the same run as a shutdown, rebooting at the end
+        kind, params["reboot"] = "server_shutdown", True
     try:
         run = taskruns.start_run(kind=kind, user=request.user, cluster=cluster, params=params)
     except taskruns.ClusterBusy as exc:

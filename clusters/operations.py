@@ -225,13 +225,26 @@ def start_group(cluster, plan: Plan, group: str, server: str, log) -> list[Timin
 ACTIVATION_FAILOVERS = 1  # the product's default Failover Threshold of an activation failure
 
 
+def stopped_services(cluster) -> set[str]:
+    """Servers whose cluster service an operator stopped: no group starts there until it is started."""
+    return set(ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.SERVICE, status="offline")
+               .values_list("name", flat=True))  # fmt: skip
+
+
+def available_servers(cluster, plan: Plan, group: str) -> list[str]:
+    stopped = stopped_services(cluster)
+    return [s for s in plan.startup_servers(group) if s not in stopped]
+
+
 def start_group_or_fail_over(cluster, plan: Plan, group: str, server: str, log) -> str:
     """Start `group` on `server`; on an activation failure do what the product does: stop what started
     there and fail over to the next startup server (the resources' failover threshold, default once).
     Returns where the group runs; if no server could start it, it is in error, with an error alert."""
     if server not in plan.startup_servers(group):
         raise TaskFailed(f"{server} is not a startup server of group {group}.")
-    candidates = [server] + [s for s in plan.startup_servers(group) if s != server]
+    if server in stopped_services(cluster):
+        raise TaskFailed(f"The cluster service of {server} is stopped; start it there first (clpcl -s -h {server}).")
+    candidates = [server] + [s for s in available_servers(cluster, plan, group) if s != server]
     thresholds = [r.get("act_failover") for r in plan.resources(group) if r.get("act_failover") is not None]
     failures = []
     for target in candidates[: 1 + (min(thresholds) if thresholds else ACTIVATION_FAILOVERS)]:
@@ -264,7 +277,7 @@ def stop_group(cluster, plan: Plan, group: str, log) -> list[Timing]:
     return _run_levels(cluster, group, list(reversed(plan.levels(group))), server, False, log)
 
 
-def _plan(cluster) -> Plan:
+def applied_plan(cluster) -> Plan:
     version, spec = applied(cluster)
     if version is None:
         raise TaskFailed("The cluster has no applied configuration: Apply the Configuration File first.")
@@ -277,7 +290,7 @@ def _running(cluster) -> bool:
 
 @task_kind("group_start", label="Start group", role=Role.OPERATOR)
 def run_group_start(context: RunContext) -> dict:
-    plan = _plan(context.cluster)
+    plan = applied_plan(context.cluster)
     group = context.params["group"]
     server = context.params.get("server") or plan.startup_servers(group)[0]
     start_group(context.cluster, plan, group, server, context.log)
@@ -286,23 +299,26 @@ def run_group_start(context: RunContext) -> dict:
 
 @task_kind("group_stop", label="Stop group", role=Role.OPERATOR)
 def run_group_stop(context: RunContext) -> dict:
-    stop_group(context.cluster, _plan(context.cluster), context.params["group"], context.log)
+    stop_group(context.cluster, applied_plan(context.cluster), context.params["group"], context.log)
     return {"group": context.params["group"]}
 
 
 @task_kind("group_move", label="Move group", role=Role.OPERATOR)
 def run_group_move(context: RunContext) -> dict:
-    plan = _plan(context.cluster)
+    plan = applied_plan(context.cluster)
     group, server = context.params["group"], context.params.get("server")
     state = ObjectState.objects.filter(cluster=context.cluster, kind="group", name=group).first()
     source = state.server if state else ""
     if not server:
-        server = next((s for s in plan.startup_servers(group) if s != source), None)
+        server = next((s for s in available_servers(context.cluster, plan, group) if s != source), None)
         if server is None:
             raise TaskFailed(f"Group {group} has no other server to move to.")
     if server == source:
         raise TaskFailed(f"Group {group} is already online on {server}.")
-    if server not in plan.startup_servers(group):  # refused before the group is stopped
+    if server not in available_servers(context.cluster, plan, group):  # refused before the group is stopped
+        if server in plan.startup_servers(group):
+            raise TaskFailed(f"The cluster service of {server} is stopped; start it there first "
+                             f"(clpcl -s -h {server}).")  # fmt: skip
         raise TaskFailed(f"{server} is not a startup server of group {group}.")
     started = time.perf_counter()
     stop_group(context.cluster, plan, group, context.log)
@@ -346,33 +362,37 @@ def _single_resource(cluster, plan: Plan, name: str, activate: bool, server: str
 
 @task_kind("resource_start", label="Start resource", role=Role.OPERATOR)
 def run_resource_start(context: RunContext) -> dict:
-    plan = _plan(context.cluster)
+    plan = applied_plan(context.cluster)
     return _single_resource(context.cluster, plan, context.params["resource"], True, context.params.get("server"),
                             context.log)  # fmt: skip
 
 
 @task_kind("resource_stop", label="Stop resource", role=Role.OPERATOR)
 def run_resource_stop(context: RunContext) -> dict:
-    return _single_resource(context.cluster, _plan(context.cluster), context.params["resource"], False, None,
+    return _single_resource(context.cluster, applied_plan(context.cluster), context.params["resource"], False, None,
                             context.log)  # fmt: skip
 
 
 @task_kind("cluster_start", label="Start the cluster", role=Role.OPERATOR)
 def run_cluster_start(context: RunContext) -> dict:
-    plan = _plan(context.cluster)
+    plan = applied_plan(context.cluster)
     ClusterState.objects.update_or_create(cluster=context.cluster, defaults={"status": "running"})
     alert(context.cluster, "The cluster service started.")
     started = []
     for group in plan.spec.groups:
         if group.get("startup", "1") == "1":  # Auto Startup
-            start_group(context.cluster, plan, group["name"], plan.startup_servers(group["name"])[0], context.log)
+            servers = available_servers(context.cluster, plan, group["name"])
+            if not servers:
+                alert(context.cluster, f"Group {group['name']} has no server whose cluster service runs.", "error")
+                continue
+            start_group_or_fail_over(context.cluster, plan, group["name"], servers[0], context.log)
             started.append(group["name"])
     return {"started": started}
 
 
 @task_kind("cluster_stop", label="Stop the cluster", role=Role.OPERATOR)
 def run_cluster_stop(context: RunContext) -> dict:
-    plan = _plan(context.cluster)
+    plan = applied_plan(context.cluster)
     for group in reversed(plan.spec.groups):
         stop_group(context.cluster, plan, group["name"], context.log)
     ClusterState.objects.update_or_create(cluster=context.cluster, defaults={"status": "stopped"})

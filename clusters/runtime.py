@@ -32,6 +32,7 @@ class ClusterState(models.Model):
     class Status(models.TextChoices):
         STOPPED = "stopped", "Stopped"
         RUNNING = "running", "Online"
+        SUSPENDED = "suspended", "Suspended"  # monitoring paused; groups stay where they are
 
     cluster = models.OneToOneField("clusters.Cluster", on_delete=models.CASCADE, related_name="state")
     status = models.CharField(max_length=10, choices=Status, default=Status.STOPPED)
@@ -50,6 +51,7 @@ class ObjectState(models.Model):
         MONITOR = "monitor", "Monitor resource"
         HEALTH = "health", "Server health judgement"  # one per source: "instances", "heartbeat"
         SERVER = "server", "Server"  # its EC2 instance state (message), as the engine last read it
+        SERVICE = "service", "Cluster service"  # offline: stopped on that server by an operator
 
     class Status(models.TextChoices):
         OFFLINE = "offline", "Offline"

@@ -26,6 +26,7 @@ from clusters.operations import (
     start_group,
     start_group_or_fail_over,
     stop_group,
+    stopped_services,
 )
 from clusters.runtime import ClusterState, ObjectState
 from clusters.taskruns import RunContext, TaskFailed, task_kind
@@ -149,8 +150,9 @@ def _watch_servers(cluster, plan: Plan):
     record_server_states(cluster, plan, account)  # one DescribeInstances serves this and the judgement below
     online = {s.server for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online")}
     stale = stale_heartbeats(cluster, plan) if online else {}
+    stopped = stopped_services(cluster)  # stopped on purpose (clpcl -t -h, clpdown): not a lost server
     for server in plan.servers:
-        if server not in online:
+        if server not in online or server in stopped:
             continue
         instance = instance_of(plan, server, account)
         if instance is None and account.errors:

@@ -115,3 +115,23 @@ def test_the_alert_log_filters_and_explains_the_guides_messages(page, login, use
     assert download.value.suggested_filename == f"{cluster.name}-alerts.csv"
     alerts.get_by_role("link", name="awsvipw1").click()
     expect(page).to_have_url(re.compile(rf"/clusters/{cluster.pk}/config/#monitor-awsvipw1$"))
+
+
+def test_stopping_a_servers_cluster_service_moves_its_group_live(page, login, users, celery_worker, sim):
+    from tests.test_operations import ok, run
+
+    cluster = build_on_sim("vip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    login(users["operator"])
+    page.goto(f"{page.url}clusters/{cluster.pk}/operation/")
+    servers = page.get_by_role("table", name="Servers")
+    servers.get_by_role("button", name="Stop the cluster service on server1").click()
+    expect(page.get_by_test_id("current-server-failover1")).to_have_text("server2", timeout=30000)
+    expect(servers.locator("tr[data-server=server1]")).to_contain_text("Stopped")
+    servers.get_by_role("button", name="Start the cluster service on server1").click()
+    expect(servers.locator("tr[data-server=server1]")).to_contain_text("Running", timeout=30000)
+    page.get_by_role("button", name="Suspend the cluster").click()
+    expect(page.get_by_test_id("cluster-status")).to_have_text("Suspended", timeout=30000)
+    page.get_by_role("button", name="Resume the cluster").click()
+    expect(page.get_by_test_id("cluster-status")).to_have_text("Online", timeout=30000)

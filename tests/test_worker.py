@@ -82,6 +82,21 @@ def test_the_operation_commands_wait_for_their_runs(celery_worker, users, sim):
     assert "Resource awseip1 started on server2" in out.getvalue()
     with pytest.raises(CommandError, match="There is no group resource nope in the applied configuration"):
         call_command("clprsc", cluster.name, "-t", "nope", stdout=StringIO())
+    # Server operations in the product's words: the service on one server, suspend / resume, clpdown.
+    call_command("clpcl", cluster.name, "-t", "-h", "server2", stdout=StringIO())
+    out = StringIO()
+    call_command("clpstat", cluster.name, "--json", stdout=out)
+    assert json.loads(out.getvalue())["groups"][0]["current_server"] == "server1"  # moved off server2
+    call_command("clpcl", cluster.name, "-s", "-h", "server2", stdout=StringIO())
+    call_command("clpcl", cluster.name, "--suspend", stdout=StringIO())
+    out = StringIO()
+    call_command("clpstat", cluster.name, "--json", stdout=out)
+    assert json.loads(out.getvalue())["status"] == "Suspended"
+    call_command("clpcl", cluster.name, "--resume", stdout=StringIO())
+    call_command("clpdown", cluster.name, "-h", "server1", "-r", stdout=StringIO())
+    out = StringIO()
+    call_command("clpstat", cluster.name, "--json", stdout=out)
+    assert json.loads(out.getvalue())["groups"][0]["current_server"] == "server2"  # moved before the reboot
 
 
 def test_end_to_end_with_a_real_worker_apply_move_recover_and_fail_over(celery_worker, users, sim):
