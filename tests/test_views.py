@@ -50,3 +50,28 @@ def test_dashboard_query_count_does_not_grow_with_clusters(admin_client):
             admin_client.get(reverse("dashboard"))
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_dashboard_shows_every_clusters_status_troubled_first_in_fixed_queries(client, users):
+    from clusters.runtime import AppliedVersion, ClusterState, ObjectState
+
+    client.force_login(users["viewer"])
+    counts = []
+    for size in (2, 8):
+        for i in range(size - len(counts) * 2 if counts else size):
+            cluster = ClusterFactory(name=f"c{size}-{i}")
+            AppliedVersion.objects.create(cluster=cluster, number=1, conf=b"<root/>")
+            ClusterState.objects.create(cluster=cluster, status="running")
+            ObjectState.objects.create(cluster=cluster, kind="group", name="failover1", status="online", server="s1")
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("dashboard"))
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    troubled = ClusterFactory(name="zz-troubled")
+    AppliedVersion.objects.create(cluster=troubled, number=1, conf=b"<root/>")
+    ClusterState.objects.create(cluster=troubled, status="running")
+    ObjectState.objects.create(cluster=troubled, kind="monitor", name="awsvipw1", status="error")
+    page = client.get(reverse("dashboard")).content.decode()
+    rows = page[page.index('aria-label="Clusters"') :]
+    assert rows.index('data-cluster="zz-troubled"') < rows.index('data-cluster="c2-0"')  # trouble first
+    assert "1 monitor(s) in error." in page and ">Online<" in page
