@@ -19,6 +19,9 @@ def named_urls(patterns=None, namespace=""):
             yield f"{namespace}:{entry.name}" if namespace else entry.name
 
 
+# EXPRESSCLUSTER's RESTful API: HTTP Basic instead of the session (tested in tests/test_restapi.py).
+API_VIEWS = {"api_cluster", "api_servers", "api_groups", "api_group", "api_resources", "api_resource", "api_monitors"}
+
 # Views that change the configuration: only an Administrator may even open them.
 CONFIG_EDIT_VIEWS = {
     "import_setting", "import_setting_into", "wizard_start", "wizard_step", "server_add", "heartbeat_add",
@@ -72,9 +75,11 @@ def url_of(db):
         "operate": {"pk": cluster.pk},
         "monitor_control": {"pk": cluster.pk},
     }
+    samples |= {name: {} for name in API_VIEWS} | {"api_group": {"name": "failover1"}, "api_resource": {"name": "x"}}
     missing = set(named_urls()) - set(samples)
     assert not missing, f"add sample arguments for the new views {sorted(missing)} to this fixture"
-    return {name: reverse(name, kwargs=kwargs) for name, kwargs in samples.items()}
+    urls = {name: reverse(name, kwargs=kwargs) for name, kwargs in samples.items()}
+    return {name: url for name, url in urls.items() if name not in API_VIEWS}  # Basic auth: tests/test_restapi.py
 
 
 def test_anonymous_get_of_every_view_goes_to_login(client, url_of):

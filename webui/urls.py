@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from clusters import operation_views as operation
+from clusters import restapi
 from clusters import views as cluster_views
 from clusters import wizard_views as wizard
 
@@ -49,5 +50,13 @@ urlpatterns = [
     path("clusters/<int:pk>/operation/run/", operation.operate, name="operate"),
     path("clusters/<int:pk>/operation/monitors/", operation.monitor_control, name="monitor_control"),
     path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),
+    # EXPRESSCLUSTER's RESTful API (read side): Basic authentication, USER@CLUSTER (clusters/restapi.py)
+    path("api/v1/cluster", restapi.cluster, name="api_cluster"),
+    path("api/v1/servers", restapi.servers, name="api_servers"),
+    path("api/v1/groups", restapi.groups, name="api_groups"),
+    path("api/v1/groups/<str:name>", restapi.groups, name="api_group"),
+    path("api/v1/resources", restapi.resources, name="api_resources"),
+    path("api/v1/resources/<str:name>", restapi.resources, name="api_resource"),
+    path("api/v1/monitors", restapi.monitors, name="api_monitors"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,148 @@
+"""EXPRESSCLUSTER's RESTful API (X 4.2 and later), read side, so that scripts written for the product
+(the vendor's Integrated-Cluster-WebUI sample, Lambda, SSM Automation) read our clusters unmodified.
+
+`/api/v1/cluster`, `/servers`, `/groups`, `/groups/NAME`, `/resources/NAME`, `/monitors`, each answering
+`{"result": {"code": 0, "message": ...}, ...}` with HTTP Basic authentication. The product serves one
+cluster per address; here a request names its cluster in the user name, `USER@CLUSTER` (plain `USER`
+when the console manages a single cluster), so each cluster's script configuration differs only in
+its user. The values come from the same status the console shows (clusters.status).
+"""
+
+import base64
+import binascii
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+from webui.roles import Role, role_of
+
+from .models import Cluster
+from .status import status_context
+
+OK = {"code": 0, "message": "command succeeded."}
+# Non-zero codes: the sample checks only that the code is not 0 and prints the message.
+AUTH_FAILED, NOT_FOUND, NO_CLUSTER = 1, 2, 3
+STATUS = {"online": "Online", "offline": "Offline", "error": "Error", "normal": "Normal", "suspended": "Suspended",
+          "warning": "Warning"}  # fmt: skip
+
+
+def _failure(code: int, message: str, status: int) -> JsonResponse:
+    response = JsonResponse({"result": {"code": code, "message": message}}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="Cluster WebUI"'
+    return response
+
+
+def _cluster_of(request) -> tuple[Cluster | None, JsonResponse | None]:
+    """Authenticate with Basic credentials; return the cluster they name, or the answer that refuses."""
+    header = request.headers.get("Authorization", "")
+    try:
+        scheme, encoded = header.split(" ", 1)
+        username, _, password = base64.b64decode(encoded.strip()).decode("utf-8").partition(":")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None, _failure(AUTH_FAILED, "Authentication is required (HTTP Basic, USER@CLUSTER).", 401)
+    if scheme.lower() != "basic":
+        return None, _failure(AUTH_FAILED, "Authentication is required (HTTP Basic, USER@CLUSTER).", 401)
+    user_name, _, cluster_name = username.rpartition("@") if "@" in username else (username, "", "")
+    user = authenticate(request, username=user_name, password=password)
+    if user is None or (role_of(user) or 0) < Role.VIEWER:
+        return None, _failure(AUTH_FAILED, "Authentication failed: check the user name and password.", 401)
+    if not cluster_name:
+        clusters = list(Cluster.objects.all()[:2])
+        if len(clusters) != 1:
+            return None, _failure(NO_CLUSTER, "Name the cluster in the user name: USER@CLUSTER.", 400)
+        return clusters[0], None
+    cluster = Cluster.objects.filter(name=cluster_name).first()
+    if cluster is None:
+        return None, _failure(NO_CLUSTER, f"There is no cluster named {cluster_name}.", 404)
+    return cluster, None
+
+
+def _endpoint(view):
+    """GET only, Basic authentication instead of the console's session, the status of the named cluster."""
+
+    @login_not_required
+    @require_GET
+    def wrapper(request, *args, **kwargs):
+        cluster, refused = _cluster_of(request)
+        if refused:
+            return refused
+        status = status_context(cluster)
+        if status["version"] is None:
+            return _failure(NO_CLUSTER, f"Cluster {cluster.name} has no applied configuration.", 409)
+        answer = view(request, cluster, status, *args, **kwargs)
+        if isinstance(answer, JsonResponse):
+            return answer
+        return JsonResponse({"result": OK, **answer})
+
+    return wrapper
+
+
+def _state(state) -> str:
+    return STATUS.get(state.status, state.status.capitalize()) if state else "Offline"
+
+
+def _current(state) -> str:
+    return state.server if state and state.status in ("online", "error") and state.server else "None"
+
+
+def _servers(status) -> list[dict]:
+    found = []
+    for name, instance, service in status["servers"]:
+        stopped = (service and service.status == "offline") or (instance and instance.status != "online")
+        found.append({"name": name, "status": "Offline" if stopped or not status["running"] else "Online"})
+    return found
+
+
+def _select(request, items: list[dict]) -> list[dict]:
+    """`?select=name`: only those keys (the sample asks for the server names alone)."""
+    keys = [k for k in request.GET.get("select", "").split(",") if k]
+    return [{k: v for k, v in item.items() if k in keys} for item in items] if keys else items
+
+
+@_endpoint
+def cluster(request, cluster, status):
+    state = "Online" if status["running"] else "Suspended" if status["suspended"] else "Offline"
+    return {"cluster": {"name": cluster.name, "status": state}}
+
+
+@_endpoint
+def servers(request, cluster, status):
+    return {"servers": _select(request, _servers(status))}
+
+
+def _group(group, state, status, with_resources: bool) -> dict:
+    item = {"name": group["name"], "status": _state(state), "current": _current(state)}
+    if with_resources:
+        item["resources"] = [{"name": r["name"]} for r, _ in status["resources"] if r["group"] == group["name"]]
+    return item
+
+
+@_endpoint
+def groups(request, cluster, status, name: str | None = None):
+    chosen = [(g, s) for g, s, _ in status["groups"] if name is None or g["name"] == name]
+    if name is not None and not chosen:
+        return _failure(NOT_FOUND, f"There is no group {name}.", 404)
+    resources = "resources" in request.GET.get("select", "")
+    return {"groups": [_group(g, s, status, resources) for g, s in chosen]}
+
+
+@_endpoint
+def resources(request, cluster, status, name: str | None = None):
+    chosen = [(r, s) for r, s in status["resources"] if name is None or r["name"] == name]
+    if name is not None and not chosen:
+        return _failure(NOT_FOUND, f"There is no group resource {name}.", 404)
+    return {"resources": [{"name": r["name"], "status": _state(s), "current": _current(s)} for r, s in chosen]}
+
+
+@_endpoint
+def monitors(request, cluster, status):
+    names = [s["name"] for s in _servers(status)]
+    found = []
+    for monitor, state in status["monitors"]:
+        overall = _state(state) if state else "Normal"
+        found.append({"name": monitor["name"], "status": overall,
+                      "servers": [{"name": server, "status": overall} for server in names]})  # fmt: skip
+    return {"monitors": found}
