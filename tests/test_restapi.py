@@ -89,3 +89,33 @@ def test_the_api_tells_the_same_states_as_clpstat(live_server, users, running_cl
     assert [(r["name"], r["status"].lower(), r["current"]) for r in resources["resources"]] == [
         (r["name"], r["status"], r["server"] or "None") for r in clpstat["resources"]
     ]
+
+
+def sample_post(base: str, path: str, user: str, body: dict | None = None) -> tuple[int, dict]:
+    token = base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
+    response = requests.post(f"{base}/api/v1/{path}", json=body or {}, timeout=10,
+                             headers={"authorization": f"Basic {token}"})  # fmt: skip
+    return response.status_code, response.json()
+
+
+@pytest.mark.worker
+def test_operations_under_the_same_tree_return_the_run_to_follow(live_server, users, running_cluster, celery_worker):
+    from clusters.models import TaskRun
+    from clusters.runtime import ObjectState
+    from tests.test_worker import wait_for_end
+
+    base, operator = live_server.url, f"operator1@{running_cluster.name}"
+    status, answer = sample_post(base, "groups/failover1/move", operator, {"target": "server2"})
+    assert status == 202 and answer["result"]["code"] == 0, answer
+    assert answer["run"]["url"].endswith(f"/runs/{answer['run']['id']}/")
+    run = wait_for_end(TaskRun.objects.get(pk=answer["run"]["id"]))
+    assert run.status == "succeeded", run.error
+    _, groups = sample_get(base, "groups", operator)
+    assert groups["groups"][0]["current"] == "server2"
+    status, answer = sample_post(base, "monitors/awsvipw1/suspend", operator)
+    assert status == 200 and answer["result"]["code"] == 0
+    assert ObjectState.objects.get(cluster=running_cluster, kind="monitor", name="awsvipw1").status == "suspended"
+    status, answer = sample_post(base, "groups/failover1/move", f"viewer1@{running_cluster.name}")
+    assert status == 403 and answer["result"]["code"] != 0  # a Viewer may only read
+    status, answer = sample_post(base, "groups/failover1/explode", operator)
+    assert status == 404 and answer["result"]["message"] == "There is no operation explode of groups."

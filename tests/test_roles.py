@@ -20,7 +20,8 @@ def named_urls(patterns=None, namespace=""):
 
 
 # EXPRESSCLUSTER's RESTful API: HTTP Basic instead of the session (tested in tests/test_restapi.py).
-API_VIEWS = {"api_cluster", "api_servers", "api_groups", "api_group", "api_resources", "api_resource", "api_monitors"}
+API_VIEWS = {"api_cluster", "api_servers", "api_groups", "api_group", "api_resources", "api_resource", "api_monitors",
+             "api_operate", "api_cluster_operate"}  # fmt: skip
 
 # Views that change the configuration: only an Administrator may even open them.
 CONFIG_EDIT_VIEWS = {
@@ -75,7 +76,9 @@ def url_of(db):
         "operate": {"pk": cluster.pk},
         "monitor_control": {"pk": cluster.pk},
     }
-    samples |= {name: {} for name in API_VIEWS} | {"api_group": {"name": "failover1"}, "api_resource": {"name": "x"}}
+    samples |= {name: {} for name in API_VIEWS} | {"api_group": {"name": "failover1"}, "api_resource": {"name": "x"},
+                                                   "api_operate": {"kind": "groups", "name": "g", "action": "start"},
+                                                   "api_cluster_operate": {"action": "start"}}  # fmt: skip
     missing = set(named_urls()) - set(samples)
     assert not missing, f"add sample arguments for the new views {sorted(missing)} to this fixture"
     urls = {name: reverse(name, kwargs=kwargs) for name, kwargs in samples.items()}

@@ -58,5 +58,7 @@ urlpatterns = [
     path("api/v1/resources", restapi.resources, name="api_resources"),
     path("api/v1/resources/<str:name>", restapi.resources, name="api_resource"),
     path("api/v1/monitors", restapi.monitors, name="api_monitors"),
+    path("api/v1/<str:kind>/<str:name>/<str:action>", restapi.operate, name="api_operate"),
+    path("api/v1/cluster/<str:action>", restapi.operate, {"kind": "cluster"}, name="api_cluster_operate"),
     path("admin/", admin.site.urls),
 ]
