@@ -62,7 +62,9 @@ def record_server_states(cluster: Cluster, plan: "Plan", account) -> None:
         instance = instance_of(plan, server, account)
         if instance is not None:
             state = instance["State"]["Name"]
-            values = {"status": SERVER_STATES.get(state, "offline"), "message": state}
+            values = {"status": SERVER_STATES.get(state, "offline"), "message": state, "details": {
+                "az": instance.get("Placement", {}).get("AvailabilityZone", ""), "subnet": instance.get("SubnetId", ""),
+                "ip": instance.get("PrivateIpAddress", ""), "instance": instance["InstanceId"]}}  # fmt: skip
         else:
             values = {"status": "warning", "message": "unknown" if not account.errors else account.errors[-1][:500]}
         ObjectState.objects.update_or_create(cluster=cluster, kind=ObjectState.Kind.SERVER, name=server,

@@ -74,6 +74,8 @@ class ObjectState(models.Model):
     restarts = models.PositiveIntegerField(default=0)
     failovers = models.PositiveIntegerField(default=0)
     dummy_failure = models.BooleanField(default=False)
+    # Servers: where the instance is (availability zone, subnet, private IP, instance ID), for the picture.
+    details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["cluster", "kind", "name"]

@@ -1,5 +1,6 @@
 """What operation mode and clpstat show of a cluster: the applied version and the state the engine keeps."""
 
+from . import picture
 from .models import Cluster, TaskRun
 from .operations import applied
 from .runtime import Alert, ClusterState, ObjectState
@@ -20,7 +21,7 @@ def status_context(cluster: Cluster) -> dict:
     recent = list(TaskRun.objects.filter(cluster=cluster).order_by("-created_at", "-id")[:5])
     active = next((run for run in recent if run.is_active), None)
     judged = [s for (kind, _), s in states.items() if kind == "health" and s.status == "warning"]
-    return {
+    context = {
         "version": version,
         "cluster_status": cluster_state.get_status_display() if cluster_state else "Stopped",
         "running": bool(cluster_state and cluster_state.status == "running"),
@@ -34,3 +35,5 @@ def status_context(cluster: Cluster) -> dict:
         "recent_runs": recent,
         "health_warnings": [s.message for s in judged],
     }
+    context["picture"] = picture.layout(context)
+    return context

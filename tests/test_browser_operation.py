@@ -135,3 +135,24 @@ def test_stopping_a_servers_cluster_service_moves_its_group_live(page, login, us
     expect(page.get_by_test_id("cluster-status")).to_have_text("Suspended", timeout=30000)
     page.get_by_role("button", name="Resume the cluster").click()
     expect(page.get_by_test_id("cluster-status")).to_have_text("Online", timeout=30000)
+
+
+def test_the_picture_shows_zones_servers_and_where_the_vip_points_live(page, login, users, sim):
+    from tests.conftest import ARTIFACTS
+    from tests.test_operations import ok, run
+
+    cluster = build_on_sim("vip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    login(users["viewer"])
+    page.goto(f"{page.url}clusters/{cluster.pk}/operation/")
+    picture = page.get_by_role("img", name="Picture of the cluster")
+    expect(picture).to_contain_text("ap-northeast-1a")
+    expect(picture).to_contain_text("ap-northeast-1c")
+    server1 = picture.locator("g.server[data-server=server1]")
+    expect(server1).to_contain_text("group failover1 (online)")
+    expect(server1).to_contain_text("awsvip1 -> 10.1.0.20")
+    page.screenshot(path=str(ARTIFACTS / "cluster-picture.png"), full_page=True)
+    ok(run("group_move", users, cluster, group="failover1", server="server2"))  # as the worker does
+    expect(picture.locator("g.server[data-server=server2]")).to_contain_text("awsvip1 -> 10.1.0.20", timeout=15000)
+    expect(server1).not_to_contain_text("awsvip1")

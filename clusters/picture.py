@@ -1,0 +1,88 @@
+"""A picture of the cluster for operation mode: availability zones and subnets, servers with their
+instance state, groups on their current server, and where each AWS resource points (the VIP route,
+the EIP, the secondary IP, the DNS record, the probe port). Laid out here; drawn as SVG by a template."""
+
+from dataclasses import dataclass, field
+
+POINTS_TO = {"awsvip": "ip", "awseip": "eipid", "awssip": "ip", "awsdns": "recordset", "lbpp": "port"}
+SERVER_W, LINE, PAD, HEADER = 250, 18, 12, 26
+
+
+@dataclass
+class ServerBox:
+    name: str
+    state: str  # the instance state as the engine last read it
+    status: str  # online / offline / warning: the colour
+    ip: str
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (css class, text)
+    x: int = 0
+    y: int = 0
+
+    @property
+    def rows(self) -> list[tuple[str, str, int]]:
+        """Each line with its baseline, under the server's name."""
+        return [(css, text, self.y + HEADER + 14 + LINE * i) for i, (css, text) in enumerate(self.lines)]
+
+    @property
+    def h(self) -> int:
+        return HEADER + LINE * len(self.lines) + PAD
+
+
+@dataclass
+class SubnetBox:
+    name: str
+    servers: list[ServerBox]
+    x: int = 0
+    y: int = 0
+    w: int = SERVER_W + 2 * PAD
+    h: int = 0
+
+
+@dataclass
+class ZoneBox:
+    name: str
+    subnets: list[SubnetBox]
+    x: int = 0
+    w: int = SERVER_W + 4 * PAD
+    h: int = 0
+
+
+def layout(status: dict) -> dict:
+    """Boxes with coordinates from the status operation mode shows (no AWS call)."""
+    groups_on: dict[str, list] = {}
+    for group, state, _ in status["groups"]:
+        if state and state.server and state.status in ("online", "error"):
+            groups_on.setdefault(state.server, []).append((state.status, f"group {group['name']} ({state.status})"))
+    resources_on: dict[str, list] = {}
+    for resource, state in status["resources"]:
+        if state and state.server and state.status in ("online", "error") and resource["type"] in POINTS_TO:
+            target = resource.get("parameters", {}).get(POINTS_TO[resource["type"]], "")
+            line = f"{resource['name']} -> {target}" if target != "" else resource["name"]
+            resources_on.setdefault(state.server, []).append((state.status, line))
+    zones: dict[str, dict[str, list]] = {}
+    for name, instance, _service in status["servers"]:
+        details = instance.details if instance else {}
+        box = ServerBox(name, instance.message if instance else "not read yet",
+                        instance.status if instance else "warning", details.get("ip", ""),
+                        groups_on.get(name, []) + resources_on.get(name, []))  # fmt: skip
+        zones.setdefault(details.get("az") or "AZ unknown", {}).setdefault(details.get("subnet") or "subnet", [])
+        zones[details.get("az") or "AZ unknown"][details.get("subnet") or "subnet"].append(box)
+    placed, x, height = [], PAD, 0
+    for zone_name in sorted(zones):
+        zone = ZoneBox(zone_name, [SubnetBox(subnet, servers) for subnet, servers in sorted(zones[zone_name].items())])
+        zone.x, y = x, HEADER + PAD
+        for subnet in zone.subnets:
+            subnet.x, subnet.y = x + PAD, y
+            inner = y + HEADER
+            for server in subnet.servers:
+                server.x, server.y = subnet.x + PAD, inner
+                inner += server.h + PAD
+            subnet.h = inner - y
+            y += subnet.h + PAD
+        zone.h = y
+        height = max(height, y)
+        placed.append(zone)
+        x += zone.w + PAD
+    for zone in placed:
+        zone.h = height
+    return {"zones": placed, "width": x, "height": height + PAD, "line": LINE, "header": HEADER}
