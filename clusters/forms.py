@@ -1,7 +1,9 @@
 from django import forms
 
+from .alertservice import validate_target
 from .clpconf.archive import MAX_ZIP_BYTES
 from .models import object_name
+from .runtime import AlertDestination
 
 
 class ImportForm(forms.Form):
@@ -104,3 +106,18 @@ class AlertFilterForm(forms.Form):
     def __init__(self, *args, servers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["server"].choices = [("", "Any"), *((s, s) for s in servers)]
+
+
+class AlertDestinationForm(forms.ModelForm):
+    class Meta:
+        model = AlertDestination
+        fields = ["kind", "target", "min_level", "about"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") and data.get("target"):
+            try:
+                validate_target(data["kind"], data["target"].strip())
+            except forms.ValidationError as exc:
+                self.add_error("target", exc)
+        return data

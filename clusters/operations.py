@@ -20,7 +20,7 @@ from resources.registry import RESOURCE_TYPES, ResourceFailed
 from webui import aws
 from webui.roles import Role
 
-from . import alertlog
+from . import alertlog, alertservice
 from .awsaccount import AwsAccount
 from .clpconf import reader, writer
 from .clpconf.reader import ConfSpec
@@ -159,8 +159,9 @@ def record_state(cluster, kind, name, **values):
 
 def alert(cluster, message, level="info", server=""):
     kind, name = alertlog.subject(message)
-    Alert.objects.create(cluster=cluster, message=message[:1000], level=level, server=server, object_kind=kind,
-                         object_name=name)  # fmt: skip
+    created = Alert.objects.create(cluster=cluster, message=message[:1000], level=level, server=server,
+                                   object_kind=kind, object_name=name)  # fmt: skip
+    alertservice.route(created)  # to the people its destinations' rules name, from a worker
 
 
 def act(resource: dict, server: str, activate: bool):

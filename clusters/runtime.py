@@ -101,9 +101,41 @@ class Alert(models.Model):
     # What it concerns (clusters.alertlog.subject): a monitor, resource, group or server, by name.
     object_kind = models.CharField(max_length=8, blank=True)
     object_name = models.CharField(max_length=63, blank=True)
+    # False for the alerts about the Alert Service itself (a failed delivery): they are not sent on.
+    notify = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["-id"]
 
     def __str__(self) -> str:
         return self.message
+
+
+class AlertDestination(models.Model):
+    """Alert Service: where a cluster's alerts reach people (an SNS topic, an e-mail address, a chat webhook)."""
+
+    class Kind(models.TextChoices):
+        SNS = "sns", "Amazon SNS topic"
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Webhook (chat tools)"
+
+    LEVELS = {"info": 0, "warning": 1, "error": 2}
+
+    cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="alert_destinations")
+    kind = models.CharField("Destination", max_length=8, choices=Kind)
+    target = models.CharField("Topic ARN, address or URL", max_length=500)
+    min_level = models.CharField("From level", max_length=7, choices=Alert.Level, default=Alert.Level.WARNING)
+    about = models.CharField("Only alerts about", max_length=63, blank=True,
+                             help_text="An object name (e.g. failover1, awsvipw1); empty: every alert.")  # fmt: skip
+
+    class Meta:
+        ordering = ["cluster", "kind", "target"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.target}"
+
+    def wants(self, alert: "Alert") -> bool:
+        """The rule: at least its level, and about its object when it names one."""
+        if self.LEVELS[alert.level] < self.LEVELS[self.min_level]:
+            return False
+        return not self.about or self.about in (alert.object_name, alert.server)

@@ -1,6 +1,8 @@
 from celery import shared_task
+from django.conf import settings
 
-from . import taskruns
+from . import alertservice, taskruns
+from .runtime import Alert, AlertDestination
 
 
 @shared_task(name="clusters.execute_run")
@@ -11,3 +13,18 @@ def execute_run(run_id: int) -> None:
 @shared_task(name="clusters.reap_runs")
 def reap_runs() -> None:
     taskruns.reap()
+
+
+@shared_task(name="clusters.deliver_alert", bind=True, max_retries=3, ignore_result=True)
+def deliver_alert(self, alert_id: int, destination_id: int) -> None:
+    """One alert to one destination; retried with back-off, then the failure is an alert itself."""
+    alert = Alert.objects.select_related("cluster").filter(pk=alert_id).first()
+    destination = AlertDestination.objects.filter(pk=destination_id).first()
+    if alert is None or destination is None:
+        return  # removed meanwhile: nothing to send
+    try:
+        alertservice.deliver(alert, destination)
+    except Exception as exc:
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc, countdown=settings.WEBUI_ALERT_RETRY_SECONDS * 2**self.request.retries) from exc
+        alertservice.record_failure(alert_id, destination_id, exc)

@@ -8,13 +8,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from webui.context import MODES
-from webui.roles import Role, role_of, role_required
+from webui.roles import Role, require_role, role_of, role_required
 
-from . import alertlog, history, services, taskruns
+from . import alertlog, alertservice, history, services, taskruns
 from .checks import iam_policy_json
-from .forms import AlertFilterForm, ImportForm
+from .forms import AlertDestinationForm, AlertFilterForm, ImportForm
 from .models import Cluster, TaskRun
-from .runtime import Alert
+from .runtime import Alert, AlertDestination
 from .taskruns import KINDS
 from .wizard_views import config_edit
 
@@ -262,3 +262,32 @@ def alert_log(request, pk):
     context = {"cluster": cluster, "modes": MODES, "mode": "operation", "form": form, "page": page, "rows": rows,
                "query": query.urlencode()}  # fmt: skip
     return render(request, "clusters/alerts.html", context)
+
+
+def alert_service(request, pk):
+    """Alert Service: where this cluster's alerts go (rules by level and object), with a test button."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    form = AlertDestinationForm(request.POST if request.POST.get("action") == "add" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        require_role(request.user, Role.OPERATOR if action == "test" else Role.ADMINISTRATOR)
+        if action == "add" and form.is_valid():
+            form.instance.cluster = cluster
+            form.save()
+            messages.success(request, f"Alerts now reach {form.instance}.")
+            return redirect("alert_service", pk=pk)
+        if action in ("remove", "test"):
+            destination = get_object_or_404(AlertDestination, pk=request.POST.get("destination"), cluster=cluster)
+            if action == "remove":
+                destination.delete()
+                messages.success(request, f"Alerts no longer go to {destination}.")
+            else:
+                alertservice.send_test(user=request.user, destination=destination)
+                messages.success(
+                    request, f"A test alert is on its way to {destination}; a failure shows in the alert log."
+                )
+            return redirect("alert_service", pk=pk)
+    context = {"cluster": cluster, "modes": MODES, "mode": "operation", "form": form,
+               "destinations": AlertDestination.objects.filter(cluster=cluster),
+               "can_configure_service": role_of(request.user) >= Role.ADMINISTRATOR}  # fmt: skip
+    return render(request, "clusters/alert_service.html", context)

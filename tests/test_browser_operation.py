@@ -156,3 +156,46 @@ def test_the_picture_shows_zones_servers_and_where_the_vip_points_live(page, log
     ok(run("group_move", users, cluster, group="failover1", server="server2"))  # as the worker does
     expect(picture.locator("g.server[data-server=server2]")).to_contain_text("awsvip1 -> 10.1.0.20", timeout=15000)
     expect(server1).not_to_contain_text("awsvip1")
+
+
+def test_the_alert_service_page_adds_a_webhook_and_its_test_arrives(page, login, users, celery_worker):
+    import json
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from tests.conftest import ARTIFACTS
+    from tests.factories import ClusterFactory
+
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{server.server_address[1]}/chat"
+    cluster = ClusterFactory(name="cluster1")
+    try:
+        login(users["admin"])
+        page.goto(f"{page.url}clusters/{cluster.pk}/operation/alert-service/")
+        page.get_by_label("Destination", exact=True).select_option(label="Webhook (chat tools)")
+        page.get_by_label("Topic ARN, address or URL").fill(hook)
+        page.get_by_label("From level").select_option(label="Warning")
+        page.get_by_role("button", name="Add").click()
+        expect(page.get_by_role("table", name="Destinations")).to_contain_text(hook)
+        page.get_by_role("button", name=f"Send a test alert to {hook}").click()
+        expect(page.locator(".messages")).to_contain_text("A test alert is on its way")
+        page.screenshot(path=str(ARTIFACTS / "alert-service.png"), full_page=True)
+        deadline = time.monotonic() + 30
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert received and received[0]["message"].startswith("Alert Service test to Webhook")
+    finally:
+        server.shutdown()

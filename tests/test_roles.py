@@ -68,6 +68,7 @@ def url_of(db):
         "move_to_aws": {"pk": cluster.pk},
         "cluster_history": {"pk": cluster.pk},
         "alert_log": {"pk": cluster.pk},
+        "alert_service": {"pk": cluster.pk},
         "history_compare": {"pk": cluster.pk},
         "history_restore": {"pk": cluster.pk, "number": 1},
         "iam_policy": {"pk": cluster.pk},

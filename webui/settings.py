@@ -222,6 +222,23 @@ CELERY_BEAT_SCHEDULE = {
     "monitor-resources": {"task": "monitors.tick", "schedule": 5.0},
     "reap-runs": {"task": "clusters.reap_runs", "schedule": 10.0},  # orphaned runs fail within a minute
 }
+# Alert Service: e-mail through this SMTP server; deliveries retry after 10 s, 20 s, 40 s.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("WEBUI_EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("WEBUI_EMAIL_PORT", "25")),
+            "username": os.environ.get("WEBUI_EMAIL_USER", ""),
+            "password": os.environ.get("WEBUI_EMAIL_PASSWORD", ""),
+            "use_tls": env_bool("WEBUI_EMAIL_TLS", False),
+            "timeout": 10,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("WEBUI_EMAIL_FROM", "cluster-webui@localhost")
+WEBUI_ALERT_RETRY_SECONDS = env_float("WEBUI_ALERT_RETRY_SECONDS", 10)
+
 # A monitoring round holds a lock this long at most (a round never overlaps the next one).
 WEBUI_TICK_LOCK_SECONDS = env_float("WEBUI_TICK_LOCK_SECONDS", 120)
 # Runs (clusters/taskruns.py): a worker renews a run's lease while it works; one whose lease ran out

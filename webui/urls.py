@@ -46,6 +46,7 @@ urlpatterns = [
     ),
     path("clusters/<int:pk>/config/apply/", operation.apply_configuration, name="apply_configuration"),
     path("clusters/<int:pk>/operation/alerts/", cluster_views.alert_log, name="alert_log"),
+    path("clusters/<int:pk>/operation/alert-service/", cluster_views.alert_service, name="alert_service"),
     path("clusters/<int:pk>/operation/status/", operation.operation_status, name="operation_status"),
     path("clusters/<int:pk>/operation/run/", operation.operate, name="operate"),
     path("clusters/<int:pk>/operation/monitors/", operation.monitor_control, name="monitor_control"),
