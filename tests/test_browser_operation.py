@@ -199,3 +199,24 @@ def test_the_alert_service_page_adds_a_webhook_and_its_test_arrives(page, login,
         assert received and received[0]["message"].startswith("Alert Service test to Webhook")
     finally:
         server.shutdown()
+
+
+def test_the_dashboard_puts_the_cluster_in_trouble_first(page, login, users, sim):
+    from clusters.runtime import ObjectState
+    from tests.conftest import ARTIFACTS
+    from tests.test_operations import ok, run
+
+    healthy = build_on_sim("vip", users, sim)
+    troubled = build_on_sim("eip", users, sim)
+    for cluster in (healthy, troubled):
+        ok(run("apply", users, cluster))
+        ok(run("cluster_start", users, cluster))
+    ObjectState.objects.update_or_create(
+        cluster=troubled, kind="monitor", name="awseipw1", defaults={"status": "error"}
+    )  # as the engine records a detected error
+    login(users["viewer"])
+    rows = page.get_by_role("table", name="Clusters").locator("tbody tr")
+    expect(rows.first).to_have_attribute("data-cluster", troubled.name)
+    expect(rows.first).to_contain_text("monitor(s) in error")
+    expect(page.locator(f"tr[data-cluster='{healthy.name}']")).to_contain_text("Online")
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
