@@ -7,6 +7,7 @@ listed, if any, name the checks that failed.)
 
 import os
 import socket
+import sys
 import time
 
 from _django import setup
@@ -77,6 +78,8 @@ def main():
         errors = [f for f in findings if f.severity == "error"]
         print(f"{cluster.resources.count():4d} group resources: {len(calls):3d} AWS API calls, "
               f"{seconds * 1000:7.1f} ms, {len(errors)} error finding(s)")  # fmt: skip
+        if "--calls" in sys.argv:
+            print("      " + ", ".join(sorted(calls.calls)))
         for check in sorted({f.check for f in errors}):
             print(f"      {check}")
     server.stop()

@@ -79,12 +79,21 @@ class AwsAccount:
 
         return self._read_one(f"attributes of load balancer {arn.rsplit('/', 2)[-2]}", call, {})
 
-    def zones_of_vpc(self, vpc_id: str) -> set[str]:
-        def call():
-            zones = aws.client("route53").list_hosted_zones_by_vpc(VPCId=vpc_id, VPCRegion=aws.region())
-            return {z["HostedZoneId"].split("/")[-1] for z in zones["HostedZoneSummaries"]}
-
-        return self._read_one(f"hosted zones of {vpc_id}", call, set())
+    def hosted_zone(self, zone_id: str) -> dict | None:
+        """One call tells a hosted zone's name, privacy and associated VPCs: {} when it does not exist,
+        None when it could not be read (the reason is in errors)."""
+        key = f"hosted zone {zone_id}"
+        if key not in self._cache:
+            try:
+                found = aws.client("route53").get_hosted_zone(Id=zone_id)
+                self._cache[key] = found["HostedZone"] | {"VPCs": found.get("VPCs", [])}
+            except aws.AWS_ERRORS as exc:
+                missing = getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchHostedZone",
+                                                                                        "InvalidInput")  # fmt: skip
+                if not missing:
+                    self.errors.append(f"Could not read {key} from AWS: {aws.error_message(exc)}")
+                self._cache[key] = {} if missing else None
+        return self._cache[key]
 
     def dns_support(self, vpc_id: str) -> bool | None:
         def call():

@@ -154,20 +154,21 @@ def check_object_storage(ctx: CheckContext) -> list[Problem]:
 
 
 def bucket_roundtrip(bucket: str, cluster_name: str) -> str:
-    """Write, read and delete an object in the bucket; '' when it works, else what failed."""
+    """Write and read back an object in the bucket (two calls; the small probe object is overwritten at
+    each check, not deleted); '' when it works, else what failed."""
     s3 = aws.client("s3")
     key = f"clusterwebui-check/{cluster_name}/probe"
     try:
-        s3.head_bucket(Bucket=bucket)
-    except aws.AWS_ERRORS as exc:
-        return f"The bucket {bucket} does not exist or cannot be reached ({aws.error_message(exc)})."
-    try:
         s3.put_object(Bucket=bucket, Key=key, Body=b"heartbeat check")
+    except aws.AWS_ERRORS as exc:
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") == "NoSuchBucket":
+            return f"The bucket {bucket} does not exist ({aws.error_message(exc)})."
+        return f"Could not write an object in {bucket}: {aws.error_message(exc)}"
+    try:
         if s3.get_object(Bucket=bucket, Key=key)["Body"].read() != b"heartbeat check":
             return f"An object written in {bucket} read back different."
-        s3.delete_object(Bucket=bucket, Key=key)
     except aws.AWS_ERRORS as exc:
-        return f"Could not write and read an object in {bucket}: {aws.error_message(exc)}"
+        return f"Could not read back an object written in {bucket}: {aws.error_message(exc)}"
     return ""
 
 

@@ -30,9 +30,8 @@ class AwsDnsType(ResourceType):
     def check_aws(self, target, ctx):
         found = []
         zone_id = target.parameters.get("hostedzoneid", "")
-        zones = {z["Id"].split("/")[-1]: z for z in ctx.account.hosted_zones()}
-        zone = zones.get(zone_id)
-        if zone_id and zone is None and ctx.account.readable("hosted_zones"):
+        zone = ctx.account.hosted_zone(zone_id) if zone_id else None
+        if zone == {}:
             found.append(
                 target.problem(
                     "Hosted Zone ID",
@@ -44,11 +43,7 @@ class AwsDnsType(ResourceType):
                 )
             )
         for vpc in sorted(ctx.vpc_of_servers()):
-            if (
-                zone is not None
-                and zone.get("Config", {}).get("PrivateZone")
-                and zone_id not in ctx.account.zones_of_vpc(vpc)
-            ):
+            if zone and zone.get("Config", {}).get("PrivateZone") and vpc not in {v["VPCId"] for v in zone["VPCs"]}:
                 found.append(
                     target.problem(
                         "Hosted Zone ID",
