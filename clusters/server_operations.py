@@ -90,23 +90,22 @@ def run_server_shutdown(context: RunContext) -> dict:
     return result | {"instance": instance["InstanceId"], "reboot": reboot}
 
 
+def _switch(context: RunContext, before: str, after: str, refusal: str, message: str, level: str) -> dict:
+    if not ClusterState.objects.filter(cluster=context.cluster, status=before).update(status=after):
+        raise TaskFailed(refusal)
+    alert(context.cluster, message, level)
+    return {}
+
+
 @task_kind("cluster_suspend", label="Suspend the cluster", role=Role.OPERATOR)
 def run_cluster_suspend(context: RunContext) -> dict:
-    updated = ClusterState.objects.filter(cluster=context.cluster, status=ClusterState.Status.RUNNING).update(
-        status=ClusterState.Status.SUSPENDED
-    )
-    if not updated:
-        raise TaskFailed("Only a running cluster can be suspended.")
-    alert(context.cluster, "The cluster is suspended: monitoring pauses; groups stay where they are.", "warning")
-    return {}
+    return _switch(context, ClusterState.Status.RUNNING, ClusterState.Status.SUSPENDED,
+                   "Only a running cluster can be suspended.",
+                   "The cluster is suspended: monitoring pauses; groups stay where they are.", "warning")  # fmt: skip
 
 
 @task_kind("cluster_resume", label="Resume the cluster", role=Role.OPERATOR)
 def run_cluster_resume(context: RunContext) -> dict:
-    updated = ClusterState.objects.filter(cluster=context.cluster, status=ClusterState.Status.SUSPENDED).update(
-        status=ClusterState.Status.RUNNING
-    )
-    if not updated:
-        raise TaskFailed("Only a suspended cluster can be resumed.")
-    alert(context.cluster, "The cluster is resumed: monitoring goes on.")
-    return {}
+    return _switch(context, ClusterState.Status.SUSPENDED, ClusterState.Status.RUNNING,
+                   "Only a suspended cluster can be resumed.",
+                   "The cluster is resumed: monitoring goes on.", "info")  # fmt: skip

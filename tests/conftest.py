@@ -196,3 +196,27 @@ def login(page, live_server):
         return page
 
     return sign_in
+
+
+@pytest.fixture
+def webhook_receiver():
+    """A local HTTP receiver (a chat tool's webhook): its URL, and the JSON bodies posted to it."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/ops", received
+    server.shutdown()

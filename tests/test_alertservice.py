@@ -4,7 +4,6 @@ SMTP server and a local HTTP receiver; a delivery that keeps failing becomes an 
 import json
 import socketserver
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.urls import reverse
@@ -72,25 +71,6 @@ def smtp(settings):
     server.shutdown()
 
 
-@pytest.fixture
-def webhook():
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/ops", received
-    server.shutdown()
-
-
 def delivered(alert_obj: Alert) -> None:
     """What the worker does for each destination the alert's rules name."""
     for destination in AlertDestination.objects.filter(cluster=alert_obj.cluster):
@@ -98,14 +78,14 @@ def delivered(alert_obj: Alert) -> None:
             alertservice.deliver(alert_obj, destination)
 
 
-def test_alerts_reach_sns_email_and_a_webhook_by_their_rules(users, aws_endpoint, smtp, webhook):
+def test_alerts_reach_sns_email_and_a_webhook_by_their_rules(users, aws_endpoint, smtp, webhook_receiver):
     cluster = ClusterFactory(name="cluster1")
     sns, sqs = sim_client(aws_endpoint, "sns"), sim_client(aws_endpoint, "sqs")
     topic = sns.create_topic(Name="cluster-alerts")["TopicArn"]
     queue = sqs.create_queue(QueueName="cluster-alerts")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-    url, posted = webhook
+    url, posted = webhook_receiver
     AlertDestination.objects.create(cluster=cluster, kind="sns", target=topic, min_level="error")
     AlertDestination.objects.create(cluster=cluster, kind="email", target="ops@example.com", min_level="warning")
     AlertDestination.objects.create(cluster=cluster, kind="webhook", target=url, min_level="info", about="failover1")
@@ -139,7 +119,7 @@ def test_a_delivery_that_keeps_failing_is_an_alert_that_is_not_sent_on(users):
     assert deliver_alert.max_retries == 3
 
 
-def test_the_page_adds_tests_and_removes_destinations_with_the_roles(client, users, webhook):
+def test_the_page_adds_tests_and_removes_destinations_with_the_roles(client, users, webhook_receiver):
     cluster = ClusterFactory(name="cluster1")
     url = reverse("alert_service", args=[cluster.pk])
     client.force_login(users["admin"])
@@ -147,7 +127,7 @@ def test_the_page_adds_tests_and_removes_destinations_with_the_roles(client, use
         url, {"action": "add", "kind": "webhook", "target": "file:///etc/passwd", "min_level": "info"}
     )
     assert "Enter the webhook&#x27;s http:// or https:// URL." in refused.content.decode()
-    hook, _ = webhook
+    hook, _ = webhook_receiver
     client.post(url, {"action": "add", "kind": "webhook", "target": hook, "min_level": "warning"})
     destination = AlertDestination.objects.get(cluster=cluster)
     client.force_login(users["operator"])
@@ -160,11 +140,11 @@ def test_the_page_adds_tests_and_removes_destinations_with_the_roles(client, use
 
 
 @pytest.mark.worker
-def test_a_worker_delivers_the_alert_when_it_is_raised(celery_worker, webhook):
+def test_a_worker_delivers_the_alert_when_it_is_raised(celery_worker, webhook_receiver):
     import time
 
     cluster = ClusterFactory(name="cluster1")
-    url, posted = webhook
+    url, posted = webhook_receiver
     AlertDestination.objects.create(cluster=cluster, kind="webhook", target=url, min_level="warning")
     alert(cluster, "Server server1 is down (instance stopped).", "error", "server1")  # committed: queued at once
     deadline = time.monotonic() + 30

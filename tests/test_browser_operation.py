@@ -6,6 +6,16 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.guide import build_on_sim, sim_client
+from tests.test_operations import ok, run
+
+
+def running_on_sim(variant, users, sim):
+    """The guide's cluster, applied and started as the worker would (in this process)."""
+    cluster = build_on_sim(variant, users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    return cluster
+
 
 pytestmark = pytest.mark.browser
 
@@ -41,11 +51,7 @@ def test_apply_then_start_and_move_the_group_seen_without_reloading(page, login,
 
 
 def test_one_resource_is_stopped_and_started_from_the_status_view(page, login, users, celery_worker, sim):
-    from tests.test_operations import ok, run
-
-    cluster = build_on_sim("vip", users, sim)
-    ok(run("apply", users, cluster))
-    ok(run("cluster_start", users, cluster))
+    cluster = running_on_sim("vip", users, sim)
     login(users["operator"])
     page.goto(f"{page.url}clusters/{cluster.pk}/operation/")
     row = page.get_by_role("table", name="Group resources").locator("tr[data-resource=awsvip1]")
@@ -60,7 +66,6 @@ def test_one_resource_is_stopped_and_started_from_the_status_view(page, login, u
 
 def test_history_shows_a_change_before_apply_and_restores_an_older_version(page, login, users, celery_worker, sim):
     from clusters import services
-    from tests.test_operations import ok, run
 
     cluster = build_on_sim("vip", users, sim)
     ok(run("apply", users, cluster))
@@ -95,8 +100,6 @@ def test_the_alert_log_filters_and_explains_the_guides_messages(page, login, use
     from tests.conftest import ARTIFACTS
 
     cluster = build_on_sim("vip", users, sim)
-    from tests.test_operations import ok, run
-
     ok(run("apply", users, cluster))
     alert(cluster, "Group failover1 started on server1.", server="server1")
     alert(cluster, "Monitor awsvipw1 detected an error. (56 : The routing for VIP was changed.)", "error", "server1")
@@ -118,11 +121,7 @@ def test_the_alert_log_filters_and_explains_the_guides_messages(page, login, use
 
 
 def test_stopping_a_servers_cluster_service_moves_its_group_live(page, login, users, celery_worker, sim):
-    from tests.test_operations import ok, run
-
-    cluster = build_on_sim("vip", users, sim)
-    ok(run("apply", users, cluster))
-    ok(run("cluster_start", users, cluster))
+    cluster = running_on_sim("vip", users, sim)
     login(users["operator"])
     page.goto(f"{page.url}clusters/{cluster.pk}/operation/")
     servers = page.get_by_role("table", name="Servers")
@@ -139,11 +138,8 @@ def test_stopping_a_servers_cluster_service_moves_its_group_live(page, login, us
 
 def test_the_picture_shows_zones_servers_and_where_the_vip_points_live(page, login, users, sim):
     from tests.conftest import ARTIFACTS
-    from tests.test_operations import ok, run
 
-    cluster = build_on_sim("vip", users, sim)
-    ok(run("apply", users, cluster))
-    ok(run("cluster_start", users, cluster))
+    cluster = running_on_sim("vip", users, sim)
     login(users["viewer"])
     page.goto(f"{page.url}clusters/{cluster.pk}/operation/")
     picture = page.get_by_role("img", name="Picture of the cluster")
@@ -158,53 +154,35 @@ def test_the_picture_shows_zones_servers_and_where_the_vip_points_live(page, log
     expect(server1).not_to_contain_text("awsvip1")
 
 
-def test_the_alert_service_page_adds_a_webhook_and_its_test_arrives(page, login, users, celery_worker):
-    import json
-    import threading
+def test_the_alert_service_page_adds_a_webhook_and_its_test_arrives(
+    page, login, users, celery_worker, webhook_receiver
+):
     import time
-    from http.server import BaseHTTPRequestHandler, HTTPServer
 
     from tests.conftest import ARTIFACTS
     from tests.factories import ClusterFactory
 
-    received = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    hook = f"http://127.0.0.1:{server.server_address[1]}/chat"
+    hook, received = webhook_receiver
     cluster = ClusterFactory(name="cluster1")
-    try:
-        login(users["admin"])
-        page.goto(f"{page.url}clusters/{cluster.pk}/operation/alert-service/")
-        page.get_by_label("Destination", exact=True).select_option(label="Webhook (chat tools)")
-        page.get_by_label("Topic ARN, address or URL").fill(hook)
-        page.get_by_label("From level").select_option(label="Warning")
-        page.get_by_role("button", name="Add").click()
-        expect(page.get_by_role("table", name="Destinations")).to_contain_text(hook)
-        page.get_by_role("button", name=f"Send a test alert to {hook}").click()
-        expect(page.locator(".messages")).to_contain_text("A test alert is on its way")
-        page.screenshot(path=str(ARTIFACTS / "alert-service.png"), full_page=True)
-        deadline = time.monotonic() + 30
-        while not received and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert received and received[0]["message"].startswith("Alert Service test to Webhook")
-    finally:
-        server.shutdown()
+    login(users["admin"])
+    page.goto(f"{page.url}clusters/{cluster.pk}/operation/alert-service/")
+    page.get_by_label("Destination", exact=True).select_option(label="Webhook (chat tools)")
+    page.get_by_label("Topic ARN, address or URL").fill(hook)
+    page.get_by_label("From level").select_option(label="Warning")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("table", name="Destinations")).to_contain_text(hook)
+    page.get_by_role("button", name=f"Send a test alert to {hook}").click()
+    expect(page.locator(".messages")).to_contain_text("A test alert is on its way")
+    page.screenshot(path=str(ARTIFACTS / "alert-service.png"), full_page=True)
+    deadline = time.monotonic() + 30
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert received and received[0]["message"].startswith("Alert Service test to Webhook")
 
 
 def test_the_dashboard_puts_the_cluster_in_trouble_first(page, login, users, sim):
     from clusters.runtime import ObjectState
     from tests.conftest import ARTIFACTS
-    from tests.test_operations import ok, run
 
     healthy = build_on_sim("vip", users, sim)
     troubled = build_on_sim("eip", users, sim)
