@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from . import services
 from .models import (
     Alert,
+    AlertDestination,
     AppliedVersion,
     Cluster,
     ClusterState,
@@ -146,4 +147,11 @@ class ObjectStateAdmin(admin.ModelAdmin):
 class AlertAdmin(admin.ModelAdmin):
     list_display = ("at", "cluster", "level", "server", "message")
     list_filter = ("level",)
+    list_select_related = ("cluster",)
+
+
+@admin.register(AlertDestination)
+class AlertDestinationAdmin(admin.ModelAdmin):
+    list_display = ("cluster", "kind", "target", "min_level", "about")
+    list_filter = ("kind", "min_level")
     list_select_related = ("cluster",)
