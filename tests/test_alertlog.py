@@ -3,7 +3,6 @@
 import csv
 import io
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,8 +10,6 @@ from django.urls import reverse
 from clusters import alertlog
 from clusters.operations import alert
 from tests.factories import ClusterFactory
-
-pytestmark = pytest.mark.database
 
 
 def test_each_alert_knows_what_it_concerns():

@@ -14,8 +14,6 @@ from clusters.runtime import Alert, AlertDestination
 from tests.factories import ClusterFactory
 from tests.guide import sim_client
 
-pytestmark = pytest.mark.database
-
 
 class SmtpReceiver(socketserver.ThreadingTCPServer):
     """A minimal SMTP server on loopback: it keeps each message's envelope and data."""

@@ -8,8 +8,6 @@ from django.urls import reverse
 from clusters import history, services
 from tests.test_operations import build, ok, run
 
-pytestmark = pytest.mark.database
-
 
 def edited_and_applied_twice(users, sim):
     cluster = build("vip", users, sim)

@@ -15,9 +15,6 @@ from django.core.management import call_command
 
 from tests.test_operations import build, ok, run
 
-pytestmark = pytest.mark.database
-
-
 PASSWORD = "pw-for-tests"  # the users fixture's
 
 

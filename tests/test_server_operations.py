@@ -1,14 +1,10 @@
 """Server operations: the cluster service stopped and started on one server, clpdown, suspend and resume."""
 
-import pytest
-
 from clusters.runtime import Alert, ClusterState, ObjectState
 from monitors import engine
 from tests.guide import sim_client as client
 from tests.test_monitoring import recover
 from tests.test_operations import build, ok, run, vip_targets
-
-pytestmark = pytest.mark.database
 
 
 def running(users, sim):
