@@ -239,15 +239,22 @@ def available_servers(cluster, plan: Plan, group: str) -> list[str]:
     return [s for s in plan.startup_servers(group) if s not in stopped]
 
 
+def startable_servers(cluster, plan: Plan, group: str, server: str) -> list[str]:
+    """The group's startup servers whose service runs, after refusing a `server` the group cannot start on."""
+    available = available_servers(cluster, plan, group)
+    if server not in available:
+        if server in plan.startup_servers(group):
+            raise TaskFailed(f"The cluster service of {server} is stopped; start it there first "
+                             f"(clpcl -s -h {server}).")  # fmt: skip
+        raise TaskFailed(f"{server} is not a startup server of group {group}.")
+    return available
+
+
 def start_group_or_fail_over(cluster, plan: Plan, group: str, server: str, log) -> str:
     """Start `group` on `server`; on an activation failure do what the product does: stop what started
     there and fail over to the next startup server (the resources' failover threshold, default once).
     Returns where the group runs; if no server could start it, it is in error, with an error alert."""
-    if server not in plan.startup_servers(group):
-        raise TaskFailed(f"{server} is not a startup server of group {group}.")
-    if server in stopped_services(cluster):
-        raise TaskFailed(f"The cluster service of {server} is stopped; start it there first (clpcl -s -h {server}).")
-    candidates = [server] + [s for s in available_servers(cluster, plan, group) if s != server]
+    candidates = [server] + [s for s in startable_servers(cluster, plan, group, server) if s != server]
     thresholds = [r.get("act_failover") for r in plan.resources(group) if r.get("act_failover") is not None]
     failures = []
     for target in candidates[: 1 + (min(thresholds) if thresholds else ACTIVATION_FAILOVERS)]:
@@ -318,11 +325,7 @@ def run_group_move(context: RunContext) -> dict:
             raise TaskFailed(f"Group {group} has no other server to move to.")
     if server == source:
         raise TaskFailed(f"Group {group} is already online on {server}.")
-    if server not in available_servers(context.cluster, plan, group):  # refused before the group is stopped
-        if server in plan.startup_servers(group):
-            raise TaskFailed(f"The cluster service of {server} is stopped; start it there first "
-                             f"(clpcl -s -h {server}).")  # fmt: skip
-        raise TaskFailed(f"{server} is not a startup server of group {group}.")
+    startable_servers(context.cluster, plan, group, server)  # refused before the group is stopped
     started = time.perf_counter()
     stop_group(context.cluster, plan, group, context.log)
     landed = start_group_or_fail_over(context.cluster, plan, group, server, context.log)
