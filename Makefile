@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint bench clean
+.PHONY: run test fast lint bench clean
 
 $(VENV)/.run-deps: requirements.txt
 	@PYTHON=$$(scripts/find-python) && { test -x $(PY) || $$PYTHON -m venv $(VENV); }
@@ -27,6 +27,10 @@ test: $(VENV)/.dev-deps
 	$(PY) -m pytest --durations=12
 	@echo "== PostgreSQL leg: the tests marked 'database' on Debian's PostgreSQL"
 	scripts/with-postgres $(PY) -m pytest -m database -p no:cacheprovider
+
+## fast: the unit tests alone (no AWS simulation, browser, worker or fault), for the edit-test loop
+fast: $(VENV)/.dev-deps
+	$(PY) -m pytest -m unit -q -p no:randomly
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .

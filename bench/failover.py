@@ -33,7 +33,7 @@ def main():
     from django.contrib.auth import get_user_model
 
     from clusters import services
-    from clusters.operations import Plan, applied, start_group, stop_group
+    from clusters.operations import applied, start_group, stop_group
     from tests import guide
     from webui import aws, awssim
 
@@ -78,7 +78,7 @@ def main():
     from clusters.runtime import AppliedVersion
 
     AppliedVersion.objects.create(cluster=cluster, number=1, conf=writer.render(cluster))
-    plan = Plan(applied(cluster)[1])
+    plan = applied(cluster)[1]
     start_group(cluster, plan, "failover1", "server1", lambda m: None)
     for n in range(3):
         destination = "server2" if n % 2 == 0 else "server1"

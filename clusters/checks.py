@@ -8,60 +8,30 @@ the whole cluster (AwsAccount caches), whatever the number of resources.
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from django.conf import settings
 
 from webui import aws
 
 from .awsaccount import AwsAccount
-from .clpconf.snapshot import Snapshot, load
-from .models import Cluster, ForcedStop
-from .params import ObjectType, Problem
-
-
-@dataclass
-class Target:
-    """The values of one object as a check sees them: common values and each server's own."""
-
-    name: str
-    spec: ObjectType
-    parameters: dict
-    servers: dict[str, dict]  # every server's name -> its own values (Set Up Individually)
-    common: dict = field(default_factory=dict)  # a monitor's Monitor (common) values
-    found: list = field(default_factory=list)  # problems gathered by shared helpers
-
-    def value(self, pname: str, server: str | None = None):
-        return self.spec.value(self.parameters, pname, self.servers.get(server, {}) if server else None)
-
-    def problem(self, field_label: str, message: str, *, fix: str = "", cause: str = "", code: str = "",
-                server: str = "", check: str = "", severity: str = "error") -> Problem:  # fmt: skip
-        return Problem(self.name, field_label, message, fix, severity, server, code, cause,
-                       check or f"{self.spec.code}.{field_label.lower().replace(' ', '_')}")  # fmt: skip
+from .config import Config, from_models
+from .models import Cluster
+from .params import Problem
 
 
 class CheckContext:
-    """The AWS account and what the configuration says of each server."""
+    """The AWS account and the configuration being checked."""
 
-    def __init__(self, cluster: Cluster, account: AwsAccount | None = None, snap: Snapshot | None = None):
+    def __init__(self, cluster: Cluster, account: AwsAccount | None = None, config: Config | None = None):
         self.cluster = cluster
         self.account = account or AwsAccount()
-        self.snap = snap or load(cluster)
+        self.config = config or from_models(cluster)
         self.region = settings.AWS_REGION
-        self.server_names = [s.name for s in self.snap.servers]
-        first = self.snap.interconnects[0] if self.snap.interconnects else None
-        name = self.snap.server_name
-        self.addresses = {name[a.server_id]: a.address for a in first.addresses.all()} if first else {}
-        fs = self.snap.forced_stop
-        stored = fs.server_parameters if fs and fs.kind == ForcedStop.Kind.AWS else {}
-        self.instance_ids = {name[int(pk)]: v.get("instanceid", "") for pk, v in stored.items() if int(pk) in name}
+        self.server_names = list(self.config.server_names)
 
     def instance_of(self, server: str) -> dict | None:
         """The server's instance: its forced-stop instance ID, else the instance with its interconnect address."""
-        if self.instance_ids.get(server):
-            return self.account.instance(self.instance_ids[server])
-        address = self.addresses.get(server)
-        return self.account.instance_by_private_ip(address) if address else None
+        return self.config.instance_of(server, self.account)
 
     def vpc_of_servers(self) -> set[str]:
         return {i["VpcId"] for s in self.server_names if (i := self.instance_of(s)) and i.get("VpcId")}
@@ -76,17 +46,9 @@ class CheckContext:
         return f"arn:aws:{service}:{self.region}:{self.account_id()}:{resource}"
 
 
-def targets(snap: Snapshot) -> list[Target]:
-    found = []
-    for resource in snap.resources:
-        found.append(Target(resource.name, resource.type_spec, resource.parameters,
-                            snap.by_server_name(resource.server_parameters)))  # fmt: skip
-    for monitor in snap.monitors:
-        common = {"interval": monitor.interval, "timeout": monitor.timeout, "wait_to_start": monitor.wait_to_start,
-                  "target": monitor.target_resource.name if monitor.target_resource else ""}  # fmt: skip
-        found.append(Target(monitor.name, monitor.type_spec, monitor.parameters,
-                            snap.by_server_name(monitor.server_parameters), common))  # fmt: skip
-    return found
+def typed_objects(config: Config) -> list:
+    """Every group resource and monitor resource: what the type hooks check."""
+    return [*config.resources, *config.monitors]
 
 
 # --- cluster-wide checks -----------------------------------------------------------------------
@@ -139,7 +101,7 @@ def check_permissions(ctx: CheckContext) -> list[Problem]:
 
 def check_object_storage(ctx: CheckContext) -> list[Problem]:
     problems = []
-    for hb in ctx.snap.heartbeats:
+    for hb in ctx.config.heartbeats:
         if hb.kind != "object_storage":
             continue
         bucket = hb.parameters.get("bucket", "")
@@ -175,7 +137,7 @@ def bucket_roundtrip(bucket: str, cluster_name: str) -> str:
 def check_forced_stop(ctx: CheckContext) -> list[Problem]:
     problems = []
     for server in ctx.server_names:
-        instance_id = ctx.instance_ids.get(server)
+        instance_id = ctx.config.instance_id(server)
         if not instance_id:
             continue
         instance = ctx.account.instance(instance_id)
@@ -185,7 +147,7 @@ def check_forced_stop(ctx: CheckContext) -> list[Problem]:
                                     check="forcedstop.instance_exists"))  # fmt: skip
         if instance is None:
             continue
-        address = ctx.addresses.get(server)
+        address = ctx.config.address(server)
         addresses = {a["PrivateIpAddress"] for eni in instance.get("NetworkInterfaces", [])
                      for a in eni.get("PrivateIpAddresses", [])} | {instance.get("PrivateIpAddress")}  # fmt: skip
         if address and address not in addresses:
@@ -199,22 +161,22 @@ def check_forced_stop(ctx: CheckContext) -> list[Problem]:
 # --- running them ------------------------------------------------------------------------------
 
 
-def run_checks(cluster: Cluster, *, account: AwsAccount | None = None,
+def run_checks(cluster: Cluster, *, account: AwsAccount | None = None, config: Config | None = None,
                log: Callable[[str], None] = lambda message: None) -> list[Problem]:  # fmt: skip
     """Every check: the configuration itself, then the account, then each object against AWS."""
     from .services import validate
 
-    ctx = CheckContext(cluster, account)
-    findings = [Problem(**{**p.__dict__, "check": p.check or "config"}) for p in validate(cluster, snapshot=ctx.snap)]
+    ctx = CheckContext(cluster, account, config)
+    findings = [Problem(**{**p.__dict__, "check": p.check or "config"}) for p in validate(ctx.config)]
     log(f"Configuration: {len(findings)} problem(s) found without AWS.")
     log("Checking the AWS account...")
     account_problems = check_account(ctx)
     if account_problems:
         return findings + account_problems  # nothing else can be read
     findings += check_permissions(ctx)
-    for target in targets(ctx.snap):
-        log(f"Checking {target.name} ({target.spec.label})...")
-        findings += target.spec.check_aws(target, ctx)
+    for obj in typed_objects(ctx.config):
+        log(f"Checking {obj.name} ({obj.spec.label})...")
+        findings += obj.spec.check_aws(obj, ctx)
     log("Checking the object storage heartbeat and forced stop...")
     findings += check_object_storage(ctx) + check_forced_stop(ctx)
     findings += [Problem(cluster.name, "AWS", error, "Check the IAM role's permissions and the endpoint.",
@@ -226,14 +188,14 @@ def iam_policy(ctx_or_cluster) -> dict:
     """The least-privilege IAM policy the cluster's servers need, scoped where AWS allows."""
     ctx = ctx_or_cluster if isinstance(ctx_or_cluster, CheckContext) else CheckContext(ctx_or_cluster)
     statements: list[dict] = []
-    for target in targets(ctx.snap):
-        statements += target.spec.iam_statements(target, ctx)
-    buckets = sorted({hb.parameters.get("bucket", "") for hb in ctx.snap.heartbeats if hb.kind == "object_storage"})
+    for obj in typed_objects(ctx.config):
+        statements += obj.spec.iam_statements(obj, ctx)
+    buckets = sorted({hb.parameters.get("bucket", "") for hb in ctx.config.heartbeats if hb.kind == "object_storage"})
     for bucket in filter(None, buckets):
         statements.append({"Action": ["s3:ListBucket"], "Resource": [f"arn:aws:s3:::{bucket}"]})
         statements.append({"Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                            "Resource": [f"arn:aws:s3:::{bucket}/*"]})  # fmt: skip
-    instances = sorted(filter(None, ctx.instance_ids.values()))
+    instances = sorted(filter(None, map(ctx.config.instance_id, ctx.server_names)))
     if instances:
         statements.append({"Action": ["ec2:StopInstances"],
                            "Resource": [ctx.arn("ec2", f"instance/{i}") for i in instances]})  # fmt: skip
@@ -267,7 +229,8 @@ def _register_task_kind():
 
     @task_kind("aws_check", label="Check AWS", role=Role.OPERATOR)
     def run_aws_check(context) -> dict:
-        total = max(1, len(targets(load(context.cluster))) + 3)
+        config = from_models(context.cluster)
+        total = max(1, len(typed_objects(config)) + 3)
         done = [0]
 
         def log(message):
@@ -275,7 +238,7 @@ def _register_task_kind():
             context.log(message)
             context.progress(min(95, 100 * done[0] // total))
 
-        findings = run_checks(context.cluster, log=log)
+        findings = run_checks(context.cluster, config=config, log=log)
         errors = sum(1 for f in findings if f.severity == "error")
         warnings = sum(1 for f in findings if f.severity == "warning")
         context.log(f"Done: {errors} error(s), {warnings} warning(s).", "error" if errors else "info")

@@ -6,12 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from monitors.registry import MONITOR_TYPES
-from resources.registry import RESOURCE_TYPES
-
 from . import services
 from .clpconf import reader, writer
-from .clpconf.reader import ConfSpec
+from .config import Config
 from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from .models import Cluster
 from .operations import plan_operations
@@ -41,7 +38,7 @@ class Change:
 class Side:
     label: str  # "version 3" or "the draft"
     conf: bytes
-    spec: ConfSpec
+    config: Config
 
 
 def versions(cluster: Cluster) -> QuerySet:
@@ -67,8 +64,8 @@ def compare(cluster: Cluster, old: str, new: str) -> dict:
     encoding = cluster.encoding or "shift_jis"
     lines = [s.conf.decode(encoding, "replace").splitlines() for s in (before, after)]
     diff = difflib.unified_diff(*lines, f"clp.conf ({before.label})", f"clp.conf ({after.label})", lineterm="", n=2)
-    return {"old": before, "new": after, "changes": changes(before.spec, after.spec),
-            "operations": plan_operations(before.spec, after.spec), "diff": "\n".join(diff)}  # fmt: skip
+    return {"old": before, "new": after, "changes": changes(before.config, after.config),
+            "operations": plan_operations(before.config, after.config), "diff": "\n".join(diff)}  # fmt: skip
 
 
 def restore(*, user, cluster: Cluster, number: int):
@@ -82,25 +79,24 @@ def restore(*, user, cluster: Cluster, number: int):
 # --- changes in the guide's terms -----------------------------------------------------------------
 
 
-def changes(old: ConfSpec, new: ConfSpec) -> list[Change]:
+def changes(old: Config, new: Config) -> list[Change]:
     found: list[Change] = []
-    if old.cluster.get("comment") != new.cluster.get("comment"):
-        found.append(Change("Cluster", "Comment", old.cluster.get("comment", ""), new.cluster.get("comment", "")))
-    found += _objects("Server", old.servers, new.servers, lambda s: {"Order": s["priority"]})
+    if old.cluster.comment != new.cluster.comment:
+        found.append(Change("Cluster", "Comment", old.cluster.comment, new.cluster.comment))
+    found += _objects("Server", old.servers, new.servers, lambda s: {"Order": s.priority})
     found += _objects("Interconnect", _interconnects(old), _interconnects(new), lambda i: i["values"])
-    found += _objects("Heartbeat", old.heartbeats, new.heartbeats,
-                      lambda h: _params(HEARTBEAT_KINDS[h["kind"]], h))  # fmt: skip
+    found += _objects("Heartbeat", old.heartbeats, new.heartbeats, lambda h: _params(HEARTBEAT_KINDS[h.kind], h))
     found += _objects("NP resolution", old.network_partitions, new.network_partitions,
-                      lambda n: _params(NP_KINDS[n["kind"]], n))  # fmt: skip
+                      lambda n: _params(NP_KINDS[n.kind], n))  # fmt: skip
     found += _objects("Group", old.groups, new.groups,
-                      lambda g: {label: g.get(key) for key, label in GROUP_FIELDS.items()})  # fmt: skip
+                      lambda g: {label: getattr(g, key) for key, label in GROUP_FIELDS.items()})  # fmt: skip
     found += _objects("Group resource", old.resources, new.resources, _resource)
     found += _objects("Monitor resource", old.monitors, new.monitors, _monitor)
     return found
 
 
-def _objects(kind: str, old: list, new: list, settings) -> list[Change]:
-    before, after = {o["name"]: o for o in old}, {o["name"]: o for o in new}
+def _objects(kind: str, old, new, settings) -> list[Change]:
+    before, after = {_name(o): o for o in old}, {_name(o): o for o in new}
     found = [Change(f"{kind} {name}", "", "", "added") for name in after if name not in before]
     found += [Change(f"{kind} {name}", "", "removed", "") for name in before if name not in after]
     for name in before.keys() & after.keys():
@@ -111,6 +107,10 @@ def _objects(kind: str, old: list, new: list, settings) -> list[Change]:
     return sorted(found, key=lambda c: (c.object, c.setting))
 
 
+def _name(obj) -> str:
+    return obj["name"] if isinstance(obj, dict) else obj.name
+
+
 def _text(value) -> str:
     if value is None:
         return ""
@@ -119,30 +119,28 @@ def _text(value) -> str:
     return str(value)
 
 
-def _interconnects(spec: ConfSpec) -> list[dict]:
-    return [{"name": f"{row['priority'] + 1}", "values": {f"{server} address": address
-             for server, address in row["addresses"].items()} | {"Type": row["heartbeat"], "MDC": row["mdc"]}}
-            for row in spec.interconnects]  # fmt: skip
+def _interconnects(config: Config) -> list[dict]:
+    return [{"name": f"{ic.priority + 1}", "values": {f"{server} address": address
+             for server, address in ic.addresses.items()} | {"Type": ic.heartbeat, "MDC": ic.mdc}}
+            for ic in config.interconnects]  # fmt: skip
 
 
-def _params(spec, obj: dict) -> dict:
-    values = {p.label: obj.get("parameters", {}).get(p.name) for p in spec.params}
-    for server, own in obj.get("server_parameters", {}).items():
+def _params(spec, obj) -> dict:
+    values = {p.label: obj.parameters.get(p.name) for p in spec.params}
+    for server, own in obj.servers.items():
         for p in spec.params:
             if p.name in own:
                 values[f"{p.label} ({server})"] = own[p.name]
     return values
 
 
-def _resource(resource: dict) -> dict:
-    spec = RESOURCE_TYPES.get_type(resource["type"])
-    return _params(spec, resource) | {"Type": spec.label, "Group": resource.get("group"),
-                                      "Dependency": sorted(resource.get("depends_on", [])),
-                                      "Comment": resource.get("comment", "")}  # fmt: skip
+def _resource(resource) -> dict:
+    return _params(resource.spec, resource) | {"Type": resource.spec.label, "Group": resource.group,
+                                               "Dependency": sorted(resource.depends_on),
+                                               "Comment": resource.comment}  # fmt: skip
 
 
-def _monitor(monitor: dict) -> dict:
-    spec = MONITOR_TYPES.get_type(monitor["type"])
-    common = {label: monitor.get(key) for key, label in MONITOR_COMMON.items() if key != "recovery_name"}
-    common["Recovery Target"] = f"{monitor.get('recovery_target', '')} {monitor.get('recovery_name', '')}".strip()
-    return _params(spec, monitor) | common | {"Type": spec.label}
+def _monitor(monitor) -> dict:
+    common = {label: getattr(monitor, key) for key, label in MONITOR_COMMON.items() if key != "recovery_name"}
+    common["Recovery Target"] = f"{monitor.recovery_target} {monitor.recovery_name}".strip()
+    return _params(monitor.spec, monitor) | common | {"Type": monitor.spec.label}

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from .config import TypedObject, frozen
 from .params import Param
 
 
@@ -104,10 +105,9 @@ class ParamsForm(forms.Form):
         by_name = {s.name: server_parameters.get(s.name, {}) for s in self.servers}
         problems = self.spec.validate(self.object_name, parameters, by_name)
         if self.ctx is not None and not problems and self.spec.form_checks:
-            from .checks import Target
-
-            target = Target(self.object_name, self.spec, parameters, by_name)
-            problems = [p for p in self.spec.check_aws(target, self.ctx)
+            typed = TypedObject(type=self.spec.code, name=self.object_name, spec=self.spec,
+                                parameters=frozen(parameters), servers=frozen(by_name))  # fmt: skip
+            problems = [p for p in self.spec.check_aws(typed, self.ctx)
                         if p.check in self.spec.form_checks and p.severity == "error"]  # fmt: skip
         for problem in problems:
             self.add_error(self._field_of(problem), f"{problem.message} {problem.fix}".strip())

@@ -4,26 +4,25 @@ Everything here reads the applied version (its clp.conf, read back with our own 
 the draft. Each operation is a TaskRun on a worker; a cluster runs one at a time.
 """
 
-import copy
 import difflib
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from resources.registry import RESOURCE_TYPES, ResourceFailed
+from resources.registry import ResourceFailed
 from webui import aws
 from webui.roles import Role
 
 from . import alertlog, alertservice
 from .awsaccount import AwsAccount
 from .clpconf import reader, writer
-from .clpconf.reader import ConfSpec
+from .config import Config, ResourceConfig
 from .models import Cluster
 from .runtime import Alert, AppliedVersion, ClusterState, ObjectState
 from .taskruns import RunContext, TaskFailed, task_kind
@@ -34,32 +33,31 @@ SUCCESS = "The application finished successfully."
 # --- the applied version ------------------------------------------------------------------------
 
 
-_SPECS: dict[bytes, ConfSpec] = {}  # an applied clp.conf never changes: each is read once per process
+_CONFIGS: dict[bytes, Config] = {}  # an applied clp.conf never changes: each is read once per process
 
 
-def applied(cluster: Cluster, *, shared: bool = False) -> tuple[AppliedVersion | None, ConfSpec | None]:
-    """The applied version and its configuration; `shared` gives the cached read (callers must not change it)."""
+def applied(cluster: Cluster) -> tuple[AppliedVersion | None, Config | None]:
+    """The applied version and its configuration (immutable, so one read is shared by every caller)."""
     version = AppliedVersion.objects.filter(cluster=cluster).order_by("-number").first()
     if version is None:
         return None, None
     conf = bytes(version.conf)
     key = hashlib.blake2b(conf, digest_size=16).digest()  # by content: row ids are reused (rollbacks, restores)
-    if key not in _SPECS:
-        if len(_SPECS) > 64:
-            _SPECS.clear()
-        _SPECS[key] = reader.read(conf)
-    spec = _SPECS[key]
-    return version, (spec if shared else copy.deepcopy(spec))
+    if key not in _CONFIGS:
+        if len(_CONFIGS) > 64:
+            _CONFIGS.clear()
+        _CONFIGS[key] = reader.read(conf)
+    return version, _CONFIGS[key]
 
 
 SERVER_STATES = {"running": "online", "pending": "online"}  # any other EC2 state is offline
 
 
-def record_server_states(cluster: Cluster, plan: "Plan", account) -> None:
+def record_server_states(cluster: Cluster, config: Config, account) -> None:
     """Each server's EC2 instance state, for the status page (which never calls AWS itself)."""
     now = timezone.now()
-    for server in plan.servers:
-        instance = instance_of(plan, server, account)
+    for server in config.server_names:
+        instance = config.instance_of(server, account)
         if instance is not None:
             state = instance["State"]["Name"]
             values = {"status": SERVER_STATES.get(state, "offline"), "message": state, "details": {
@@ -91,51 +89,12 @@ def _comparable(conf: bytes):
 # --- groups and their resources ------------------------------------------------------------------
 
 
-@dataclass
-class Plan:
-    spec: ConfSpec
-    servers: list[str] = field(init=False)
-
-    def __post_init__(self):
-        self.servers = [s["name"] for s in sorted(self.spec.servers, key=lambda s: s["priority"])]
-
-    def group(self, name: str) -> dict:
-        for group in self.spec.groups:
-            if group["name"] == name:
-                return group
-        raise TaskFailed(f"There is no group {name} in the applied configuration.")
-
-    def resources(self, group: str) -> list[dict]:
-        found = [dict(r, servers=self.servers) for r in self.spec.resources if r["group"] == group]
-        return sorted(found, key=lambda r: r["order"])
-
-    def startup_servers(self, group: str) -> list[str]:
-        return self.group(group)["startup_servers"] or self.servers
-
-    def levels(self, group: str) -> list[list[dict]]:
-        """Resources in dependency order: each level depends only on earlier ones (a level runs in parallel)."""
-        remaining = {r["name"]: r for r in self.resources(group)}
-        done: set[str] = set()
-        levels = []
-        while remaining:
-            ready = [r for r in remaining.values() if all(d in done or d not in remaining for d in r["depends_on"])]
-            if not ready:
-                raise TaskFailed(f"The dependencies of group {group}'s resources loop; fix them in Config Mode.")
-            levels.append(ready)
-            for r in ready:
-                done.add(r["name"])
-                del remaining[r["name"]]
-        return levels
-
-
-def instance_of(plan: Plan, server: str, account) -> dict | None:
-    """The server's EC2 instance: its forced-stop instance ID, else the instance with its interconnect address."""
-    forced = plan.spec.forced_stop or {}
-    instance_id = forced.get("server_parameters", {}).get(server, {}).get("instanceid")
-    if instance_id:
-        return account.instance(instance_id)
-    address = next((ic["addresses"].get(server) for ic in plan.spec.interconnects), None)
-    return account.instance_by_private_ip(address) if address else None
+def levels(config: Config, group: str) -> list[list[ResourceConfig]]:
+    """The group's resources in dependency order (a level runs in parallel)."""
+    try:
+        return config.levels(group)
+    except ValueError as exc:
+        raise TaskFailed(str(exc)) from None
 
 
 STATE_FIELDS = ("status", "server", "message")
@@ -164,19 +123,19 @@ def alert(cluster, message, level="info", server=""):
     alertservice.route(created)  # to the people its destinations' rules name, from a worker
 
 
-def act(resource: dict, server: str, activate: bool):
+def act(resource: ResourceConfig, server: str, activate: bool):
     """One resource's AWS action, in a worker thread: (name, ok, message, seconds in AWS)."""
-    spec = RESOURCE_TYPES.get_type(resource["type"])
+    spec = resource.spec
     started = time.perf_counter()
     try:
         done = (spec.activate if activate else spec.deactivate)(resource, server)
-        return resource["name"], True, done, time.perf_counter() - started
+        return resource.name, True, done, time.perf_counter() - started
     except ResourceFailed as exc:
-        return resource["name"], False, f"{exc.code} : {exc.message}".strip(" :"), time.perf_counter() - started
+        return resource.name, False, f"{exc.code} : {exc.message}".strip(" :"), time.perf_counter() - started
     except aws.AWS_ERRORS as exc:
         message = aws.error_message(exc)
         code = "9" if message == aws.TIMEOUT_MESSAGE else "50"
-        return resource["name"], False, f"{code} : {message}", time.perf_counter() - started
+        return resource.name, False, f"{code} : {message}", time.perf_counter() - started
 
 
 @dataclass
@@ -187,7 +146,8 @@ class Timing:
     resources: dict[str, float]
 
 
-def _run_levels(cluster, group: str, levels: list[list[dict]], server: str, activate: bool, log) -> list[Timing]:
+def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server: str, activate: bool,
+                log) -> list[Timing]:  # fmt: skip
     """Activate (or deactivate) level after level; one commit per level, the group's state with the last."""
     verb, done = ("start", "started") if activate else ("stop", "stopped")
     timings = []
@@ -219,10 +179,12 @@ def _run_levels(cluster, group: str, levels: list[list[dict]], server: str, acti
     return timings[: len(levels)] if levels else []
 
 
-def start_group(cluster, plan: Plan, group: str, server: str, log) -> list[Timing]:
-    if server not in plan.startup_servers(group):
+def start_group(cluster, config: Config, group: str, server: str, log) -> list[Timing]:
+    if config.group(group) is None:
+        raise TaskFailed(f"There is no group {group} in the applied configuration.")
+    if server not in config.startup_servers(group):
         raise TaskFailed(f"{server} is not a startup server of group {group}.")
-    return _run_levels(cluster, group, plan.levels(group), server, True, log)
+    return _run_levels(cluster, group, levels(config, group), server, True, log)
 
 
 ACTIVATION_FAILOVERS = 1  # the product's default Failover Threshold of an activation failure
@@ -234,32 +196,32 @@ def stopped_services(cluster) -> set[str]:
                .values_list("name", flat=True))  # fmt: skip
 
 
-def available_servers(cluster, plan: Plan, group: str) -> list[str]:
+def available_servers(cluster, config: Config, group: str) -> list[str]:
     stopped = stopped_services(cluster)
-    return [s for s in plan.startup_servers(group) if s not in stopped]
+    return [s for s in config.startup_servers(group) if s not in stopped]
 
 
-def startable_servers(cluster, plan: Plan, group: str, server: str) -> list[str]:
+def startable_servers(cluster, config: Config, group: str, server: str) -> list[str]:
     """The group's startup servers whose service runs, after refusing a `server` the group cannot start on."""
-    available = available_servers(cluster, plan, group)
+    available = available_servers(cluster, config, group)
     if server not in available:
-        if server in plan.startup_servers(group):
+        if server in config.startup_servers(group):
             raise TaskFailed(f"The cluster service of {server} is stopped; start it there first "
                              f"(clpcl -s -h {server}).")  # fmt: skip
         raise TaskFailed(f"{server} is not a startup server of group {group}.")
     return available
 
 
-def start_group_or_fail_over(cluster, plan: Plan, group: str, server: str, log) -> str:
+def start_group_or_fail_over(cluster, config: Config, group: str, server: str, log) -> str:
     """Start `group` on `server`; on an activation failure do what the product does: stop what started
     there and fail over to the next startup server (the resources' failover threshold, default once).
     Returns where the group runs; if no server could start it, it is in error, with an error alert."""
-    candidates = [server] + [s for s in startable_servers(cluster, plan, group, server) if s != server]
-    thresholds = [r.get("act_failover") for r in plan.resources(group) if r.get("act_failover") is not None]
+    candidates = [server] + [s for s in startable_servers(cluster, config, group, server) if s != server]
+    thresholds = [r.act_failover for r in config.resources_of(group) if r.act_failover is not None]
     failures = []
     for target in candidates[: 1 + (min(thresholds) if thresholds else ACTIVATION_FAILOVERS)]:
         try:
-            start_group(cluster, plan, group, target, log)
+            start_group(cluster, config, group, target, log)
             if failures:
                 alert(cluster, f"Group {group} failed over to {target} after an activation failure on "
                        f"{failures[-1][0]}.", "warning", target)  # fmt: skip
@@ -268,7 +230,7 @@ def start_group_or_fail_over(cluster, plan: Plan, group: str, server: str, log) 
             failures.append((target, str(exc)))
             log(f"Group {group} did not start on {target} ({exc}); stopping what started there.")
             try:
-                stop_group(cluster, plan, group, log)
+                stop_group(cluster, config, group, log)
             except TaskFailed as stop_failure:
                 log(f"Stopping group {group} on {target} failed too ({stop_failure}).")
             record_state(cluster, "group", group, status="error", server=target, message=str(exc)[:500])
@@ -278,20 +240,20 @@ def start_group_or_fail_over(cluster, plan: Plan, group: str, server: str, log) 
     raise TaskFailed(message)
 
 
-def stop_group(cluster, plan: Plan, group: str, log) -> list[Timing]:
+def stop_group(cluster, config: Config, group: str, log) -> list[Timing]:
     state = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
     server = state.server if state and state.status != "offline" else ""
     if not server:
         log(f"Group {group} is not online.")
         return []
-    return _run_levels(cluster, group, list(reversed(plan.levels(group))), server, False, log)
+    return _run_levels(cluster, group, list(reversed(levels(config, group))), server, False, log)
 
 
-def applied_plan(cluster) -> Plan:
-    version, spec = applied(cluster)
+def applied_config(cluster) -> Config:
+    version, config = applied(cluster)
     if version is None:
         raise TaskFailed("The cluster has no applied configuration: Apply the Configuration File first.")
-    return Plan(spec)
+    return config
 
 
 def _running(cluster) -> bool:
@@ -300,54 +262,54 @@ def _running(cluster) -> bool:
 
 @task_kind("group_start", label="Start group", role=Role.OPERATOR)
 def run_group_start(context: RunContext) -> dict:
-    plan = applied_plan(context.cluster)
+    config = applied_config(context.cluster)
     group = context.params["group"]
-    server = context.params.get("server") or plan.startup_servers(group)[0]
-    start_group(context.cluster, plan, group, server, context.log)
+    server = context.params.get("server") or config.startup_servers(group)[0]
+    start_group(context.cluster, config, group, server, context.log)
     return {"group": group, "server": server}
 
 
 @task_kind("group_stop", label="Stop group", role=Role.OPERATOR)
 def run_group_stop(context: RunContext) -> dict:
-    stop_group(context.cluster, applied_plan(context.cluster), context.params["group"], context.log)
+    stop_group(context.cluster, applied_config(context.cluster), context.params["group"], context.log)
     return {"group": context.params["group"]}
 
 
 @task_kind("group_move", label="Move group", role=Role.OPERATOR)
 def run_group_move(context: RunContext) -> dict:
-    plan = applied_plan(context.cluster)
+    config = applied_config(context.cluster)
     group, server = context.params["group"], context.params.get("server")
     state = ObjectState.objects.filter(cluster=context.cluster, kind="group", name=group).first()
     source = state.server if state else ""
     if not server:
-        server = next((s for s in available_servers(context.cluster, plan, group) if s != source), None)
+        server = next((s for s in available_servers(context.cluster, config, group) if s != source), None)
         if server is None:
             raise TaskFailed(f"Group {group} has no other server to move to.")
     if server == source:
         raise TaskFailed(f"Group {group} is already online on {server}.")
-    startable_servers(context.cluster, plan, group, server)  # refused before the group is stopped
+    startable_servers(context.cluster, config, group, server)  # refused before the group is stopped
     started = time.perf_counter()
-    stop_group(context.cluster, plan, group, context.log)
-    landed = start_group_or_fail_over(context.cluster, plan, group, server, context.log)
+    stop_group(context.cluster, config, group, context.log)
+    landed = start_group_or_fail_over(context.cluster, config, group, server, context.log)
     if landed != server:
         raise TaskFailed(f"Group {group} could not start on {server}; it runs on {landed} again.")
     context.log(f"Group {group} moved from {source or 'nowhere'} to {server} in {time.perf_counter() - started:.2f} s.")
     return {"group": group, "from": source, "to": server}
 
 
-def _single_resource(cluster, plan: Plan, name: str, activate: bool, server: str | None, log) -> dict:
+def _single_resource(cluster, config: Config, name: str, activate: bool, server: str | None, log) -> dict:
     """Start or stop one group resource, e.g. re-run an AWS Virtual IP resource after a route table was
     fixed, without bouncing its group (clprsc). It starts where its group runs."""
-    resource = next((dict(r, servers=plan.servers) for r in plan.spec.resources if r["name"] == name), None)
+    resource = config.resource(name)
     if resource is None:
         raise TaskFailed(f"There is no group resource {name} in the applied configuration.")
-    group = ObjectState.objects.filter(cluster=cluster, kind="group", name=resource["group"]).first()
+    group = ObjectState.objects.filter(cluster=cluster, kind="group", name=resource.group).first()
     state = ObjectState.objects.filter(cluster=cluster, kind="resource", name=name).first()
     if activate:
         where = group.server if group and group.status in ("online", "error") and group.server else None
         if where and server and server != where:
-            raise TaskFailed(f"Group {resource['group']} runs on {where}: {name} can start only there.")
-        server = where or server or plan.startup_servers(resource["group"])[0]
+            raise TaskFailed(f"Group {resource.group} runs on {where}: {name} can start only there.")
+        server = where or server or config.startup_servers(resource.group)[0]
     else:
         server = state.server if state and state.status != "offline" else ""
         if not server:
@@ -368,39 +330,39 @@ def _single_resource(cluster, plan: Plan, name: str, activate: bool, server: str
 
 @task_kind("resource_start", label="Start resource", role=Role.OPERATOR)
 def run_resource_start(context: RunContext) -> dict:
-    plan = applied_plan(context.cluster)
-    return _single_resource(context.cluster, plan, context.params["resource"], True, context.params.get("server"),
+    config = applied_config(context.cluster)
+    return _single_resource(context.cluster, config, context.params["resource"], True, context.params.get("server"),
                             context.log)  # fmt: skip
 
 
 @task_kind("resource_stop", label="Stop resource", role=Role.OPERATOR)
 def run_resource_stop(context: RunContext) -> dict:
-    return _single_resource(context.cluster, applied_plan(context.cluster), context.params["resource"], False, None,
+    return _single_resource(context.cluster, applied_config(context.cluster), context.params["resource"], False, None,
                             context.log)  # fmt: skip
 
 
 @task_kind("cluster_start", label="Start the cluster", role=Role.OPERATOR)
 def run_cluster_start(context: RunContext) -> dict:
-    plan = applied_plan(context.cluster)
+    config = applied_config(context.cluster)
     ClusterState.objects.update_or_create(cluster=context.cluster, defaults={"status": "running"})
     alert(context.cluster, "The cluster service started.")
     started = []
-    for group in plan.spec.groups:
-        if group.get("startup", "1") == "1":  # Auto Startup
-            servers = available_servers(context.cluster, plan, group["name"])
+    for group in config.groups:
+        if group.startup == "1":  # Auto Startup
+            servers = available_servers(context.cluster, config, group.name)
             if not servers:
-                alert(context.cluster, f"Group {group['name']} has no server whose cluster service runs.", "error")
+                alert(context.cluster, f"Group {group.name} has no server whose cluster service runs.", "error")
                 continue
-            start_group_or_fail_over(context.cluster, plan, group["name"], servers[0], context.log)
-            started.append(group["name"])
+            start_group_or_fail_over(context.cluster, config, group.name, servers[0], context.log)
+            started.append(group.name)
     return {"started": started}
 
 
 @task_kind("cluster_stop", label="Stop the cluster", role=Role.OPERATOR)
 def run_cluster_stop(context: RunContext) -> dict:
-    plan = applied_plan(context.cluster)
-    for group in reversed(plan.spec.groups):
-        stop_group(context.cluster, plan, group["name"], context.log)
+    config = applied_config(context.cluster)
+    for group in reversed(config.groups):
+        stop_group(context.cluster, config, group.name, context.log)
     ClusterState.objects.update_or_create(cluster=context.cluster, defaults={"status": "stopped"})
     alert(context.cluster, "The cluster service stopped.")
     return {}
@@ -409,35 +371,29 @@ def run_cluster_stop(context: RunContext) -> dict:
 # --- Apply the Configuration File ----------------------------------------------------------------
 
 
-def plan_operations(old: ConfSpec | None, new: ConfSpec) -> list[dict]:
+def plan_operations(old: Config | None, new: Config) -> list[dict]:
     """What the change needs while the cluster runs: suspend/resume it, or stop/start groups."""
     if old is None:
         return []
-
-    def part(spec, key):
-        return sorted(repr(sorted(item.items())) for item in getattr(spec, key))
-
     operations = []
-    if any(part(old, k) != part(new, k) for k in ("servers", "interconnects", "heartbeats", "network_partitions")):
+    cluster_wide = ("servers", "interconnects", "heartbeats", "network_partitions")
+    if any(getattr(old, k) != getattr(new, k) for k in cluster_wide):
         operations.append({"operation": "suspend and resume the cluster"})
-    old_groups = {g["name"]: g for g in old.groups}
     for group in new.groups:
-        name = group["name"]
-        before = sorted(repr(sorted(r.items())) for r in old.resources if r["group"] == name)
-        after = sorted(repr(sorted(r.items())) for r in new.resources if r["group"] == name)
-        if name not in old_groups:
-            operations.append({"operation": "start group", "group": name})
-        elif before != after or old_groups[name] != group:
-            operations.append({"operation": "stop and start group", "group": name})
-    for name in old_groups.keys() - {g["name"] for g in new.groups}:
-        operations.append({"operation": "stop group", "group": name})
+        before = old.group(group.name)
+        if before is None:
+            operations.append({"operation": "start group", "group": group.name})
+        elif before != group or old.resources_of(group.name) != new.resources_of(group.name):
+            operations.append({"operation": "stop and start group", "group": group.name})
+    for group in old.groups:
+        if new.group(group.name) is None:
+            operations.append({"operation": "stop group", "group": group.name})
     return operations
 
 
-def distribute(cluster: Cluster, spec: ConfSpec, number: int, conf: bytes) -> str:
+def distribute(cluster: Cluster, config: Config, number: int, conf: bytes) -> str:
     """Write the versioned clp.conf where the servers take it: the object storage bucket, or a folder."""
-    bucket = next((hb["parameters"].get("bucket") for hb in spec.heartbeats if hb["kind"] == "object_storage"), None)
-    if bucket:
+    if bucket := config.bucket():
         s3 = aws.client("s3")
         prefix = f"clusterwebui/{cluster.name}"
         s3.put_object(Bucket=bucket, Key=f"{prefix}/v{number}/clp.conf", Body=conf)
@@ -472,13 +428,13 @@ def run_apply(context: RunContext) -> dict:
         raise TaskFailed(f"The configuration was not applied: {len(errors)} problem(s), the first: {errors[0]}")
     context.progress(50)
     conf = writer.render(cluster)
-    previous, old_spec = applied(cluster)
+    previous, old_config = applied(cluster)
     old_text = bytes(previous.conf).decode(cluster.encoding or "shift_jis", "replace") if previous else ""
     diff = list(difflib.unified_diff(old_text.splitlines(), conf.decode(cluster.encoding or "shift_jis", "replace")
                                      .splitlines(), "applied", "new", lineterm="", n=0))  # fmt: skip
     context.log(f"Rendered clp.conf: {len(diff)} changed line(s) against the applied version.")
-    new_spec = reader.read(conf)
-    operations = plan_operations(old_spec, new_spec)
+    new_config = reader.read(conf)
+    operations = plan_operations(old_config, new_config)
     for operation in operations:
         context.log(f"Needed: {operation['operation']} {operation.get('group', '')}".strip() + ".")
     number = (previous.number + 1) if previous else 1
@@ -487,7 +443,7 @@ def run_apply(context: RunContext) -> dict:
             cluster=cluster, number=number, conf=conf, applied_by=context.run.user, operations=operations
         )
         try:
-            version.distributed_to = distribute(cluster, new_spec, number, conf)
+            version.distributed_to = distribute(cluster, new_config, number, conf)
         except (*aws.AWS_ERRORS, OSError) as exc:
             message = aws.error_message(exc) if isinstance(exc, aws.AWS_ERRORS) else str(exc)
             raise TaskFailed(f"Could not distribute clp.conf ({message}); version {number} was not applied.") from exc
@@ -495,14 +451,14 @@ def run_apply(context: RunContext) -> dict:
     context.log(f"Version {number} stored and distributed to {version.distributed_to}.")
     context.progress(80)
     if _running(cluster):
-        _perform(cluster, operations, Plan(old_spec), Plan(new_spec), context)
-    record_server_states(cluster, Plan(new_spec), AwsAccount())  # the status page shows them at once
+        _perform(cluster, operations, old_config, new_config, context)
+    record_server_states(cluster, new_config, AwsAccount())  # the status page shows them at once
     context.log(SUCCESS)
     alert(cluster, f"Configuration version {number} applied.")
     return {"version": number, "operations": operations, "distributed_to": version.distributed_to}
 
 
-def _perform(cluster, operations, old: Plan, new: Plan, context) -> None:
+def _perform(cluster, operations, old: Config, new: Config, context) -> None:
     suspend = any(not operation.get("group") for operation in operations)
     paused = []
     if suspend:  # suspend the cluster: its monitors pause while the change is made
@@ -520,7 +476,7 @@ def _perform(cluster, operations, old: Plan, new: Plan, context) -> None:
             context.log("The cluster is resumed with the new configuration.")
 
 
-def _restart_groups(cluster, operations, old: Plan, new: Plan, context) -> None:
+def _restart_groups(cluster, operations, old: Config, new: Config, context) -> None:
     for operation in operations:
         group = operation.get("group")
         if not group:

@@ -88,7 +88,7 @@ class Param:
             allowed = ", ".join(f"{c} ({label})" for c, label in self.choices)
             return f"{value!r} is not one of {allowed}."
         elif self.kind in ("ipv4", "iplist"):
-            for item in value if isinstance(value, list) else [value]:
+            for item in value if isinstance(value, (list, tuple)) else [value]:
                 try:
                     ipaddress.IPv4Address(str(item))
                 except ValueError:
@@ -136,7 +136,7 @@ class ObjectType:
                     value = "On" if value else "Off"
                 elif p.kind == "choice":
                     value = dict(p.choices).get(str(value), value)
-                elif isinstance(value, list):
+                elif isinstance(value, (list, tuple)):
                     value = ", ".join(map(str, value))
                 shown.append(f"{p.label}: {value}")
         return "; ".join(shown)
@@ -188,19 +188,23 @@ class ObjectType:
         """Type-specific rules; a type module overrides this."""
         return []
 
-    def check_aws(self, target, ctx) -> list[Problem]:
+    def check_in(self, obj, config) -> list[Problem]:
+        """Rules between this object (a clusters.config.TypedObject) and the rest of its Config; types override."""
+        return []
+
+    def check_aws(self, obj, ctx) -> list[Problem]:
         """Rules that read the AWS account; a type module overrides this.
 
-        `target` is a clusters.checks.Target (the object's values), `ctx` a clusters.checks.CheckContext
-        (the AWS account and what the cluster says of its servers).
+        `obj` is the object's clusters.config.TypedObject (its values, `value()` and `problem()`), `ctx` a
+        clusters.checks.CheckContext (the AWS account and the Config).
         """
         return []
 
-    def iam_statements(self, target, ctx) -> list[dict]:
+    def iam_statements(self, obj, ctx) -> list[dict]:
         """The IAM policy statements this object needs on the servers; a type module overrides this."""
         return []
 
-    def derive(self, parameters: dict, context: dict) -> dict:
+    def derive(self, parameters: dict, config) -> dict:
         """Fill hidden parameters from the rest of the configuration (e.g. a mirror disk's MDC device)."""
         return parameters
 

@@ -52,12 +52,12 @@ def layout(status: dict) -> dict:
     groups_on: dict[str, list] = {}
     for group, state, _ in status["groups"]:
         if state and state.server and state.status in ("online", "error"):
-            groups_on.setdefault(state.server, []).append((state.status, f"group {group['name']} ({state.status})"))
+            groups_on.setdefault(state.server, []).append((state.status, f"group {group.name} ({state.status})"))
     resources_on: dict[str, list] = {}
     for resource, state in status["resources"]:
-        if state and state.server and state.status in ("online", "error") and resource["type"] in POINTS_TO:
-            target = resource.get("parameters", {}).get(POINTS_TO[resource["type"]], "")
-            line = f"{resource['name']} -> {target}" if target != "" else resource["name"]
+        if state and state.server and state.status in ("online", "error") and resource.type in POINTS_TO:
+            target = resource.parameters.get(POINTS_TO[resource.type], "")
+            line = f"{resource.name} -> {target}" if target != "" else resource.name
             resources_on.setdefault(state.server, []).append((state.status, line))
     zones: dict[str, dict[str, list]] = {}
     for name, instance, _service in status["servers"]:

@@ -123,15 +123,15 @@ def servers(request, cluster, status):
 
 
 def _group(group, state, status, with_resources: bool) -> dict:
-    item = {"name": group["name"], "status": _state(state), "current": _current(state)}
+    item = {"name": group.name, "status": _state(state), "current": _current(state)}
     if with_resources:
-        item["resources"] = [{"name": r["name"]} for r, _ in status["resources"] if r["group"] == group["name"]]
+        item["resources"] = [{"name": r.name} for r, _ in status["resources"] if r.group == group.name]
     return item
 
 
 @_endpoint
 def groups(request, cluster, status, name: str | None = None):
-    chosen = [(g, s) for g, s, _ in status["groups"] if name is None or g["name"] == name]
+    chosen = [(g, s) for g, s, _ in status["groups"] if name is None or g.name == name]
     if name is not None and not chosen:
         return _failure(NOT_FOUND, f"There is no group {name}.", 404)
     resources = "resources" in request.GET.get("select", "")
@@ -140,10 +140,10 @@ def groups(request, cluster, status, name: str | None = None):
 
 @_endpoint
 def resources(request, cluster, status, name: str | None = None):
-    chosen = [(r, s) for r, s in status["resources"] if name is None or r["name"] == name]
+    chosen = [(r, s) for r, s in status["resources"] if name is None or r.name == name]
     if name is not None and not chosen:
         return _failure(NOT_FOUND, f"There is no group resource {name}.", 404)
-    return {"resources": [{"name": r["name"], "status": _state(s), "current": _current(s)} for r, s in chosen]}
+    return {"resources": [{"name": r.name, "status": _state(s), "current": _current(s)} for r, s in chosen]}
 
 
 @_endpoint
@@ -152,7 +152,7 @@ def monitors(request, cluster, status):
     found = []
     for monitor, state in status["monitors"]:
         overall = _state(state) if state else "Normal"
-        found.append({"name": monitor["name"], "status": overall,
+        found.append({"name": monitor.name, "status": overall,
                       "servers": [{"name": server, "status": overall} for server in names]})  # fmt: skip
     return {"monitors": found}
 

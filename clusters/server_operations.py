@@ -8,9 +8,8 @@ from webui.roles import Role
 from .awsaccount import AwsAccount
 from .operations import (
     alert,
-    applied_plan,
+    applied_config,
     available_servers,
-    instance_of,
     record_state,
     start_group_or_fail_over,
     stop_group,
@@ -19,31 +18,31 @@ from .runtime import ClusterState, ObjectState
 from .taskruns import RunContext, TaskFailed, task_kind
 
 
-def _server(context: RunContext, plan) -> str:
+def _server(context: RunContext, config) -> str:
     server = context.params.get("server", "")
-    if server not in plan.servers:
+    if server not in config.server_names:
         raise TaskFailed(f"There is no server {server or '(none given)'} in the applied configuration.")
     return server
 
 
-def _move_groups_away(cluster, plan, server: str, log) -> list[str]:
+def _move_groups_away(cluster, config, server: str, log) -> list[str]:
     """Every group online on `server` moves to another startup server whose service runs."""
     moved = []
     for state in ObjectState.objects.filter(cluster=cluster, kind="group", status="online", server=server):
-        target = next((s for s in available_servers(cluster, plan, state.name) if s != server), None)
+        target = next((s for s in available_servers(cluster, config, state.name) if s != server), None)
         if target is None:
             raise TaskFailed(f"Group {state.name} has no other server to move to; stop it first, or start the "
                              "cluster service on another of its startup servers.")  # fmt: skip
-        stop_group(cluster, plan, state.name, log)
-        start_group_or_fail_over(cluster, plan, state.name, target, log)
+        stop_group(cluster, config, state.name, log)
+        start_group_or_fail_over(cluster, config, state.name, target, log)
         moved.append(state.name)
     return moved
 
 
 def stop_service(context: RunContext) -> dict:
-    cluster, plan = context.cluster, applied_plan(context.cluster)
-    server = _server(context, plan)
-    moved = _move_groups_away(cluster, plan, server, context.log)
+    cluster, config = context.cluster, applied_config(context.cluster)
+    server = _server(context, config)
+    moved = _move_groups_away(cluster, config, server, context.log)
     record_state(cluster, ObjectState.Kind.SERVICE, server, status="offline", server=server,
                  message="stopped by an operator")  # fmt: skip
     alert(cluster, f"Server {server}: the cluster service stopped.", "warning", server)
@@ -58,8 +57,8 @@ def run_server_stop(context: RunContext) -> dict:
 
 @task_kind("server_start", label="Start the cluster service on a server", role=Role.OPERATOR)
 def run_server_start(context: RunContext) -> dict:
-    cluster, plan = context.cluster, applied_plan(context.cluster)
-    server = _server(context, plan)
+    cluster, config = context.cluster, applied_config(context.cluster)
+    server = _server(context, config)
     record_state(cluster, ObjectState.Kind.SERVICE, server, status="online", server=server, message="")
     alert(cluster, f"Server {server}: the cluster service started.", server=server)
     return {"server": server}
@@ -68,10 +67,10 @@ def run_server_start(context: RunContext) -> dict:
 @task_kind("server_shutdown", label="Shut down or reboot a server", role=Role.OPERATOR)
 def run_server_shutdown(context: RunContext) -> dict:
     """clpdown: the groups move away, the cluster service stops, then EC2 stops or reboots the instance."""
-    cluster, plan = context.cluster, applied_plan(context.cluster)
-    server = _server(context, plan)
+    cluster, config = context.cluster, applied_config(context.cluster)
+    server = _server(context, config)
     reboot = bool(context.params.get("reboot"))
-    instance = instance_of(plan, server, AwsAccount())
+    instance = config.instance_of(server, AwsAccount())
     if instance is None:
         raise TaskFailed(f"The EC2 instance of {server} cannot be found; set its instance ID under Fencing.")
     result = stop_service(context)

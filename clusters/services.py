@@ -18,7 +18,7 @@ from webui.roles import Role, require_role
 from .clpconf import archive, importer, reader, writer
 from .clpconf import names as N
 from .clpconf.reader import ConfError
-from .clpconf.snapshot import load
+from .config import Config, from_models
 from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from .models import (
     Cluster,
@@ -281,71 +281,63 @@ def add_monitor_resource(
 # --- validation --------------------------------------------------------------------------------
 
 
-def validate(cluster: Cluster, *, snapshot=None) -> list[Problem]:
+def validate(config: Config) -> list[Problem]:
     """Every cross-object rule of the configuration; each problem names the object, field and fix."""
-    snap = snapshot or load(cluster)
     problems: list[Problem] = []
-    if not snap.servers:
-        problems.append(Problem(cluster.name, "Servers", "the cluster has no server.", "Add the servers."))
-    addresses = {(a.interconnect_id, a.server_id) for ic in snap.interconnects for a in ic.addresses.all()}
-    for ic in snap.interconnects:
-        for server in snap.servers:
-            if (ic.pk, server.pk) not in addresses:
+    name = config.cluster.name
+    if not config.servers:
+        problems.append(Problem(name, "Servers", "the cluster has no server.", "Add the servers."))
+    for ic in config.interconnects:
+        for server in config.server_names:
+            if server not in ic.addresses:
                 problems.append(
-                    Problem(str(ic), "IP Address", f"server {server.name} has no address on this interconnect.",
-                            f"Enter {server.name}'s private IP address in the Interconnect table.", server=server.name)
+                    Problem(ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}", "IP Address",
+                            f"server {server} has no address on this interconnect.",
+                            f"Enter {server}'s private IP address in the Interconnect table.", server=server)
                 )  # fmt: skip
-    if not any(ic.heartbeat for ic in snap.interconnects) and not snap.heartbeats:
+    if not any(ic.heartbeat for ic in config.interconnects) and not config.heartbeats:
         problems.append(
-            Problem(
-                cluster.name, "Interconnect", "the cluster has no heartbeat.", "Add a kernel-mode LAN interconnect."
-            )
+            Problem(name, "Interconnect", "the cluster has no heartbeat.", "Add a kernel-mode LAN interconnect.")
         )
-    for obj, kinds in [(h, HEARTBEAT_KINDS) for h in snap.heartbeats] + [
-        (n, NP_KINDS) for n in snap.network_partitions
+    for obj, kinds in [(h, HEARTBEAT_KINDS) for h in config.heartbeats] + [
+        (n, NP_KINDS) for n in config.network_partitions
     ]:
         problems += kinds[obj.kind].validate(obj.name, obj.parameters, {})
-    fs = snap.forced_stop
-    if fs is not None and fs.kind == ForcedStop.Kind.AWS:
-        for server in snap.servers:
-            instance_id = fs.server_parameters.get(str(server.pk), {}).get("instanceid", "")
-            if not instance_id.startswith("i-"):
+    if config.forced_stop is not None and config.forced_stop.kind == ForcedStop.Kind.AWS:
+        for server in config.server_names:
+            if not config.instance_id(server).startswith("i-"):
                 problems.append(
-                    Problem("Forced stop", "Instance ID", f"server {server.name} has no AWS instance ID.",
-                            "Select the server, click Add and enter its Instance ID (i-...).", server=server.name)
+                    Problem("Forced stop", "Instance ID", f"server {server} has no AWS instance ID.",
+                            "Select the server, click Add and enter its Instance ID (i-...).", server=server)
                 )  # fmt: skip
-    mdcs = {ic.mdc for ic in snap.interconnects if ic.mdc}
     # A resource's monitor names it as Target Resource, or (mirror disk monitor) as its monitored object.
-    resource_pk = {r.name: r.pk for r in snap.resources}
-    monitors_by_target: dict[int, set[str]] = {}
-    for monitor in snap.monitors:
-        for pk in (monitor.target_resource_id, resource_pk.get(monitor.parameters.get("object"))):
-            if pk:
-                monitors_by_target.setdefault(pk, set()).add(monitor.type)
-    for resource in snap.resources:
-        spec = RESOURCE_TYPES.get_type(resource.type, snap.cluster.server_os)
-        problems += spec.validate(resource.name, resource.parameters, snap.by_server_name(resource.server_parameters))
-        if spec.monitor and spec.monitor not in monitors_by_target.get(resource.pk, set()):
+    monitors_by_target: dict[str, set[str]] = {}
+    for monitor in config.monitors:
+        for target in (monitor.target, monitor.parameters.get("object")):
+            if target:
+                monitors_by_target.setdefault(target, set()).add(monitor.type)
+    for resource in config.resources:
+        spec = resource.spec
+        problems += spec.validate(resource.name, resource.parameters, resource.servers)
+        problems += spec.check_in(resource, config)
+        if spec.monitor and spec.monitor not in monitors_by_target.get(resource.name, set()):
             problems.append(
                 Problem(resource.name, "Monitor Resource", f"it has no {MONITOR_TYPES.get_type(spec.monitor).label}.",
                         f"Add a {spec.monitor} monitor whose Target Resource is {resource.name}.")
             )  # fmt: skip
-        if resource.type == "md" and resource.parameters.get("mdc", "mdc1") not in mdcs:
-            problems.append(
-                Problem(resource.name, "MDC", f"{resource.parameters.get('mdc', 'mdc1')} is not an interconnect's MDC.",
-                        "Select an MDC for an interconnect in the Interconnect table.")
-            )  # fmt: skip
-        for dependency in resource.depends_on.all():
-            if dependency.group_id != resource.group_id:
+        for dependency in resource.depends_on:
+            other = config.resource(dependency)
+            if other is not None and other.group != resource.group:
                 problems.append(
-                    Problem(resource.name, "Dependency", f"{dependency.name} is in another failover group.",
+                    Problem(resource.name, "Dependency", f"{dependency} is in another failover group.",
                             "Depend only on resources of the same group.")
                 )  # fmt: skip
-    problems += _dependency_cycles(snap.resources)
-    for monitor in snap.monitors:
-        spec = MONITOR_TYPES.get_type(monitor.type)
-        problems += spec.validate(monitor.name, monitor.parameters, snap.by_server_name(monitor.server_parameters))
-        target = snap.resource_by_pk.get(monitor.target_resource_id)
+    problems += _dependency_cycles(config.resources)
+    for monitor in config.monitors:
+        spec = monitor.spec
+        problems += spec.validate(monitor.name, monitor.parameters, monitor.servers)
+        problems += spec.check_in(monitor, config)
+        target = config.resource(monitor.target)
         if target is not None and spec.target_types and target.type not in spec.target_types:
             problems.append(
                 Problem(monitor.name, "Target Resource", f"{target.name} is a {target.type} resource.",
@@ -355,27 +347,26 @@ def validate(cluster: Cluster, *, snapshot=None) -> list[Problem]:
 
 
 def _dependency_cycles(resources) -> list[Problem]:
-    edges = {r.pk: [d.pk for d in r.depends_on.all()] for r in resources}
-    name = {r.pk: r.name for r in resources}
-    state: dict[int, int] = {}
+    edges = {r.name: list(r.depends_on) for r in resources}
+    state: dict[str, int] = {}
     problems = []
 
-    def visit(pk, path):
-        state[pk] = 1
-        for nxt in edges.get(pk, []):
+    def visit(name, path):
+        state[name] = 1
+        for nxt in edges.get(name, []):
             if state.get(nxt) == 1:
-                cycle = [name[p] for p in path[path.index(nxt) :]] + [name[nxt]]
+                cycle = [*path[path.index(nxt) :], nxt]
                 problems.append(
-                    Problem(name[pk], "Dependency", f"the dependencies loop: {' -> '.join(cycle)}.",
+                    Problem(name, "Dependency", f"the dependencies loop: {' -> '.join(cycle)}.",
                             "Remove one of these dependencies.")
                 )  # fmt: skip
             elif state.get(nxt) is None:
                 visit(nxt, [*path, nxt])
-        state[pk] = 2
+        state[name] = 2
 
-    for pk in edges:
-        if pk not in state:
-            visit(pk, [pk])
+    for name in edges:
+        if name not in state:
+            visit(name, [name])
     return problems
 
 
@@ -396,16 +387,8 @@ def export_conf(*, user, cluster: Cluster) -> bytes:
 def export_zip(*, user, cluster: Cluster) -> bytes:
     """clp.conf and the scripts/ folder, as Cluster WebUI's "Export the Setting" makes them."""
     require_role(user, Role.VIEWER)
-    snap = load(cluster)
-    files = dict(cluster.extra_files)
-    group_name = {g.pk: g.name for g in snap.groups}
-    for resource in snap.resources:
-        for filename, content in resource.scripts.items():
-            files[f"{N.SCRIPTS_DIR}/{group_name[resource.group_id]}/{resource.name}/{filename}"] = content
-    for monitor in snap.monitors:
-        for filename, content in monitor.scripts.items():
-            files[f"{N.SCRIPTS_DIR}/{N.MONITOR_SCRIPTS_DIR}/{monitor.name}/{filename}"] = content
-    return archive.write_zip(writer.render_snapshot(snap), files)
+    config = from_models(cluster)
+    return archive.write_zip(writer.render_config(config), config.files(N.SCRIPTS_DIR, N.MONITOR_SCRIPTS_DIR))
 
 
 def import_configuration(*, user, data: bytes, name: str | None = None, into: Cluster | None = None) -> Imported:
@@ -417,10 +400,9 @@ def import_configuration(*, user, data: bytes, name: str | None = None, into: Cl
     files = {}
     if archive.is_zip(data):
         data, files = archive.read_zip(data)
-    spec = reader.read(data)
-    spec.files = files
-    cluster = importer.save_or_explain(spec, name=name, into=into)
-    return Imported(cluster=cluster, warnings=spec.warnings)
+    config, warnings = reader.read_with_warnings(data, files=files)
+    cluster = importer.save_or_explain(config, name=name, into=into)
+    return Imported(cluster=cluster, warnings=warnings)
 
 
 __all__ = ["ConfError", "Imported"]

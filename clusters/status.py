@@ -12,12 +12,12 @@ def status_context(cluster: Cluster) -> dict:
     It reads the database only (a fixed number of queries, no AWS call): every open tab polls it,
     and a hanging AWS endpoint must not hold the web server's threads.
     """
-    version, spec = applied(cluster, shared=True)
+    version, config = applied(cluster)
     if version is None:
         return {"version": None}
     states = {(s.kind, s.name): s for s in ObjectState.objects.filter(cluster=cluster)}
     cluster_state = ClusterState.objects.filter(cluster=cluster).first()
-    servers = [s["name"] for s in sorted(spec.servers, key=lambda s: s["priority"])]
+    servers = config.server_names
     recent = list(TaskRun.objects.filter(cluster=cluster).order_by("-created_at", "-id")[:5])
     active = next((run for run in recent if run.is_active), None)
     judged = [s for (kind, _), s in states.items() if kind == "health" and s.status == "warning"]
@@ -27,9 +27,9 @@ def status_context(cluster: Cluster) -> dict:
         "running": bool(cluster_state and cluster_state.status == "running"),
         "servers": [(s, states.get(("server", s)), states.get(("service", s))) for s in servers],
         "suspended": bool(cluster_state and cluster_state.status == "suspended"),
-        "groups": [(g, states.get(("group", g["name"])), g["startup_servers"] or servers) for g in spec.groups],
-        "resources": [(r, states.get(("resource", r["name"]))) for r in spec.resources],
-        "monitors": [(m, states.get(("monitor", m["name"]))) for m in spec.monitors],
+        "groups": [(g, states.get(("group", g.name)), config.startup_servers(g.name)) for g in config.groups],
+        "resources": [(r, states.get(("resource", r.name))) for r in config.resources],
+        "monitors": [(m, states.get(("monitor", m.name))) for m in config.monitors],
         "alerts": list(Alert.objects.filter(cluster=cluster)[:15]),
         "active_run": active,
         "recent_runs": recent,

@@ -12,8 +12,10 @@ from webui.roles import Role, require_role, role_of, role_required
 
 from . import alertlog, alertservice, history, services, taskruns
 from .checks import iam_policy_json
+from .config import from_models
 from .forms import AlertDestinationForm, AlertFilterForm, ImportForm
-from .models import Cluster, TaskRun
+from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
+from .models import Cluster, Interconnect, TaskRun
 from .runtime import Alert, AlertDestination
 from .taskruns import KINDS
 from .wizard_views import config_edit
@@ -39,22 +41,30 @@ def cluster_mode(request, pk, mode):
 
 def config_context(cluster: Cluster) -> dict:
     """What config mode shows: the tree and the configuration's problems (a fixed number of queries)."""
-    from .clpconf.snapshot import load
-
-    snap = load(cluster)
-    by_group: dict[int, list] = {}
-    for resource in snap.resources:
-        by_group.setdefault(resource.group_id, []).append(resource)
-    address = {(a.interconnect_id, a.server_id): a.address for ic in snap.interconnects for a in ic.addresses.all()}
-    instance = snap.forced_stop.server_parameters if snap.forced_stop else {}
+    config = from_models(cluster)
+    pks = {kind: dict(rows.values_list("name", "pk")) for kind, rows in
+           (("group", cluster.groups), ("resource", cluster.resources), ("monitor", cluster.monitors))}  # fmt: skip
+    heartbeat_label = dict(Interconnect.Heartbeat.choices)
+    devices = [(hb.name, f"{kind.label} heartbeat", kind.describe(hb.parameters))
+               for hb in config.heartbeats if (kind := HEARTBEAT_KINDS[hb.kind])]  # fmt: skip
+    devices += [(np.name, f"{kind.label} NP resolution", kind.describe(np.parameters))
+                for np in config.network_partitions if (kind := NP_KINDS[np.kind])]  # fmt: skip
+    if config.forced_stop is not None:
+        devices.append(("Forced stop", "AWS", " ".join(f"{s}: {config.instance_id(s) or '—'}"
+                                                        for s in config.server_names)))  # fmt: skip
     return {
-        "snap": snap,
+        "config": config,
         "interconnect_rows": [
-            (ic, [address.get((ic.pk, s.pk), "—") for s in snap.servers]) for ic in snap.interconnects
+            (ic, heartbeat_label.get(ic.heartbeat, ""), [ic.addresses.get(s, "—") for s in config.server_names])
+            for ic in config.interconnects
         ],
-        "instance_ids": [(s.name, instance.get(str(s.pk), {}).get("instanceid", "—")) for s in snap.servers],
-        "groups": [(g, sorted(by_group.get(g.pk, []), key=lambda r: (r.order, r.name))) for g in snap.groups],
-        "problems": services.validate(cluster, snapshot=snap),
+        "devices": devices,
+        "groups": [
+            (g, pks["group"].get(g.name), [(r, pks["resource"].get(r.name)) for r in config.resources_of(g.name)])
+            for g in config.groups
+        ],
+        "monitors": [(m, pks["monitor"].get(m.name)) for m in config.monitors],
+        "problems": services.validate(config),
     }
 
 

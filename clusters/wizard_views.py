@@ -25,6 +25,7 @@ from webui.roles import Role, require_role
 from . import services
 from .awsaccount import AwsAccount
 from .checks import CheckContext
+from .config import from_models
 from .models import Cluster, FailoverGroup, ForcedStop, Heartbeat, Interconnect, PendingInput, Server
 from .objectforms import ParamsForm
 from .wizardforms import (
@@ -539,7 +540,7 @@ def resource_page(request, pk, oid, page):
         form = RecoveryOperationForm(data, instance=resource)
         save = lambda f: update(**f.cleaned_data)
     elif page == "details":
-        mdcs = list(cluster.interconnects.exclude(mdc="").values_list("mdc", "mdc_device_id"))
+        config = from_models(cluster)
         form = ParamsForm(
             data,
             spec=resource.type_spec,
@@ -547,11 +548,11 @@ def resource_page(request, pk, oid, page):
             object_name=resource.name,
             parameters=resource.parameters,
             server_parameters=resource.server_parameters,
-            ctx=CheckContext(cluster),
-            mdc_choices=[m for m, _ in mdcs],
+            ctx=CheckContext(cluster, config=config),
+            mdc_choices=[ic.mdc for ic in config.interconnects if ic.mdc],
         )
         save = lambda f: update(
-            parameters=resource.type_spec.derive(f.parameters, {"mdc_devices": dict(mdcs)}),
+            parameters=resource.type_spec.derive(f.parameters, config),
             server_parameters=f.server_parameters,
         )
     else:

@@ -14,13 +14,12 @@ from django.utils import timezone
 
 from clusters import taskruns
 from clusters.awsaccount import AwsAccount
+from clusters.config import Config, MonitorConfig
 from clusters.models import Cluster, TaskRun
 from clusters.operations import (
-    Plan,
     act,
     alert,
     applied,
-    instance_of,
     record_server_states,
     record_state,
     start_group,
@@ -33,7 +32,7 @@ from clusters.taskruns import RunContext, TaskFailed, task_kind
 from webui import aws
 from webui.roles import Role, acting_user
 
-from .registry import MONITOR_TYPES, Watch
+from .registry import Watch
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +42,8 @@ DOWN_STATES = {"stopping", "stopped", "shutting-down", "terminated"}
 SYSTEM = None  # runs the engine starts have no user
 
 
-def _value(monitor: dict, field: str):
-    return monitor.get(field, getattr(MONITOR_TYPES.get_type(monitor["type"]), field, None))
+def _or(value, default):
+    return default if value is None else value
 
 
 SERVER_REFRESH = timedelta(seconds=10)  # how fresh the status page's instance states are kept
@@ -70,17 +69,16 @@ def tick(*, force: bool = False) -> list[int]:
 
 
 def _tick_cluster(cluster, running: bool, force: bool):
-    _, spec = applied(cluster, shared=True)
-    plan = Plan(spec)
+    _, config = applied(cluster)
     if not running:
         newest = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.SERVER).order_by("-checked_at")
         last = newest.values_list("checked_at", flat=True).first()
         if force or last is None or timezone.now() - last > SERVER_REFRESH:
-            record_server_states(cluster, plan, AwsAccount())
+            record_server_states(cluster, config, AwsAccount())
         return None
     if TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).exists():
         return None  # one operation at a time: watch again next round
-    return _watch_servers(cluster, plan) or _watch_monitors(cluster, plan, force)
+    return _watch_servers(cluster, config) or _watch_monitors(cluster, config, force)
 
 
 def _start(kind, cluster, params):
@@ -95,13 +93,12 @@ def heartbeat_key(cluster_name: str, server: str = "") -> str:
     return f"clusterwebui/{cluster_name}/heartbeat/{server}"
 
 
-def stale_heartbeats(cluster, plan: Plan) -> dict[str, str]:
+def stale_heartbeats(cluster, config: Config) -> dict[str, str]:
     """Servers whose object storage heartbeat is missing or older than the timeout: server -> why.
 
     Nothing is judged when no server writes heartbeats at all (no cluster service reports there).
     """
-    bucket = next((hb["parameters"].get("bucket") for hb in plan.spec.heartbeats if hb["kind"] == "object_storage"),
-                  None)  # fmt: skip
+    bucket = config.bucket()
     if not bucket:
         return {}
     try:
@@ -117,7 +114,7 @@ def stale_heartbeats(cluster, plan: Plan) -> dict[str, str]:
     timeout = timedelta(seconds=settings.WEBUI_HEARTBEAT_TIMEOUT)
     now = timezone.now()
     stale = {}
-    for server in plan.servers:
+    for server in config.server_names:
         if server not in seen:
             stale[server] = "no object storage heartbeat"
         elif now - seen[server] > timeout:
@@ -145,16 +142,16 @@ def _judgement(cluster, source: str, problem: str | None) -> None:
 JUDGED_FROM = {"instances": "EC2 instance states", "heartbeat": "object storage heartbeat"}
 
 
-def _watch_servers(cluster, plan: Plan):
+def _watch_servers(cluster, config: Config):
     account = AwsAccount()
-    record_server_states(cluster, plan, account)  # one DescribeInstances serves this and the judgement below
+    record_server_states(cluster, config, account)  # one DescribeInstances serves this and the judgement below
     online = {s.server for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online")}
-    stale = stale_heartbeats(cluster, plan) if online else {}
+    stale = stale_heartbeats(cluster, config) if online else {}
     stopped = stopped_services(cluster)  # stopped on purpose (clpcl -t -h, clpdown): not a lost server
-    for server in plan.servers:
+    for server in config.server_names:
         if server not in online or server in stopped:
             continue
-        instance = instance_of(plan, server, account)
+        instance = config.instance_of(server, account)
         if instance is None and account.errors:
             _judgement(cluster, "instances", f"The EC2 state of {server} could not be read ({account.errors[-1]}); "
                        "a stopped instance would not be noticed.")  # fmt: skip
@@ -171,11 +168,10 @@ def _watch_servers(cluster, plan: Plan):
 def run_server_down(context: RunContext) -> dict:
     """A lost server: stop its instance (AWS forced stop), then fail its groups over."""
     cluster, server = context.cluster, context.params["server"]
-    _, spec = applied(cluster)
-    plan = Plan(spec)
+    _, config = applied(cluster)
     alert(cluster, f"Server {server} is down ({context.params.get('state', 'lost')}).", "error", server)
-    instance = instance_of(plan, server, AwsAccount())
-    if spec.forced_stop and instance is not None:
+    instance = config.instance_of(server, AwsAccount())
+    if config.forced_stop and instance is not None:
         try:
             aws.client("ec2").stop_instances(InstanceIds=[instance["InstanceId"]], Force=True)
             alert(cluster, f"Forced stop of {server} ({instance['InstanceId']}) succeeded.", "warning", server)
@@ -185,11 +181,11 @@ def run_server_down(context: RunContext) -> dict:
             raise TaskFailed(f"Forced stop of {server} failed: {aws.error_message(exc)}") from exc
     moved = []
     for state in ObjectState.objects.filter(cluster=cluster, kind="group", status="online", server=server):
-        target = next((s for s in plan.startup_servers(state.name) if s != server), None)
+        target = next((s for s in config.startup_servers(state.name) if s != server), None)
         if target is None:
             alert(cluster, f"Group {state.name} has no other server to fail over to.", "error")
             continue
-        target = start_group_or_fail_over(cluster, plan, state.name, target, context.log)  # no deactivation there
+        target = start_group_or_fail_over(cluster, config, state.name, target, context.log)  # no deactivation there
         alert(cluster, f"Group {state.name} failed over from {server} to {target}.", "warning", target)
         moved.append(state.name)
     return {"server": server, "failed_over": moved}
@@ -198,28 +194,27 @@ def run_server_down(context: RunContext) -> dict:
 # --- monitors --------------------------------------------------------------------------------------
 
 
-def _watch_monitors(cluster, plan: Plan, force: bool):
+def _watch_monitors(cluster, config: Config, force: bool):
     now = timezone.now()
     states = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="monitor")}
     resource_states = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="resource")}
-    resources = {r["name"]: dict(r, servers=plan.servers) for r in plan.spec.resources}
-    for monitor in plan.spec.monitors:
-        state = states.get(monitor["name"]) or ObjectState(cluster=cluster, kind="monitor", name=monitor["name"],
-                                                           status="normal")  # fmt: skip
+    for monitor in config.monitors:
+        state = states.get(monitor.name) or ObjectState(cluster=cluster, kind="monitor", name=monitor.name,
+                                                        status="normal")  # fmt: skip
         if state.status == ObjectState.Status.SUSPENDED:
             continue
-        if not force and state.checked_at and now - state.checked_at < timedelta(seconds=_value(monitor, "interval")):
+        if not force and state.checked_at and now - state.checked_at < timedelta(seconds=monitor.interval):
             continue
-        target = resources.get(monitor.get("target", ""))
+        target = config.resource(monitor.target)
         if target is not None:
-            online = resource_states.get(target["name"])
+            online = resource_states.get(target.name)
             if online is None or online.status != "online":
                 continue  # Monitor Timing Active: only while the target is online
-            if not force and now - online.updated_at < timedelta(seconds=_value(monitor, "wait_to_start")):
+            if not force and now - online.updated_at < timedelta(seconds=monitor.wait_to_start):
                 continue
             servers = [online.server]
         else:
-            servers = plan.servers
+            servers = config.server_names
         run = None
         for server in servers:
             watch = _watch_one(monitor, target, server, state)
@@ -233,13 +228,13 @@ def _watch_monitors(cluster, plan: Plan, force: bool):
     return None
 
 
-def _watch_one(monitor, target, server, state) -> Watch:
+def _watch_one(monitor: MonitorConfig, target, server, state) -> Watch:
     if state.dummy_failure:
         return Watch("error", "", "Dummy failure (Verification Mode).")
-    with aws.bounded(_value(monitor, "timeout")):  # the monitor's own Timeout bounds its AWS calls
-        watch = MONITOR_TYPES.get_type(monitor["type"]).watch(monitor, target, server)
+    with aws.bounded(monitor.timeout):  # the monitor's own Timeout bounds its AWS calls
+        watch = monitor.spec.watch(monitor, target, server)
     if watch.no_response:  # "Action when AWS CLI command failed to receive response"
-        mode = str(monitor.get("parameters", {}).get("mode", "0"))
+        mode = str(monitor.parameters.get("mode", "0"))
         if mode == "0":
             return Watch("normal", watch.code, watch.message)
         if mode == "1":
@@ -247,8 +242,8 @@ def _watch_one(monitor, target, server, state) -> Watch:
     return watch
 
 
-def _record(cluster, monitor, state, server, watch: Watch):
-    name = monitor["name"]
+def _record(cluster, monitor: MonitorConfig, state, server, watch: Watch):
+    name = monitor.name
     if watch.status == "normal":
         if state.status != "normal":
             alert(cluster, f"Monitor {name} is back to normal.", server=server)
@@ -260,7 +255,7 @@ def _record(cluster, monitor, state, server, watch: Watch):
         alert(cluster, state.message, "warning", server)
         return None
     state.failures += 1
-    if state.failures <= _value(monitor, "retry_count"):
+    if state.failures <= monitor.retry_count:
         return None  # retry before declaring an error
     state.status, state.message = "error", f"Monitor {name} detected an error. {text}"
     alert(cluster, state.message, "error", server)
@@ -268,13 +263,13 @@ def _record(cluster, monitor, state, server, watch: Watch):
     return _start("recovery", cluster, {"monitor": name, "server": server, "message": state.message})
 
 
-def _restart(cluster, plan, spec, kind, target, server, context) -> None:
+def _restart(cluster, config: Config, kind, target, server, context) -> None:
     """Reactivate the recovery target on `server`; its state tells the truth if that fails."""
     if kind == "grp":
-        stop_group(cluster, plan, target, context.log)
-        start_group(cluster, plan, target, server, context.log)
+        stop_group(cluster, config, target, context.log)
+        start_group(cluster, config, target, server, context.log)
         return
-    resource = dict(next(r for r in spec.resources if r["name"] == target), servers=plan.servers)
+    resource = config.resource(target)
 
     for activate in (False, True):
         _, ok, message, _ = act(resource, server, activate)
@@ -288,16 +283,14 @@ def _restart(cluster, plan, spec, kind, target, server, context) -> None:
 def run_recovery(context: RunContext) -> dict:
     """Restart the recovery target, then fail its group over, then the final action (as the product does)."""
     cluster, params = context.cluster, context.params
-    _, spec = applied(cluster)
-    plan = Plan(spec)
-    monitor = next(m for m in spec.monitors if m["name"] == params["monitor"])
-    state = ObjectState.objects.get(cluster=cluster, kind="monitor", name=monitor["name"])
-    kind = monitor.get("recovery_target") or ("rsc" if monitor.get("target") else "cls")
-    target = monitor.get("recovery_name") or monitor.get("target") or "LocalServer"
-    restarts = monitor.get("restart_threshold", DEFAULT_RESTARTS if kind != "cls" else 0)
-    failovers = monitor.get("failover_threshold", DEFAULT_FAILOVERS)
+    _, config = applied(cluster)
+    monitor = config.monitor(params["monitor"])
+    state = ObjectState.objects.get(cluster=cluster, kind="monitor", name=monitor.name)
+    kind, target = monitor.recovery_target, monitor.recovery_name
+    restarts = _or(monitor.restart_threshold, DEFAULT_RESTARTS if kind != "cls" else 0)
+    failovers = _or(monitor.failover_threshold, DEFAULT_FAILOVERS)
     if kind == "rsc":
-        groups = [next(r["group"] for r in spec.resources if r["name"] == target)]
+        groups = [config.resource(target).group]
     elif kind == "grp":
         groups = [target]
     else:  # LocalServer: the groups online on the server where the error was found
@@ -309,7 +302,7 @@ def run_recovery(context: RunContext) -> dict:
         state.save(update_fields=["restarts"])  # counted whatever the restart does: recovery must move on
         server = params["server"]
         try:
-            _restart(cluster, plan, spec, kind, target, server, context)
+            _restart(cluster, config, kind, target, server, context)
             done = f"Recovery: {target} restarted on {server} ({state.restarts} of {restarts})."
         except TaskFailed as exc:
             message = f"Recovery: restarting {target} on {server} failed ({exc}); the recovery goes on."
@@ -321,20 +314,20 @@ def run_recovery(context: RunContext) -> dict:
         for group in groups:
             current = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
             source = current.server if current else ""
-            destination = next((s for s in plan.startup_servers(group) if s != source), None)
+            destination = next((s for s in config.startup_servers(group) if s != source), None)
             if destination is None:
                 continue
-            stop_group(cluster, plan, group, context.log)
-            start_group_or_fail_over(cluster, plan, group, destination, context.log)
+            stop_group(cluster, config, group, context.log)
+            start_group_or_fail_over(cluster, config, group, destination, context.log)
         done = f"Recovery: {', '.join(groups)} failed over ({state.failovers} of {failovers})."
     elif not done:
-        final = str(monitor.get("final_action", "1"))
+        final = str(monitor.final_action or "1")
         if final == "2":
             for group in groups:
-                stop_group(cluster, plan, group, context.log)
+                stop_group(cluster, config, group, context.log)
         elif final == "3":
-            for group in [g["name"] for g in spec.groups]:
-                stop_group(cluster, plan, group, context.log)
+            for group in [g.name for g in config.groups]:
+                stop_group(cluster, config, group, context.log)
             ClusterState.objects.filter(cluster=cluster).update(status="stopped")
         done = f"Recovery: final action {final} ({'no operation' if final == '1' else 'done'})."
     state.failures, state.status = 0, "normal"
@@ -352,10 +345,10 @@ def control(*, user, cluster, action: str, monitors: list[str] | None = None) ->
     from webui.roles import require_role
 
     require_role(user, Role.OPERATOR)
-    _, spec = applied(cluster)
-    if spec is None:
+    _, config = applied(cluster)
+    if config is None:
         raise ValueError("The cluster has no applied configuration: Apply the Configuration File first.")
-    known = [m["name"] for m in spec.monitors]
+    known = [m.name for m in config.monitors]
     names = monitors or known
     unknown = sorted(set(names) - set(known))
     if unknown:

@@ -59,8 +59,9 @@ class MonitorType(ObjectType):
     recovery: str = "resource"  # default Recovery Target: "resource" (the target), "group" or "local"
     aws: bool = False
 
-    def watch(self, monitor: dict, target: dict | None, server: str) -> Watch:
-        """Monitor once on `server`; `target` is the watched resource (applied values). Types override this."""
+    def watch(self, monitor, target, server: str) -> Watch:
+        """Monitor once on `server`: `monitor` is a clusters.config.MonitorConfig of the applied version, `target`
+        the ResourceConfig it watches (or None). Types override this."""
         return Watch()
 
 

@@ -37,28 +37,24 @@ class ResourceType(ObjectType):
     monitor: str | None = None  # the monitor type the product adds with this resource
     aws: bool = False
 
-    def activate(self, resource: dict, server: str) -> str:
-        """Bring the resource online on `server` (values of the applied clp.conf); say what was done.
+    def activate(self, resource, server: str) -> str:
+        """Bring the resource (a clusters.config.ResourceConfig of the applied version) online on `server`;
+        say what was done.
 
         Resources that act on the server's own OS (mirror disk, script, service) have nothing to do
         on AWS: the console records their state only.
         """
         return "online"
 
-    def deactivate(self, resource: dict, server: str) -> str:
+    def deactivate(self, resource, server: str) -> str:
         return "offline"
-
-    def rvalue(self, resource: dict, name: str, server: str | None = None):
-        """A value of an applied resource: the server's own, else the common one, else the default."""
-        own = resource.get("server_parameters", {}).get(server, {}) if server else None
-        return self.value(resource.get("parameters", {}), name, own)
 
 
 RESOURCE_TYPES = Registry("resources.types", "group resource")
 
 
-def server_enis(target, ctx, missing: str, *, vpc: str | None = None) -> dict[str, dict]:
-    """Each server's ENI as AWS describes it; problems for missing ones are added to `target.found`.
+def server_enis(resource, ctx, found: list, missing: str, *, vpc: str | None = None) -> dict[str, dict]:
+    """Each server's ENI as AWS describes it; problems for missing ones are added to `found`.
 
     `missing` is the guide's message with {eni} for the ID. With `vpc`, the ENI must be in that VPC.
     """
@@ -66,30 +62,30 @@ def server_enis(target, ctx, missing: str, *, vpc: str | None = None) -> dict[st
     if not ctx.account.readable("network_interfaces"):
         return enis
     for server in ctx.server_names:
-        eni_id = target.value("eniid", server)
+        eni_id = resource.value("eniid", server)
         if not eni_id:
             continue
         eni = ctx.account.eni(eni_id)
         if eni is None:
-            target.found.append(target.problem(
+            found.append(resource.problem(
                 "ENI ID", missing.format(eni=eni_id), fix="Specify a correct ENI ID.",
                 cause="The specified ENI ID might not be correct or might not exist.", code=missing.split(" ")[0],
-                server=server, check=f"{target.spec.code}.eni_exists",
+                server=server, check=f"{resource.spec.code}.eni_exists",
             ))  # fmt: skip
             continue
         enis[server] = eni
         if vpc and eni["VpcId"] != vpc:
-            target.found.append(target.problem(
+            found.append(resource.problem(
                 "ENI ID", f"{eni_id} is in {eni['VpcId']}, not in VPC ID {vpc}.",
                 fix="Enter the ENI of this server's instance in that VPC.", server=server,
-                check=f"{target.spec.code}.eni_in_vpc",
+                check=f"{resource.spec.code}.eni_in_vpc",
             ))  # fmt: skip
         instance = ctx.instance_of(server)
         attached = eni.get("Attachment", {}).get("InstanceId")
         if instance is not None and attached != instance["InstanceId"]:
-            target.found.append(target.problem(
+            found.append(resource.problem(
                 "ENI ID", f"{eni_id} is attached to {attached or 'no instance'}, not to {server}'s instance "
                 f"{instance['InstanceId']}.", fix="Enter the ENI ID of the instance corresponding to the node.",
-                server=server, check=f"{target.spec.code}.eni_attached",
+                server=server, check=f"{resource.spec.code}.eni_attached",
             ))  # fmt: skip
     return enis

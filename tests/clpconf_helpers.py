@@ -1,7 +1,9 @@
 """Comparing configurations: clp.conf as ordered trees (only whitespace may differ), models by name."""
 
+from types import SimpleNamespace
+
 from clusters.clpconf.reader import parse_xml
-from clusters.clpconf.snapshot import load
+from clusters.models import ForcedStop
 
 
 def canonical(data: bytes, *, ignore_cluster_name: bool = False):
@@ -29,8 +31,18 @@ def canon_xml(text: str):
 
 def dump(cluster) -> dict:
     """Everything configured in a cluster, with names instead of database ids."""
-    snap = load(cluster)
-    names = snap.server_name
+    snap = SimpleNamespace(  # the rows themselves, independent of the code under test
+        cluster=cluster,
+        servers=list(cluster.servers.all()),
+        interconnects=list(cluster.interconnects.all()),
+        heartbeats=list(cluster.heartbeats.all()),
+        network_partitions=list(cluster.network_partitions.all()),
+        forced_stop=ForcedStop.objects.filter(cluster=cluster).first(),
+        groups=list(cluster.groups.all()),
+        resources=list(cluster.resources.all()),
+        monitors=list(cluster.monitors.all()),
+    )
+    names = {s.pk: s.name for s in snap.servers}
 
     def per_server(values):
         return {names[int(pk)]: v for pk, v in sorted(values.items())}

@@ -27,6 +27,19 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
+HEAVY = ("browser", "worker", "smoke", "faults")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test is `moto` (it uses the AWS simulation), `unit` (neither AWS nor a process of its own), or
+    one of the heavy kinds: `make fast` runs the unit tests alone."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in HEAVY):
+            continue
+        uses_aws = {"moto_server", "aws_endpoint", "sim"} & set(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.moto if uses_aws else pytest.mark.unit)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

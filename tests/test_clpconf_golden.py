@@ -8,6 +8,7 @@ import pytest
 from clusters import services
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
+from clusters.config import from_models
 from tests import guide
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -21,7 +22,7 @@ def admin(users):
 @pytest.mark.parametrize("variant", guide.VARIANTS)
 def test_guide_configuration_exports_the_golden_file(admin, variant):
     cluster = guide.build(variant, user=admin, name="cluster1")
-    assert services.validate(cluster) == []
+    assert services.validate(from_models(cluster)) == []
     data = services.export_conf(user=admin, cluster=cluster)
     path = GOLDEN / f"{variant}.conf"
     if os.environ.get("UPDATE_GOLDEN"):

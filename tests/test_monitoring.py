@@ -1,8 +1,11 @@
 """Monitors on a schedule and their recovery, server loss with forced stop, verification mode."""
 
+from dataclasses import replace
+
 import pytest
 
-from clusters.operations import Plan, applied
+from clusters.config import frozen
+from clusters.operations import applied
 from clusters.runtime import Alert, ObjectState
 from monitors import engine
 from tests.guide import build_on_sim as build
@@ -171,7 +174,7 @@ def test_a_server_whose_object_storage_heartbeat_stops_is_stopped_and_failed_ove
     # Fresh heartbeats from both: nothing more happens.
     settings.WEBUI_HEARTBEAT_TIMEOUT = 3600
     s3.put_object(Bucket=sim["bucket"], Key=engine.heartbeat_key(cluster.name, "server1"), Body=b"alive")
-    assert engine.stale_heartbeats(cluster, Plan(applied(cluster)[1])) == {}
+    assert engine.stale_heartbeats(cluster, applied(cluster)[1]) == {}
 
 
 def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, settings):
@@ -194,12 +197,10 @@ def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, se
             Alert.objects.filter(cluster=cluster).delete()
             state = ObjectState.objects.filter(cluster=cluster, kind="monitor", name="awsvipw1")
             state.update(status="normal", failures=1)  # the retry is used up: the next failure counts
-            spec = applied(cluster)[1]
-            monitor = next(m for m in spec.monitors if m["name"] == "awsvipw1")
-            monitor["parameters"] = {"mode": mode}
+            config = applied(cluster)[1]
+            monitor = replace(config.monitor("awsvipw1"), parameters=frozen({"mode": mode}))
             engine._record(cluster, monitor, state.get(), "server1",
-                           engine._watch_one(monitor, next(r for r in spec.resources if r["name"] == "awsvip1"),
-                                             "server1", state.get()))  # fmt: skip
+                           engine._watch_one(monitor, config.resource("awsvip1"), "server1", state.get()))  # fmt: skip
             assert state.get().status == status, mode
             levels = set(Alert.objects.filter(cluster=cluster, message__contains="Timeout occurred.")
                          .values_list("level", flat=True))  # fmt: skip
@@ -215,11 +216,11 @@ def test_an_error_answer_from_aws_is_a_detected_error_whatever_the_no_response_s
     address = ec2.describe_addresses(AllocationIds=[sim["eip"]["allocation_id"]])["Addresses"][0]
     ec2.disassociate_address(AssociationId=address["AssociationId"])
     ec2.release_address(AllocationId=sim["eip"]["allocation_id"])  # released: AWS answers InvalidAllocationID
-    spec = applied(cluster)[1]
-    monitor = next(m for m in spec.monitors if m["type"] == "awseipw")
-    assert monitor.get("parameters", {}).get("mode", "0") == "0"  # "Do nothing" on no response
-    state = ObjectState.objects.get(cluster=cluster, kind="monitor", name=monitor["name"])
-    watch = engine._watch_one(monitor, next(r for r in spec.resources if r["type"] == "awseip"), "server1", state)
+    config = applied(cluster)[1]
+    monitor = next(m for m in config.monitors if m.type == "awseipw")
+    assert monitor.parameters.get("mode", "0") == "0"  # "Do nothing" on no response
+    state = ObjectState.objects.get(cluster=cluster, kind="monitor", name=monitor.name)
+    watch = engine._watch_one(monitor, next(r for r in config.resources if r.type == "awseip"), "server1", state)
     assert (watch.status, watch.code, watch.no_response) == ("error", "50", False)
     assert sim["eip"]["allocation_id"] in watch.message
 
@@ -274,7 +275,7 @@ def test_server_health_that_cannot_be_read_is_a_warning_once(users, sim):
     for item in s3.list_objects_v2(Bucket=sim["bucket"]).get("Contents", []):
         s3.delete_object(Bucket=sim["bucket"], Key=item["Key"])
     s3.delete_bucket(Bucket=sim["bucket"])  # the heartbeat's bucket is gone: NoSuchBucket
-    plan = Plan(applied(cluster)[1])
+    plan = applied(cluster)[1]
     assert engine.stale_heartbeats(cluster, plan) == {}  # not a server loss...
     assert engine.stale_heartbeats(cluster, plan) == {}
     warnings = Alert.objects.filter(cluster=cluster, level="warning", message__contains="could not be read")
@@ -301,12 +302,12 @@ def test_a_monitors_timeout_bounds_its_aws_calls_without_leaving_threads(users, 
     settings.AWS_READ_TIMEOUT, settings.AWS_MAX_ATTEMPTS = 20, 4  # 80 s of retries unbounded
     aws.reset_clients()
     try:
-        spec = applied(cluster)[1]
-        monitor = dict(next(m for m in spec.monitors if m["name"] == "awsvipw1"), timeout=2, parameters={"mode": "2"})
+        config = applied(cluster)[1]
+        monitor = replace(config.monitor("awsvipw1"), timeout=2, parameters=frozen({"mode": "2"}))
         state = ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1")
         threads = threading.active_count()
         started = time.monotonic()
-        watch = engine._watch_one(monitor, next(r for r in spec.resources if r["name"] == "awsvip1"), "server1", state)
+        watch = engine._watch_one(monitor, config.resource("awsvip1"), "server1", state)
         assert time.monotonic() - started < 4
         assert (watch.status, watch.code, watch.message) == ("error", "51", "Timeout occurred.")
         assert threading.active_count() == threads  # nothing left waiting on the endpoint

@@ -141,9 +141,9 @@ def test_a_failing_apply_leaves_the_previous_version_in_force(users, sim):
     failed = run("apply", users, cluster)
     assert failed.status == TaskRun.Status.FAILED
     assert "53 : The VIP address belongs to a VPC subnet." in failed.error
-    version, spec = applied(cluster)
+    version, config = applied(cluster)
     assert version.number == 1
-    assert next(r for r in spec.resources if r["type"] == "awsvip")["parameters"]["ip"] == "10.1.0.20"
+    assert next(r for r in config.resources if r.type == "awsvip").parameters["ip"] == "10.1.0.20"
     assert ObjectState.objects.get(cluster=cluster, kind="group", name="failover1").status == "online"
 
 

@@ -1,8 +1,9 @@
-"""Save a read clp.conf as a new cluster: all or nothing, a fixed number of queries."""
+"""Save a Config (read from a clp.conf) as a cluster's configuration: all or nothing, a fixed number of queries."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from clusters.config import MONITOR_COMMON_FIELDS, RECOVERY_FIELDS, Config, thawed
 from clusters.models import (
     Cluster,
     FailoverGroup,
@@ -15,12 +16,9 @@ from clusters.models import (
     Server,
 )
 from monitors.models import MonitorResource
-from monitors.registry import MONITOR_TYPES
 from resources.models import GroupResource
-from resources.registry import RESOURCE_TYPES
 
-from . import names as N
-from .reader import ConfError, ConfSpec
+from .reader import ConfError
 
 
 def _checked(instance, what: str, exclude=()):
@@ -38,36 +36,27 @@ def _checked(instance, what: str, exclude=()):
     return instance
 
 
-def _scripts(files: dict, prefix: str, names: tuple[str, ...]) -> dict:
-    """Move this object's script files out of `files` (the rest stays with the cluster)."""
-    found = {}
-    for path in [p for p in files if p.startswith(prefix)]:
-        found[path[len(prefix) :]] = files.pop(path)
-    return found
-
-
 @transaction.atomic
-def save(spec: ConfSpec, *, name: str | None = None, into: Cluster | None = None) -> Cluster:
+def save(config: Config, *, name: str | None = None, into: Cluster | None = None) -> Cluster:
     """Save as a new cluster, or, with `into`, replace that cluster's whole configuration."""
-    info = spec.cluster
-    cluster_name = name or (into.name if into else info["name"])
+    info = config.cluster
+    cluster_name = name or (into.name if into else info.name)
     if Cluster.objects.filter(name=cluster_name).exclude(pk=into.pk if into else None).exists():
         raise ConfError(
             f"A cluster named {cluster_name} exists already; import under another name or remove that cluster first."
         )
-    files = dict(spec.files)
     cluster = into or Cluster()
     fields = {
         "name": cluster_name,
-        "comment": info["comment"],
-        "language": info["language"],
-        "server_os": info["server_os"],
-        "encoding": info["encoding"],
-        "charset": info["charset"],
-        "encode": info["encode"],
-        "extra_xml": info.get("extra_xml", ""),
-        "source_conf": spec.source,
-        "extra_files": {},
+        "comment": info.comment,
+        "language": info.language,
+        "server_os": info.server_os,
+        "encoding": info.encoding,
+        "charset": info.charset,
+        "encode": info.encode,
+        "extra_xml": info.extra_xml,
+        "source_conf": info.source_conf,
+        "extra_files": thawed(info.extra_files),
     }
     for field, value in fields.items():
         setattr(cluster, field, value)
@@ -80,155 +69,108 @@ def save(spec: ConfSpec, *, name: str | None = None, into: Cluster | None = None
     cluster.save()
     servers = Server.objects.bulk_create(
         [
-            _checked(
-                Server(cluster=cluster, name=s["name"], priority=s["priority"], extra_xml=s["extra_xml"]),
-                f"Server {s['name']}",
-                exclude=["cluster"],
-            )
-            for s in spec.servers
+            _checked(Server(cluster=cluster, name=s.name, priority=s.priority, extra_xml=s.extra_xml),
+                     f"Server {s.name}", exclude=["cluster"])
+            for s in config.servers
         ]
-    )
+    )  # fmt: skip
     server_pk = {s.name: str(s.pk) for s in servers}
     server_by_name = {s.name: s for s in servers}
 
-    def by_pk(values: dict) -> dict:
-        return {server_pk[server]: v for server, v in values.items()}
+    def by_pk(values) -> dict:
+        return {server_pk[server]: thawed(v) for server, v in values.items()}
 
     interconnects = Interconnect.objects.bulk_create(
         [
-            Interconnect(
-                cluster=cluster,
-                priority=row["priority"],
-                device_id=row["device_id"],
-                heartbeat=row["heartbeat"],
-                heartbeat_name=row["heartbeat_name"],
-                mdc=row["mdc"],
-                mdc_device_id=row["mdc_device_id"],
-            )
-            for row in spec.interconnects
+            Interconnect(cluster=cluster, priority=ic.priority, device_id=ic.device_id, heartbeat=ic.heartbeat,
+                         heartbeat_name=ic.heartbeat_name, mdc=ic.mdc, mdc_device_id=ic.mdc_device_id)
+            for ic in config.interconnects
         ]
-    )
+    )  # fmt: skip
     addresses = []
-    for interconnect, row in zip(interconnects, spec.interconnects, strict=True):
-        for server, address in row["addresses"].items():
+    for interconnect, ic in zip(interconnects, config.interconnects, strict=True):
+        for server, address in ic.addresses.items():
             addresses.append(
                 _checked(
                     InterconnectAddress(interconnect=interconnect, server=server_by_name[server], address=address),
-                    f"Interconnect address of {server} (device {row['device_id']})",
+                    f"Interconnect address of {server} (device {ic.device_id})",
                     exclude=["interconnect", "server"],
                 )
             )
     InterconnectAddress.objects.bulk_create(addresses)
-    Heartbeat.objects.bulk_create(
-        [
-            Heartbeat(cluster=cluster, **{k: v for k, v in hb.items() if k != "server_parameters"},
-                      server_parameters=by_pk(hb["server_parameters"]))
-            for hb in spec.heartbeats
-        ]
-    )  # fmt: skip
+
+    def device_fields(obj) -> dict:
+        return {"kind": obj.kind, "name": obj.name, "priority": obj.priority, "device_id": obj.device_id,
+                "parameters": thawed(obj.parameters), "server_parameters": by_pk(obj.servers),
+                "extra_xml": obj.extra_xml}  # fmt: skip
+
+    Heartbeat.objects.bulk_create([Heartbeat(cluster=cluster, **device_fields(hb)) for hb in config.heartbeats])
     NetworkPartition.objects.bulk_create(
-        [
-            NetworkPartition(cluster=cluster, **{k: v for k, v in np.items() if k != "server_parameters"},
-                             server_parameters=by_pk(np["server_parameters"]))
-            for np in spec.network_partitions
-        ]
-    )  # fmt: skip
-    if spec.forced_stop:
-        fs = spec.forced_stop
-        ForcedStop.objects.create(
-            cluster=cluster,
-            kind=fs["kind"],
-            parameters=fs["parameters"],
-            server_parameters=by_pk(fs["server_parameters"]),
-            extra_xml=fs["extra_xml"],
-        )
+        [NetworkPartition(cluster=cluster, **device_fields(np)) for np in config.network_partitions]
+    )
+    if fs := config.forced_stop:
+        ForcedStop.objects.create(cluster=cluster, kind=fs.kind, parameters=thawed(fs.parameters),
+                                  server_parameters=by_pk(fs.servers), extra_xml=fs.extra_xml)  # fmt: skip
     groups = FailoverGroup.objects.bulk_create(
         [
             _checked(
-                FailoverGroup(
-                    cluster=cluster,
-                    **{k: v for k, v in g.items() if k != "startup_servers"},
-                ),
-                f"Group {g['name']}",
+                FailoverGroup(cluster=cluster, name=g.name, gid=g.gid, group_type=g.group_type, comment=g.comment,
+                              startup=g.startup, failover=g.failover, failback=g.failback,
+                              explicit_attributes=list(g.explicit_attributes), extra_xml=g.extra_xml),
+                f"Group {g.name}",
                 exclude=["cluster"],
             )
-            for g in spec.groups
+            for g in config.groups
         ]
-    )
+    )  # fmt: skip
     group_by_name = {g.name: g for g in groups}
     GroupStartupServer.objects.bulk_create(
         [
             GroupStartupServer(group=group, server=server_by_name[server], order=order)
-            for group, g in zip(groups, spec.groups, strict=True)
-            for order, server in enumerate(g["startup_servers"])
+            for group, g in zip(groups, config.groups, strict=True)
+            for order, server in enumerate(g.startup_servers)
         ]
     )
-    resources = []
-    for r in spec.resources:
-        group = group_by_name[r["group"]]
-        fields = {k: v for k, v in r.items() if k not in ("group", "server_parameters", "depends_on")}
-        resource = GroupResource(
-            cluster=cluster, group=group, server_parameters=by_pk(r["server_parameters"]), **fields
-        )
-        resource.scripts = _scripts(
-            files,
-            f"{N.SCRIPTS_DIR}/{group.name}/{r['name']}/",
-            RESOURCE_TYPES.get_type(r["type"], cluster.server_os).scripts,
-        )
-        resources.append(_checked(resource, f"Resource {r['name']}", exclude=["cluster", "group"]))
-    resources = GroupResource.objects.bulk_create(resources)
+    resources = GroupResource.objects.bulk_create(
+        [
+            _checked(
+                GroupResource(cluster=cluster, group=group_by_name[r.group], type=r.type, name=r.name,
+                              comment=r.comment, order=r.order, parameters=thawed(r.parameters),
+                              server_parameters=by_pk(r.servers), scripts=thawed(r.scripts), extra_xml=r.extra_xml,
+                              **{f: getattr(r, f) for f in RECOVERY_FIELDS}),
+                f"Resource {r.name}",
+                exclude=["cluster", "group"],
+            )
+            for r in config.resources
+        ]
+    )  # fmt: skip
     resource_by_name = {r.name: r for r in resources}
     Dependency = GroupResource.depends_on.through
     Dependency.objects.bulk_create(
         [
             Dependency(from_groupresource=resource, to_groupresource=resource_by_name[dependency])
-            for resource, r in zip(resources, spec.resources, strict=True)
-            for dependency in r["depends_on"]
+            for resource, r in zip(resources, config.resources, strict=True)
+            for dependency in r.depends_on
         ]
     )
     monitors = []
-    for m in spec.monitors:
-        spec_type = MONITOR_TYPES[m["type"]]
-        target = resource_by_name.get(m.get("target"))
-        recovery_target = m.get("recovery_target") or ("rsc" if target else "cls")
-        recovery_name = m.get("recovery_name") or (target.name if target else N.LOCAL_SERVER)
+    for m in config.monitors:
         monitor = MonitorResource(
-            cluster=cluster,
-            type=m["type"],
-            name=m["name"],
-            comment=m["comment"],
-            interval=m.get("interval", spec_type.interval),
-            timeout=m.get("timeout", spec_type.timeout),
-            retry_count=m.get("retry_count", spec_type.retry_count),
-            wait_to_start=m.get("wait_to_start", spec_type.wait_to_start),
-            monitor_timing=m.get("monitor_timing", "always"),  # the file's default
-            target_resource=target,
-            recovery_target=recovery_target,
-            recovery_resource=resource_by_name.get(recovery_name) if recovery_target == "rsc" else None,
-            recovery_group=group_by_name.get(recovery_name) if recovery_target == "grp" else None,
-            restart_threshold=m.get("restart_threshold"),
-            failover_threshold=m.get("failover_threshold"),
-            final_action=m.get("final_action", ""),
-            explicit_common=m["explicit_common"],
-            parameters=m["parameters"],
-            server_parameters=by_pk(m["server_parameters"]),
-            extra_xml=m["extra_xml"],
-            scripts=_scripts(files, f"{N.SCRIPTS_DIR}/{N.MONITOR_SCRIPTS_DIR}/{m['name']}/", spec_type.scripts),
-        )
-        if monitor.monitor_timing == "active" and target is None:
-            raise ConfError(f"Monitor {m['name']}: Monitor Timing is Active but it names no Target Resource.")
-        if target is not None and RESOURCE_TYPES[target.type].monitor == m["type"]:
-            monitor.owner_resource = target  # the product added it with that resource
-        monitors.append(_checked(monitor, f"Monitor {m['name']}", exclude=["cluster"]))
+            cluster=cluster, type=m.type, name=m.name, comment=m.comment,
+            target_resource=resource_by_name.get(m.target), recovery_target=m.recovery_target,
+            recovery_resource=resource_by_name.get(m.recovery_name) if m.recovery_target == "rsc" else None,
+            recovery_group=group_by_name.get(m.recovery_name) if m.recovery_target == "grp" else None,
+            explicit_common=list(m.explicit_common), parameters=thawed(m.parameters),
+            server_parameters=by_pk(m.servers), extra_xml=m.extra_xml, scripts=thawed(m.scripts),
+            owner_resource=resource_by_name.get(m.owner), **{f: getattr(m, f) for f in MONITOR_COMMON_FIELDS},
+        )  # fmt: skip
+        monitors.append(_checked(monitor, f"Monitor {m.name}", exclude=["cluster"]))
     MonitorResource.objects.bulk_create(monitors)
-    if files:
-        Cluster.objects.filter(pk=cluster.pk).update(extra_files=files)
-        cluster.extra_files = files
     return cluster
 
 
-def save_or_explain(spec: ConfSpec, *, name: str | None = None, into: Cluster | None = None) -> Cluster:
+def save_or_explain(config: Config, *, name: str | None = None, into: Cluster | None = None) -> Cluster:
     try:
-        return save(spec, name=name, into=into)
+        return save(config, name=name, into=into)
     except IntegrityError as exc:  # a constraint the reader did not foresee: still one clear line
         raise ConfError(f"The configuration breaks a rule of the console's database: {exc}.") from None

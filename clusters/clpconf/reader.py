@@ -13,6 +13,19 @@ from dataclasses import dataclass, field
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from clusters.config import (
+    GROUP_DEFAULTS,
+    ClusterInfo,
+    Config,
+    DeviceObject,
+    ForcedStopConfig,
+    GroupConfig,
+    InterconnectConfig,
+    MonitorConfig,
+    ResourceConfig,
+    ServerConfig,
+    frozen,
+)
 from clusters.heartbeats import HEARTBEAT_BY_CODE, HEARTBEAT_KINDS, NP_BY_CODE, NP_KINDS
 from monitors.registry import MONITOR_TYPES
 from resources.registry import RESOURCE_TYPES
@@ -29,7 +42,9 @@ class ConfError(ValueError):
 
 
 @dataclass
-class ConfSpec:
+class _Parsed:
+    """What the reader has taken from the tree so far (plain values; `Config` is made of them at the end)."""
+
     cluster: dict = field(default_factory=dict)
     servers: list = field(default_factory=list)
     interconnects: list = field(default_factory=list)
@@ -39,8 +54,6 @@ class ConfSpec:
     groups: list = field(default_factory=list)
     resources: list = field(default_factory=list)
     monitors: list = field(default_factory=list)
-    files: dict = field(default_factory=dict)  # export-zip files: path -> base64
-    source: str = ""  # the file as read: its element order, empty elements and declaration are kept on export
     warnings: list = field(default_factory=list)
 
 
@@ -95,18 +108,24 @@ def parse_xml(data: bytes) -> tuple[ET.Element, str]:
     return parse_text(text), encoding
 
 
-def read(data: bytes) -> ConfSpec:
+def read(data: bytes, *, files: dict | None = None) -> Config:
+    """The configuration a clp.conf (and, from an export zip, its scripts/ files) describes."""
+    return read_with_warnings(data, files=files)[0]
+
+
+def read_with_warnings(data: bytes, *, files: dict | None = None) -> tuple[Config, list[str]]:
+    """The configuration, and what in the file this console keeps verbatim without modelling it."""
     text, encoding = decode(data)
-    spec = Reader(parse_text(text), encoding).read()
-    spec.source = text
-    return spec
+    reader = Reader(parse_text(text), encoding)
+    reader.read()
+    return reader.config(text, dict(files or {})), reader.spec.warnings
 
 
 class Reader:
     def __init__(self, root: ET.Element, encoding: str):
         self.root = root
         self.encoding = encoding
-        self.spec = ConfSpec()
+        self.spec = _Parsed()
         self.server_names: list[str] = []
         # device id -> {server name: device element}
         self.devices: dict[int, dict[str, ET.Element]] = {}
@@ -114,7 +133,7 @@ class Reader:
     def fail(self, message: str):
         raise ConfError(message)
 
-    def read(self) -> ConfSpec:
+    def read(self) -> _Parsed:
         self._cluster()
         self._servers()
         self._interconnects()
@@ -351,7 +370,8 @@ class Reader:
             self._known_servers(element, "forced stop")
             self.spec.forced_stop = {
                 "kind": "aws",
-                "parameters": {"object_name": element.get("name") or N.FORCED_STOP_OBJECT},
+                # The object's name, where it is not the one the product gives it.
+                "parameters": {"object_name": name} if (name := element.get("name")) and name != N.FORCED_STOP_OBJECT else {},
                 "server_parameters": server_parameters,
                 "extra_xml": leftovers(element),
             }
@@ -591,3 +611,69 @@ class Reader:
             if item["name"] in seen:
                 self.fail(f"Two {what}s are named {item['name']}; names must be unique.")
             seen.add(item["name"])
+
+    # --- the typed configuration -----------------------------------------------------------------
+    def config(self, source: str, files: dict) -> Config:
+        """The read values as a Config: defaults resolved as the product resolves them, scripts with their
+        objects (the rest of the zip's files stay with the cluster)."""
+        spec, server_os = self.spec, self.spec.cluster["server_os"]
+
+        def scripts(prefix: str) -> dict:
+            found = {path[len(prefix) :]: files.pop(path) for path in [p for p in files if p.startswith(prefix)]}
+            return frozen(found)
+
+        def devices(rows: list) -> list[DeviceObject]:
+            return [DeviceObject(kind=d["kind"], name=d["name"], priority=d["priority"], device_id=d["device_id"],
+                                 parameters=frozen(d["parameters"]), servers=frozen(d["server_parameters"]),
+                                 extra_xml=d["extra_xml"]) for d in rows]  # fmt: skip
+
+        resources = [
+            ResourceConfig(
+                type=r["type"], name=r["name"], spec=RESOURCE_TYPES.get_type(r["type"], server_os),
+                comment=r["comment"], parameters=frozen(r["parameters"]), servers=frozen(r["server_parameters"]),
+                scripts=scripts(f"{N.SCRIPTS_DIR}/{r['group']}/{r['name']}/"), extra_xml=r["extra_xml"],
+                group=r["group"], order=r["order"], depends_on=tuple(r["depends_on"]),
+                **{f: r[f] for f in N.RESOURCE_RECOVERY_PATHS if f in r},
+            )
+            for r in spec.resources
+        ]  # fmt: skip
+        type_of = {r.name: r.type for r in resources}
+        monitors = []
+        for m in spec.monitors:
+            mspec = MONITOR_TYPES.get_type(m["type"], server_os)
+            target = m.get("target", "")
+            owned = bool(target) and RESOURCE_TYPES.get_type(type_of[target], server_os).monitor == m["type"]
+            if m.get("monitor_timing") == "active" and not target:
+                self.fail(f"Monitor {m['name']}: Monitor Timing is Active but it names no Target Resource.")
+            monitors.append(MonitorConfig(
+                type=m["type"], name=m["name"], spec=mspec, comment=m["comment"], parameters=frozen(m["parameters"]),
+                servers=frozen(m["server_parameters"]), extra_xml=m["extra_xml"],
+                scripts=scripts(f"{N.SCRIPTS_DIR}/{N.MONITOR_SCRIPTS_DIR}/{m['name']}/"),
+                interval=m.get("interval", mspec.interval), timeout=m.get("timeout", mspec.timeout),
+                retry_count=m.get("retry_count", mspec.retry_count),
+                wait_to_start=m.get("wait_to_start", mspec.wait_to_start),
+                monitor_timing=m.get("monitor_timing", "always"),  # the file's default
+                target=target,
+                recovery_target=m.get("recovery_target") or ("rsc" if target else "cls"),
+                recovery_name=m.get("recovery_name") or target or N.LOCAL_SERVER,
+                restart_threshold=m.get("restart_threshold"), failover_threshold=m.get("failover_threshold"),
+                final_action=m.get("final_action", ""), explicit_common=tuple(m["explicit_common"]),
+                owner=target if owned else "",
+            ))  # fmt: skip
+        fs = spec.forced_stop
+        return Config.build(
+            cluster=ClusterInfo(**spec.cluster, source_conf=source, extra_files=frozen(files)),
+            servers=[ServerConfig(name=s["name"], priority=s["priority"], extra_xml=s["extra_xml"])
+                     for s in spec.servers],
+            interconnects=[InterconnectConfig(**{**row, "addresses": frozen(row["addresses"])})
+                           for row in spec.interconnects],
+            heartbeats=devices(spec.heartbeats),
+            network_partitions=devices(spec.network_partitions),
+            forced_stop=ForcedStopConfig(kind=fs["kind"], parameters=frozen(fs["parameters"]),
+                                         servers=frozen(fs["server_parameters"]), extra_xml=fs["extra_xml"])
+            if fs else None,
+            groups=[GroupConfig(**{**GROUP_DEFAULTS, **g, "startup_servers": tuple(g["startup_servers"]),
+                                   "explicit_attributes": tuple(g["explicit_attributes"])}) for g in spec.groups],
+            resources=resources,
+            monitors=monitors,
+        )  # fmt: skip

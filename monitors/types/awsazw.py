@@ -8,8 +8,7 @@ from webui import aws
 class AwsAzMonitorType(MonitorType):
     def watch(self, monitor, target, server):
         """The server's Availability Zone is available."""
-        own = monitor.get("server_parameters", {}).get(server, {})
-        zone = own.get("availabilityzone", monitor.get("parameters", {}).get("availabilityzone"))
+        zone = monitor.value("availabilityzone", server)
         try:
             zones = aws.client("ec2").describe_availability_zones(ZoneNames=[zone])["AvailabilityZones"]
         except aws.AWS_ERRORS as exc:
@@ -20,16 +19,16 @@ class AwsAzMonitorType(MonitorType):
             return Watch("error", "5", f"The availability zone {zone} is {zones[0].get('State') if zones else 'gone'}.")
         return Watch()
 
-    def check_aws(self, target, ctx):
+    def check_aws(self, monitor, ctx):
         found = []
         zones = {z["ZoneName"] for z in ctx.account.availability_zones()}
         for server in ctx.server_names:
-            zone = target.value("availabilityzone", server)
+            zone = monitor.value("availabilityzone", server)
             if not zone:
                 continue
             if zone not in zones and ctx.account.readable("availability_zones"):
                 found.append(
-                    target.problem(
+                    monitor.problem(
                         "Availability Zone",
                         f"5 : Invalid availability zone: [{zone}]",
                         code="5",
@@ -44,7 +43,7 @@ class AwsAzMonitorType(MonitorType):
             actual = instance.get("Placement", {}).get("AvailabilityZone") if instance else None
             if actual and actual != zone:
                 found.append(
-                    target.problem(
+                    monitor.problem(
                         "Availability Zone",
                         f"{zone} is not the AZ of {server}'s instance ({actual}).",
                         fix="Enter the AZ of the instance corresponding to the node (Set Up Individually).",
@@ -54,7 +53,7 @@ class AwsAzMonitorType(MonitorType):
                 )
         return found
 
-    def iam_statements(self, target, ctx):
+    def iam_statements(self, monitor, ctx):
         return [{"Action": ["ec2:DescribeAvailabilityZones"], "Resource": ["*"]}]
 
 

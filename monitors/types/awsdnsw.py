@@ -2,7 +2,6 @@
 
 from clusters.params import Param
 from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
-from resources.registry import RESOURCE_TYPES
 from webui import aws
 
 PROPAGATION_SECONDS = 60  # Route 53 takes up to 60 s to propagate a change to all its servers
@@ -11,28 +10,27 @@ PROPAGATION_SECONDS = 60  # Route 53 takes up to 60 s to propagate a change to a
 class AwsDnsMonitorType(MonitorType):
     def watch(self, monitor, target, server):
         """The record set exists in the hosted zone and holds the active server's IP."""
-        dns = RESOURCE_TYPES.get_type("awsdns")
-        name = target["parameters"]["recordset"]
+        name = target.parameters["recordset"]
         try:
             records = aws.client("route53").list_resource_record_sets(
-                HostedZoneId=target["parameters"]["hostedzoneid"], StartRecordName=name, StartRecordType="A"
+                HostedZoneId=target.parameters["hostedzoneid"], StartRecordName=name, StartRecordType="A"
             )["ResourceRecordSets"]
         except aws.AWS_ERRORS as exc:
             return aws_failure(exc)
         record = next((r for r in records if r["Name"] == name and r["Type"] == "A"), None)
         if record is None:
             return Watch("error", "52", "The resource record set in Amazon Route 53 does not exist.")
-        if [v["Value"] for v in record.get("ResourceRecords", [])] != [dns.rvalue(target, "ip", server)]:
+        if [v["Value"] for v in record.get("ResourceRecords", [])] != [target.value("ip", server)]:
             return Watch("error", "53", "IP address different from the setting is registered in the resource "
                          "record set of Amazon Route 53.")  # fmt: skip
         return Watch()
 
-    def check_aws(self, target, ctx):
-        wait = target.common.get("wait_to_start", 0)
+    def check_aws(self, monitor, ctx):
+        wait = monitor.common.get("wait_to_start", 0)
         if wait >= PROPAGATION_SECONDS:
             return []
         return [
-            target.problem(
+            monitor.problem(
                 "Wait Time to Start Monitoring",
                 f"{wait} s is shorter than Route 53 takes to propagate a change (up to {PROPAGATION_SECONDS} s): "
                 "monitoring may fail to resolve the name right after activation.",
@@ -42,7 +40,7 @@ class AwsDnsMonitorType(MonitorType):
             )
         ]
 
-    def iam_statements(self, target, ctx):
+    def iam_statements(self, monitor, ctx):
         return [{"Action": ["route53:ListResourceRecordSets"], "Resource": ["arn:aws:route53:::hostedzone/*"]}]
 
 

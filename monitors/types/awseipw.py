@@ -1,16 +1,15 @@
 """AWS Elastic IP monitor resource, added with each AWS Elastic IP resource."""
 
 from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
-from resources.registry import RESOURCE_TYPES
 from webui import aws
 
 
 class AwsEipMonitorType(MonitorType):
     def watch(self, monitor, target, server):
         """The EIP is still associated with the active server's ENI."""
-        eni = RESOURCE_TYPES.get_type("awseip").rvalue(target, "eniid", server)
+        eni = target.value("eniid", server)
         try:
-            address = aws.client("ec2").describe_addresses(AllocationIds=[target["parameters"]["eipid"]])
+            address = aws.client("ec2").describe_addresses(AllocationIds=[target.parameters["eipid"]])
         except aws.AWS_ERRORS as exc:
             return aws_failure(exc)
         if address["Addresses"][0].get("NetworkInterfaceId") != eni:

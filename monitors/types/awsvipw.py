@@ -1,16 +1,14 @@
 """AWS Virtual IP monitor resource, added with each AWS Virtual IP resource."""
 
 from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
-from resources.registry import RESOURCE_TYPES
 from webui import aws
 
 
 class AwsVipMonitorType(MonitorType):
     def watch(self, monitor, target, server):
         """The VIP's /32 routes still point at the active server's ENI."""
-        vip = RESOURCE_TYPES.get_type("awsvip")
-        eni, vpc = vip.rvalue(target, "eniid", server), vip.rvalue(target, "vpcid", server)
-        destination = f"{target['parameters']['ip']}/32"
+        eni, vpc = target.value("eniid", server), target.value("vpcid", server)
+        destination = f"{target.parameters['ip']}/32"
         try:
             tables = aws.all_pages("ec2", "describe_route_tables", "RouteTables",
                                    Filters=[{"Name": "vpc-id", "Values": [vpc]}])  # fmt: skip

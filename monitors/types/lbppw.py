@@ -10,9 +10,9 @@ class LbProbePortMonitorType(MonitorType):
         """The probe port's listener answers on the active server."""
         from resources.types.lbpp import PROBE_HOST
 
-        port = int(target["parameters"]["port"])
+        port = int(target.parameters["port"])
         with socket.socket() as probe:
-            probe.settimeout(min(5, monitor.get("timeout", 60)))
+            probe.settimeout(min(5, monitor.timeout))
             if probe.connect_ex((PROBE_HOST, port)) != 0:
                 return Watch("error", "", f"Port {port} is closed.")
         return Watch()

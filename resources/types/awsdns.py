@@ -8,13 +8,13 @@ from webui import aws
 class AwsDnsType(ResourceType):
     def _change(self, resource, server, action):
         record = {
-            "Name": resource["parameters"]["recordset"],
+            "Name": resource.parameters["recordset"],
             "Type": "A",
-            "TTL": self.rvalue(resource, "ttl", server),
-            "ResourceRecords": [{"Value": self.rvalue(resource, "ip", server)}],
+            "TTL": resource.value("ttl", server),
+            "ResourceRecords": [{"Value": resource.value("ip", server)}],
         }
         aws.client("route53").change_resource_record_sets(
-            HostedZoneId=resource["parameters"]["hostedzoneid"],
+            HostedZoneId=resource.parameters["hostedzoneid"],
             ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": record}]},
         )
         return f"{action} {record['Name']} A {record['ResourceRecords'][0]['Value']}"
@@ -23,17 +23,17 @@ class AwsDnsType(ResourceType):
         return self._change(resource, server, "UPSERT")
 
     def deactivate(self, resource, server):
-        if self.rvalue(resource, "delete", server):
+        if resource.value("delete", server):
             return self._change(resource, server, "DELETE")
         return "record set kept (Delete a resource record set at deactivation is off)"
 
-    def check_aws(self, target, ctx):
+    def check_aws(self, resource, ctx):
         found = []
-        zone_id = target.parameters.get("hostedzoneid", "")
+        zone_id = resource.parameters.get("hostedzoneid", "")
         zone = ctx.account.hosted_zone(zone_id) if zone_id else None
         if zone == {}:
             found.append(
-                target.problem(
+                resource.problem(
                     "Hosted Zone ID",
                     f"50: No hosted zone found with ID: {zone_id}",
                     code="50",
@@ -45,7 +45,7 @@ class AwsDnsType(ResourceType):
         for vpc in sorted(ctx.vpc_of_servers()):
             if zone and zone.get("Config", {}).get("PrivateZone") and vpc not in {v["VPCId"] for v in zone["VPCs"]}:
                 found.append(
-                    target.problem(
+                    resource.problem(
                         "Hosted Zone ID",
                         f"The hosted zone {zone['Name']} is not associated with {vpc}, the VPC of the servers.",
                         fix="In applicable Hosted Zone of the Route 53 Management Console, check that the necessary "
@@ -57,7 +57,7 @@ class AwsDnsType(ResourceType):
                 )
             if ctx.account.dns_support(vpc) is False:
                 found.append(
-                    target.problem(
+                    resource.problem(
                         "Hosted Zone ID",
                         f"DNS name resolution is not enabled in {vpc}, the VPC to which the HA instance belongs.",
                         fix="On the VPC Management Console, check that enableDnsSupport is enabled in the "
@@ -65,10 +65,10 @@ class AwsDnsType(ResourceType):
                         check="awsdns.vpc_dns_support",
                     )
                 )
-        ttl = target.value("ttl")
+        ttl = resource.value("ttl")
         if isinstance(ttl, int) and ttl > 300:
             found.append(
-                target.problem(
+                resource.problem(
                     "TTL",
                     f"A TTL of {ttl} s keeps clients on the old address that long after a failover.",
                     fix="Set TTL at a smaller value for the AWS DNS resource.",
@@ -78,8 +78,8 @@ class AwsDnsType(ResourceType):
             )
         return found
 
-    def iam_statements(self, target, ctx):
-        zone = target.parameters.get("hostedzoneid", "*")
+    def iam_statements(self, resource, ctx):
+        zone = resource.parameters.get("hostedzoneid", "*")
         return [
             {"Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
              "Resource": [f"arn:aws:route53:::hostedzone/{zone}"]},

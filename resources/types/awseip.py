@@ -7,25 +7,25 @@ from webui import aws
 
 class AwsElasticIpType(ResourceType):
     def activate(self, resource, server):
-        allocation, eni = resource["parameters"]["eipid"], self.rvalue(resource, "eniid", server)
+        allocation, eni = resource.parameters["eipid"], resource.value("eniid", server)
         aws.client("ec2").associate_address(AllocationId=allocation, NetworkInterfaceId=eni, AllowReassociation=True)
         return f"{allocation} associated with {eni}"
 
     def deactivate(self, resource, server):
         ec2 = aws.client("ec2")
-        address = ec2.describe_addresses(AllocationIds=[resource["parameters"]["eipid"]])["Addresses"][0]
-        if address.get("AssociationId") and address.get("NetworkInterfaceId") == self.rvalue(resource, "eniid", server):
+        address = ec2.describe_addresses(AllocationIds=[resource.parameters["eipid"]])["Addresses"][0]
+        if address.get("AssociationId") and address.get("NetworkInterfaceId") == resource.value("eniid", server):
             ec2.disassociate_address(AssociationId=address["AssociationId"])
             return f"{address['PublicIp']} disassociated"
         return "not associated here"
 
-    def check_aws(self, target, ctx):
-        target.found = []
-        allocation = target.parameters.get("eipid", "")
+    def check_aws(self, resource, ctx):
+        found = []
+        allocation = resource.parameters.get("eipid", "")
         known = {a.get("AllocationId") for a in ctx.account.addresses()}
         if allocation and ctx.account.readable("addresses") and allocation not in known:
-            target.found.append(
-                target.problem(
+            found.append(
+                resource.problem(
                     "EIP ALLOCATION ID",
                     f"50 : The allocation ID '{allocation}' does not exist",
                     code="50",
@@ -34,10 +34,11 @@ class AwsElasticIpType(ResourceType):
                     check="awseip.allocation_exists",
                 )
             )
-        for server, eni in server_enis(target, ctx, "50 : The networkInterface ID '{eni}' does not exist").items():
+        missing = "50 : The networkInterface ID '{eni}' does not exist"
+        for server, eni in server_enis(resource, ctx, found, missing).items():
             if not reaches_regional_endpoint(eni, ctx.account):
-                target.found.append(
-                    target.problem(
+                found.append(
+                    resource.problem(
                         "ENI ID",
                         "53 : Timeout occurred. (the instance has no public IP and its subnet no route to the "
                         "Internet or a NAT gateway, so the AWS CLI cannot reach the regional endpoint)",
@@ -48,15 +49,15 @@ class AwsElasticIpType(ResourceType):
                         check="awseip.regional_endpoint",
                     )
                 )
-        return target.found
+        return found
 
-    def iam_statements(self, target, ctx):
-        enis = sorted(filter(None, {target.value("eniid", s) for s in ctx.server_names}))
+    def iam_statements(self, resource, ctx):
+        enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))
         return [
             {"Action": ["ec2:DescribeAddresses", "ec2:DescribeNetworkInterfaces"], "Resource": ["*"]},
             {
                 "Action": ["ec2:AssociateAddress", "ec2:DisassociateAddress"],
-                "Resource": [ctx.arn("ec2", f"elastic-ip/{target.parameters.get('eipid', '*')}")]
+                "Resource": [ctx.arn("ec2", f"elastic-ip/{resource.parameters.get('eipid', '*')}")]
                 + [ctx.arn("ec2", f"network-interface/{e}") for e in enis],
             },
         ]

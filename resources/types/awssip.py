@@ -12,9 +12,9 @@ MISSING_ENI = "68 : Failed to obtain a primary private IP address.(The networkIn
 class AwsSecondaryIpType(ResourceType):
     def activate(self, resource, server):
         """Assign the address to this server's ENI, taking it from the others' first."""
-        ip, mine = resource["parameters"]["ip"], self.rvalue(resource, "eniid", server)
+        ip, mine = resource.parameters["ip"], resource.value("eniid", server)
         ec2 = aws.client("ec2")
-        others = {self.rvalue(resource, "eniid", s) for s in resource.get("servers", [])} - {mine, None}
+        others = {resource.value("eniid", s) for s in resource.servers} - {mine, None}
         if others:
             for eni in ec2.describe_network_interfaces(NetworkInterfaceIds=sorted(others))["NetworkInterfaces"]:
                 if ip in {a["PrivateIpAddress"] for a in eni.get("PrivateIpAddresses", [])}:
@@ -25,25 +25,25 @@ class AwsSecondaryIpType(ResourceType):
         return f"{ip} assigned to {mine}"
 
     def deactivate(self, resource, server):
-        ip, mine = resource["parameters"]["ip"], self.rvalue(resource, "eniid", server)
+        ip, mine = resource.parameters["ip"], resource.value("eniid", server)
         ec2 = aws.client("ec2")
         eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[mine])["NetworkInterfaces"][0]
         if ip in {a["PrivateIpAddress"] for a in eni.get("PrivateIpAddresses", [])}:
             ec2.unassign_private_ip_addresses(NetworkInterfaceId=mine, PrivateIpAddresses=[ip])
         return f"{ip} unassigned from {mine}"
 
-    def check_aws(self, target, ctx):
-        target.found = []
-        enis = server_enis(target, ctx, MISSING_ENI)
+    def check_aws(self, resource, ctx):
+        found = []
+        enis = server_enis(resource, ctx, found, MISSING_ENI)
         try:
-            address = ipaddress.IPv4Address(target.parameters.get("ip", ""))
+            address = ipaddress.IPv4Address(resource.parameters.get("ip", ""))
         except ValueError:
-            return target.found
+            return found
         for server, eni in enis.items():
             subnet = ctx.account.subnet(eni["SubnetId"])
             if subnet and address not in ipaddress.ip_network(subnet["CidrBlock"]):
-                target.found.append(
-                    target.problem(
+                found.append(
+                    resource.problem(
                         "IP Address",
                         "55 : Failed to assign the secondary IP address on the AWS side.(Address does not fall "
                         f"within the subnet's address range) ({address} is not in {subnet['CidrBlock']} of "
@@ -57,18 +57,18 @@ class AwsSecondaryIpType(ResourceType):
                 )
         if len({e["SubnetId"] for e in enis.values()}) > 1:
             where = ", ".join(f"{s}: {e['SubnetId']} ({e['AvailabilityZone']})" for s, e in enis.items())
-            target.found.append(
-                target.problem(
+            found.append(
+                resource.problem(
                     "ENI ID",
                     f"The servers' ENIs are in different subnets ({where}).",
                     fix="Instances to be clustered need to be placed in the same Availability Zone and subnet.",
                     check="awssip.same_subnet",
                 )
             )
-        return target.found
+        return found
 
-    def iam_statements(self, target, ctx):
-        enis = sorted(filter(None, {target.value("eniid", s) for s in ctx.server_names}))
+    def iam_statements(self, resource, ctx):
+        enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))
         return [
             {"Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], "Resource": ["*"]},
             {

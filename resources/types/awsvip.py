@@ -10,8 +10,8 @@ from webui import aws
 class AwsVirtualIpType(ResourceType):
     def activate(self, resource, server):
         """Route the VIP to this server's ENI in every route table of the VPC that holds it."""
-        vpc, eni = self.rvalue(resource, "vpcid", server), self.rvalue(resource, "eniid", server)
-        destination = f"{resource['parameters']['ip']}/32"
+        vpc, eni = resource.value("vpcid", server), resource.value("eniid", server)
+        destination = f"{resource.parameters['ip']}/32"
         ec2 = aws.client("ec2")
         tables = aws.all_pages(
             "ec2", "describe_route_tables", "RouteTables", Filters=[{"Name": "vpc-id", "Values": [vpc]}]
@@ -24,36 +24,36 @@ class AwsVirtualIpType(ResourceType):
             ec2.replace_route(RouteTableId=table, DestinationCidrBlock=destination, NetworkInterfaceId=eni)
         return f"{destination} routed to {eni} in {', '.join(holding)}"
 
-    def check_aws(self, target, ctx):
-        target.found = []
+    def check_aws(self, resource, ctx):
+        found = []
         account = ctx.account
         vpc_ids = {v["VpcId"] for v in account.vpcs()}
         for server in ctx.server_names if account.readable("vpcs") else ():
-            vpc = target.value("vpcid", server)
+            vpc = resource.value("vpcid", server)
             if vpc and vpc not in vpc_ids:
-                target.found.append(target.problem(
+                found.append(resource.problem(
                     "VPC ID", f"50 : The vpc ID '{vpc}' does not exist", code="50", server=server,
                     fix="Specify a correct VPC ID.",
                     cause="The specified VPC ID might not be correct or might not exist.",
                     check="awsvip.vpc_exists",
                 ))  # fmt: skip
         try:
-            vip = ipaddress.IPv4Address(target.parameters.get("ip", ""))
+            vip = ipaddress.IPv4Address(resource.parameters.get("ip", ""))
         except ValueError:
-            return target.found  # validate() reports the malformed address
+            return found  # validate() reports the malformed address
         inside = [str(c) for c in account.vpc_cidrs() if vip in c]
         if inside:
-            target.found.append(target.problem(
+            found.append(resource.problem(
                 "IP Address", f"53 : The VIP address belongs to a VPC subnet. ({vip} is in {inside[0]}.)", code="53",
                 fix="Specify an IP address out of the VPC CIDR range as the VIP address.",
                 cause="The specified VIP address is not appropriate because it is within of the VPC CIDR range.",
                 check="awsvip.vip_outside_vpc",
             ))  # fmt: skip
-        vpc = target.value("vpcid")
-        enis = server_enis(target, ctx, "50 : The networkInterface ID '{eni}' does not exist", vpc=vpc)
+        vpc = resource.value("vpcid")
+        enis = server_enis(resource, ctx, found, "50 : The networkInterface ID '{eni}' does not exist", vpc=vpc)
         for server, eni in enis.items():
             if eni.get("SourceDestCheck", True):
-                target.found.append(target.problem(
+                found.append(resource.problem(
                     "ENI ID",
                     f"Source/Dest. Check of {eni['NetworkInterfaceId']} is enabled: ping cannot reach the VIP.",
                     fix="Disable Source/Dest. Check of the ENI set to the AWS virtual IP resource.", server=server,
@@ -65,23 +65,23 @@ class AwsVirtualIpType(ResourceType):
         wider = [r for r in routes if "DestinationCidrBlock" in r and r["DestinationCidrBlock"] != "0.0.0.0/0"
                  and vip in ipaddress.ip_network(r["DestinationCidrBlock"]) and r not in exact]  # fmt: skip
         if wider and not exact:
-            target.found.append(target.problem(
+            found.append(resource.problem(
                 "IP Address", f"The route for the VIP is {wider[0]['DestinationCidrBlock']}: "
                 "the number of CIDR blocks of the VIP address must always be 32.",
                 fix=f"Route {vip}/32 to the active server's ENI in the route tables.", check="awsvip.route_prefix",
             ))  # fmt: skip
         elif not exact:
-            target.found.append(target.problem(
+            found.append(resource.problem(
                 "IP Address", f"No route table of {vpc} holds a route for {vip}/32.",
                 fix=f"Add the route {vip}/32 with the active server's ENI as target to the route tables "
                 "of the VPC (guide 4.1.2).", cause="A client in the VPC cannot reach the VIP address.",
                 check="awsvip.route_exists",
             ))  # fmt: skip
-        return target.found
+        return found
 
-    def iam_statements(self, target, ctx):
-        vpc = target.value("vpcid")
-        vip = f"{target.parameters.get('ip', '')}/32"
+    def iam_statements(self, resource, ctx):
+        vpc = resource.value("vpcid")
+        vip = f"{resource.parameters.get('ip', '')}/32"
         tables = [
             t["RouteTableId"]
             for t in ctx.account.route_tables()

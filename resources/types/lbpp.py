@@ -15,7 +15,7 @@ PROBE_HOST = "127.0.0.1"  # the server's own address on a real node; loopback he
 class LbProbePortType(ResourceType):
     def activate(self, resource, server):
         """Listen on the health-check port while active, so the NLB sees this server healthy."""
-        port = int(resource["parameters"]["port"])
+        port = int(resource.parameters["port"])
         if port in LISTENERS:
             return f"port {port} already open"
         listener = socket.socket()
@@ -40,7 +40,7 @@ class LbProbePortType(ResourceType):
         return f"port {port} open"
 
     def deactivate(self, resource, server):
-        listener = LISTENERS.pop(int(resource["parameters"]["port"]), None)
+        listener = LISTENERS.pop(int(resource.parameters["port"]), None)
         if listener is not None:
             # shutdown() wakes the thread blocked in accept(); close() alone would leave the port listening.
             with contextlib.suppress(OSError):
@@ -48,12 +48,12 @@ class LbProbePortType(ResourceType):
             listener.close()
         return "port closed"
 
-    def check_aws(self, target, ctx):
-        port = str(target.parameters.get("port", ""))
+    def check_aws(self, resource, ctx):
+        port = str(resource.parameters.get("port", ""))
         groups = [g for g in ctx.account.target_groups() if str(g.get("HealthCheckPort")) == port]
         if not groups:
             return [
-                target.problem(
+                resource.problem(
                     "Port Number",
                     f"No NLB target group has health check port {port}.",
                     fix=f"Create the NLB target group with health check port {port} (guide 8.1.2), or set Port "
@@ -70,10 +70,10 @@ class LbProbePortType(ResourceType):
         ]
         groups = own or groups
         interval = max(g.get("HealthCheckIntervalSeconds", 30) for g in groups)
-        timeout = target.value("hctimeout")
+        timeout = resource.value("hctimeout")
         if isinstance(timeout, int) and timeout <= interval:
             found.append(
-                target.problem(
+                resource.problem(
                     "Health Check Timeout",
                     f"This value must be greater than the interval of the NLB's health check ({interval} seconds).",
                     fix=f"Set the timeout duration to {interval + 1} seconds or more.",
@@ -85,7 +85,7 @@ class LbProbePortType(ResourceType):
             instance = ctx.instance_of(server)
             if instance is not None and instance["InstanceId"] not in targets:
                 found.append(
-                    target.problem(
+                    resource.problem(
                         "Port Number",
                         f"The target group with health check port {port} does not target {server}'s instance "
                         f"{instance['InstanceId']}.",
@@ -98,7 +98,7 @@ class LbProbePortType(ResourceType):
             attributes = ctx.account.load_balancer_attributes(arn)
             if attributes.get("load_balancing.cross_zone.enabled") != "true":
                 found.append(
-                    target.problem(
+                    resource.problem(
                         "Port Number",
                         f"Cross-zone load balancing is off on {arn.rsplit('/', 2)[-2]}.",
                         fix="After creating the NLB, go to its Attributes, then enable Cross-zone load balancing.",

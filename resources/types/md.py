@@ -64,8 +64,16 @@ class MirrorDiskType(ResourceType):
             )  # fmt: skip
         return problems
 
-    def derive(self, parameters, context):
-        devices = context.get("mdc_devices", {})
+    def check_in(self, obj, config):
+        mdcs = {ic.mdc for ic in config.interconnects if ic.mdc}
+        mdc = obj.parameters.get("mdc", "mdc1")
+        if mdc in mdcs:
+            return []
+        return [Problem(obj.name, "MDC", f"{mdc} is not an interconnect's MDC.",
+                        "Select an MDC for an interconnect in the Interconnect table.")]  # fmt: skip
+
+    def derive(self, parameters, config):
+        devices = {ic.mdc: ic.mdc_device_id for ic in config.interconnects if ic.mdc}
         derived = dict(parameters)
         if (device := devices.get(parameters.get("mdc", "mdc1"))) is not None:
             derived["mdcdevice"] = device

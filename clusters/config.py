@@ -1,0 +1,383 @@
+"""One typed, immutable configuration of a cluster: what every part of the console reads.
+
+A `Config` is built from the database (`from_models`, the draft being edited) or from a clp.conf
+(`clpconf.reader.read`, an applied version); the same configuration gives an equal `Config` either
+way. Validation, the AWS checks, the clp.conf writer, group operations, the monitor engine and every
+type hook take it. Values are keyed by server name, defaults are resolved, and nothing in it can be
+changed: a cached applied configuration is shared by every worker thread.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+
+from .params import ObjectType, Problem
+
+EMPTY: Mapping = MappingProxyType({})
+
+
+def frozen(value):
+    """A read-only copy of JSON-like data: mappings become read-only, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(frozen(v) for v in value)
+    return value
+
+
+def thawed(value):
+    """JSON-ready plain data again (for saving to the database)."""
+    if isinstance(value, Mapping):
+        return {k: thawed(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thawed(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClusterInfo:
+    name: str
+    comment: str = ""
+    language: str = "en"
+    server_os: str = "windows"
+    encoding: str = "SJIS"
+    charset: str = ""  # kept only where it differs from what the language gives
+    encode: str = ""  # kept only where it differs from the file's encoding
+    extra_xml: str = ""  # what we do not model, written back verbatim
+    source_conf: str = ""  # the imported file: its element order is kept on export
+    extra_files: Mapping = EMPTY  # export-zip files that belong to no object: path -> base64
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerConfig:
+    name: str
+    priority: int  # 0 is the master server
+    extra_xml: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class InterconnectConfig:
+    priority: int
+    device_id: int
+    addresses: Mapping[str, str]  # server name -> IP address
+    heartbeat: str = ""  # lankhb / lanhb, or "" (no LAN heartbeat on it)
+    heartbeat_name: str = ""
+    mdc: str = ""  # mdc1, mdc2, or "" (Do Not Use)
+    mdc_device_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceObject:
+    """A heartbeat (witness, object storage) or NP resolution (HTTP, PING) resource."""
+
+    kind: str  # a key of HEARTBEAT_KINDS / NP_KINDS
+    name: str
+    priority: int = 0
+    device_id: int | None = None
+    parameters: Mapping = EMPTY
+    servers: Mapping[str, Mapping] = EMPTY  # server name -> its device's own values
+    extra_xml: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForcedStopConfig:
+    kind: str  # "aws" or "" (none)
+    parameters: Mapping = EMPTY
+    servers: Mapping[str, Mapping] = EMPTY  # server name -> {"instanceid": "i-..."}
+    extra_xml: str = ""
+
+
+GROUP_DEFAULTS = {"startup": "1", "failover": "0", "failback": "0"}  # as FailoverGroup declares them
+
+
+@dataclass(frozen=True, kw_only=True)
+class GroupConfig:
+    name: str
+    gid: int
+    group_type: str = "failover"
+    comment: str = ""
+    startup: str = GROUP_DEFAULTS["startup"]
+    failover: str = GROUP_DEFAULTS["failover"]
+    failback: str = GROUP_DEFAULTS["failback"]
+    startup_servers: tuple[str, ...] = ()  # none listed: every server, in priority order
+    # What an imported file stated (written back as found): how to write, not what is configured.
+    explicit_attributes: tuple[str, ...] = field(default=(), compare=False)
+    extra_xml: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TypedObject:
+    """A group resource or monitor resource: its type's values, common and each server's own."""
+
+    type: str
+    name: str
+    spec: ObjectType = field(compare=False, repr=False)  # the type module (its OS variant)
+    comment: str = ""
+    parameters: Mapping = EMPTY
+    servers: Mapping[str, Mapping] = EMPTY  # server name -> values Set Up Individually
+    scripts: Mapping = EMPTY  # file name -> base64 (script resources, custom monitors)
+    extra_xml: str = ""
+
+    @property
+    def settings_display(self) -> str:
+        return self.spec.describe(self.parameters)
+
+    def value(self, pname: str, server: str | None = None):
+        """The effective value: the server's own, else the common one, else the type's default."""
+        return self.spec.value(self.parameters, pname, self.servers.get(server, EMPTY) if server else None)
+
+    def problem(self, field_label: str, message: str, *, fix: str = "", cause: str = "", code: str = "",
+                server: str = "", check: str = "", severity: str = "error") -> Problem:  # fmt: skip
+        return Problem(self.name, field_label, message, fix, severity, server, code, cause,
+                       check or f"{self.spec.code}.{field_label.lower().replace(' ', '_')}")  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResourceConfig(TypedObject):
+    group: str
+    order: int = 0
+    depends_on: tuple[str, ...] = ()
+    # Recovery Operation; None: the product's default (not written to clp.conf).
+    act_retry: int | None = None
+    act_failover: int | None = None
+    act_final_action: str = ""
+    deact_retry: int | None = None
+    deact_final_action: str = ""
+
+
+RECOVERY_FIELDS = ("act_retry", "act_failover", "act_final_action", "deact_retry", "deact_final_action")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MonitorConfig(TypedObject):
+    interval: int
+    timeout: int
+    retry_count: int
+    wait_to_start: int
+    monitor_timing: str = "always"  # "always" or "active" (only while `target` is online)
+    target: str = ""  # Target Resource's name
+    recovery_target: str = "cls"  # rsc, grp or cls (LocalServer)
+    recovery_name: str = "LocalServer"
+    restart_threshold: int | None = None  # None: the product's default
+    failover_threshold: int | None = None
+    final_action: str = ""
+    # What an imported file stated (written back as found): how to write, not what is configured.
+    explicit_common: tuple[str, ...] = field(default=(), compare=False)
+    owner: str = ""  # the resource whose type added this monitor, if any
+
+    @property
+    def common(self) -> dict:
+        """Monitor (common) values as the type hooks see them."""
+        return {"interval": self.interval, "timeout": self.timeout, "wait_to_start": self.wait_to_start,
+                "target": self.target}  # fmt: skip
+
+
+MONITOR_COMMON_FIELDS = ("interval", "timeout", "retry_count", "wait_to_start", "monitor_timing",
+                         "restart_threshold", "failover_threshold", "final_action")  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    cluster: ClusterInfo
+    servers: tuple[ServerConfig, ...] = ()  # in priority order
+    interconnects: tuple[InterconnectConfig, ...] = ()  # in priority order
+    heartbeats: tuple[DeviceObject, ...] = ()
+    network_partitions: tuple[DeviceObject, ...] = ()
+    forced_stop: ForcedStopConfig | None = None
+    groups: tuple[GroupConfig, ...] = ()  # in gid order
+    resources: tuple[ResourceConfig, ...] = ()  # by group, then order in the group
+    monitors: tuple[MonitorConfig, ...] = ()  # by type, then name
+
+    @classmethod
+    def build(cls, *, cluster: ClusterInfo, servers: Iterable = (), interconnects: Iterable = (),
+              heartbeats: Iterable = (), network_partitions: Iterable = (), forced_stop=None, groups: Iterable = (),
+              resources: Iterable = (), monitors: Iterable = ()) -> "Config":  # fmt: skip
+        """A Config in its one canonical order, whatever order the parts come in."""
+        groups = sorted(groups, key=lambda g: (g.gid, g.name))
+        gid = {g.name: g.gid for g in groups}
+        return cls(
+            cluster=cluster,
+            servers=tuple(sorted(servers, key=lambda s: s.priority)),
+            interconnects=tuple(sorted(interconnects, key=lambda i: (i.priority, i.device_id))),
+            heartbeats=tuple(sorted(heartbeats, key=lambda h: (h.priority, h.name))),
+            network_partitions=tuple(sorted(network_partitions, key=lambda n: (n.priority, n.name))),
+            forced_stop=forced_stop,
+            groups=tuple(groups),
+            resources=tuple(sorted(resources, key=lambda r: (gid.get(r.group, 0), r.order, r.name))),
+            monitors=tuple(sorted(monitors, key=lambda m: (m.type, m.name))),
+        )
+
+    # --- lookups (computed once: the Config never changes) ---------------------------------------
+    @cached_property
+    def server_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.servers)
+
+    @cached_property
+    def _resources(self) -> dict[str, ResourceConfig]:
+        return {r.name: r for r in self.resources}
+
+    @cached_property
+    def _groups(self) -> dict[str, GroupConfig]:
+        return {g.name: g for g in self.groups}
+
+    def resource(self, name: str) -> ResourceConfig | None:
+        return self._resources.get(name)
+
+    def group(self, name: str) -> GroupConfig | None:
+        return self._groups.get(name)
+
+    def monitor(self, name: str) -> MonitorConfig | None:
+        return next((m for m in self.monitors if m.name == name), None)
+
+    def resources_of(self, group: str) -> list[ResourceConfig]:
+        return [r for r in self.resources if r.group == group]
+
+    def startup_servers(self, group: str) -> tuple[str, ...]:
+        """The group's Startup Servers in order; all servers when it lists none."""
+        found = self.group(group)
+        return (found.startup_servers if found else ()) or self.server_names
+
+    def levels(self, group: str) -> list[list[ResourceConfig]]:
+        """Resources in dependency order: each level depends only on earlier ones (a level runs in parallel).
+
+        Raises ValueError when the dependencies loop."""
+        remaining = {r.name: r for r in self.resources_of(group)}
+        done: set[str] = set()
+        levels = []
+        while remaining:
+            ready = [r for r in remaining.values() if all(d in done or d not in remaining for d in r.depends_on)]
+            if not ready:
+                raise ValueError(f"The dependencies of group {group}'s resources loop; fix them in Config Mode.")
+            levels.append(ready)
+            for r in ready:
+                done.add(r.name)
+                del remaining[r.name]
+        return levels
+
+    def address(self, server: str) -> str | None:
+        """The server's address on the first interconnect (its private IP address)."""
+        return self.interconnects[0].addresses.get(server) if self.interconnects else None
+
+    def instance_id(self, server: str) -> str:
+        """The server's EC2 instance ID as AWS forced stop names it, or ""."""
+        fs = self.forced_stop
+        if fs is None or fs.kind != "aws":
+            return ""
+        return fs.servers.get(server, EMPTY).get("instanceid", "")
+
+    def instance_of(self, server: str, account) -> dict | None:
+        """The server's EC2 instance: its forced-stop instance ID, else the instance with its interconnect address."""
+        if instance_id := self.instance_id(server):
+            return account.instance(instance_id)
+        address = self.address(server)
+        return account.instance_by_private_ip(address) if address else None
+
+    def bucket(self) -> str:
+        """The object storage heartbeat's bucket, or ""."""
+        return next((hb.parameters.get("bucket", "") for hb in self.heartbeats if hb.kind == "object_storage"), "")
+
+    def files(self, scripts_dir: str, monitor_scripts_dir: str) -> dict[str, str]:
+        """The export zip's files: the cluster's own, then each resource's and monitor's scripts."""
+        found = dict(self.cluster.extra_files)
+        for r in self.resources:
+            for filename, content in r.scripts.items():
+                found[f"{scripts_dir}/{r.group}/{r.name}/{filename}"] = content
+        for m in self.monitors:
+            for filename, content in m.scripts.items():
+                found[f"{scripts_dir}/{monitor_scripts_dir}/{m.name}/{filename}"] = content
+        return found
+
+
+# --- from the database ------------------------------------------------------------------------------
+
+
+def from_models(cluster) -> Config:
+    """The cluster's draft configuration, in a fixed number of queries whatever its size."""
+    from monitors.registry import MONITOR_TYPES
+    from resources.registry import RESOURCE_TYPES
+
+    from .models import ForcedStop
+
+    servers = list(cluster.servers.all())
+    name = {s.pk: s.name for s in servers}
+
+    def by_name(values: dict) -> Mapping:
+        return frozen({name[int(pk)]: v for pk, v in values.items() if int(pk) in name})
+
+    interconnects = [
+        InterconnectConfig(priority=ic.priority, device_id=ic.device_id, heartbeat=ic.heartbeat,
+                           heartbeat_name=ic.heartbeat_name, mdc=ic.mdc, mdc_device_id=ic.mdc_device_id,
+                           addresses=frozen({name[a.server_id]: a.address for a in ic.addresses.all()}))
+        for ic in cluster.interconnects.prefetch_related("addresses")
+    ]  # fmt: skip
+
+    def devices(rows):
+        return [DeviceObject(kind=o.kind, name=o.name, priority=o.priority, device_id=o.device_id,
+                             parameters=frozen(o.parameters), servers=by_name(getattr(o, "server_parameters", {})),
+                             extra_xml=o.extra_xml) for o in rows]  # fmt: skip
+
+    fs = ForcedStop.objects.filter(cluster=cluster).first()
+    group_rows = list(cluster.groups.prefetch_related("startup_servers"))
+    groups = [
+        GroupConfig(name=g.name, gid=g.gid, group_type=g.group_type, comment=g.comment, startup=g.startup,
+                    failover=g.failover, failback=g.failback, explicit_attributes=tuple(g.explicit_attributes),
+                    startup_servers=tuple(name[s.server_id] for s in g.startup_servers.all()), extra_xml=g.extra_xml)
+        for g in group_rows
+    ]  # fmt: skip
+    group_name = {g.pk: g.name for g in group_rows}
+    resource_rows = list(cluster.resources.prefetch_related("depends_on"))
+    resource_name = {r.pk: r.name for r in resource_rows}
+    resources = [
+        ResourceConfig(type=r.type, name=r.name, spec=RESOURCE_TYPES.get_type(r.type, cluster.server_os),
+                       comment=r.comment, parameters=frozen(r.parameters), servers=by_name(r.server_parameters),
+                       scripts=frozen(r.scripts), extra_xml=r.extra_xml, group=group_name[r.group_id], order=r.order,
+                       depends_on=tuple(d.name for d in r.depends_on.all()),
+                       **{f: getattr(r, f) for f in RECOVERY_FIELDS})
+        for r in resource_rows
+    ]  # fmt: skip
+    monitors = []
+    for m in cluster.monitors.all():
+        if m.recovery_target == "rsc":
+            recovery_name = resource_name.get(m.recovery_resource_id, "")
+        elif m.recovery_target == "grp":
+            recovery_name = group_name.get(m.recovery_group_id, "")
+        else:
+            recovery_name = "LocalServer"
+        monitors.append(MonitorConfig(
+            type=m.type, name=m.name, spec=MONITOR_TYPES.get_type(m.type, cluster.server_os), comment=m.comment,
+            parameters=frozen(m.parameters), servers=by_name(m.server_parameters), scripts=frozen(m.scripts),
+            extra_xml=m.extra_xml, target=resource_name.get(m.target_resource_id, ""),
+            recovery_target=m.recovery_target, recovery_name=recovery_name,
+            explicit_common=tuple(m.explicit_common), owner=resource_name.get(m.owner_resource_id, ""),
+            **{f: getattr(m, f) for f in MONITOR_COMMON_FIELDS},
+        ))  # fmt: skip
+    return Config.build(
+        cluster=ClusterInfo(
+            name=cluster.name,
+            comment=cluster.comment,
+            language=cluster.language,
+            server_os=cluster.server_os,
+            encoding=cluster.encoding,
+            charset=cluster.charset,
+            encode=cluster.encode,
+            extra_xml=cluster.extra_xml,
+            source_conf=cluster.source_conf,
+            extra_files=frozen(cluster.extra_files),
+        ),
+        servers=[ServerConfig(name=s.name, priority=s.priority, extra_xml=s.extra_xml) for s in servers],
+        interconnects=interconnects,
+        heartbeats=devices(cluster.heartbeats.all()),
+        network_partitions=devices(cluster.network_partitions.all()),
+        forced_stop=ForcedStopConfig(
+            kind=fs.kind,
+            parameters=frozen(fs.parameters),
+            servers=by_name(fs.server_parameters),
+            extra_xml=fs.extra_xml,
+        )
+        if fs and fs.kind
+        else None,
+        groups=groups,
+        resources=resources,
+        monitors=monitors,
+    )

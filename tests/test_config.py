@@ -1,0 +1,52 @@
+"""The one typed configuration: the same configuration gives an equal Config from a clp.conf and from
+the database, and nothing can change a Config once built."""
+
+import dataclasses
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from clusters import services
+from clusters.clpconf import reader, writer
+from clusters.config import Config, from_models
+from tests import guide
+from tests.test_clpconf_roundtrip import INPUTS
+
+
+@pytest.mark.parametrize("path", INPUTS, ids=lambda p: p.name)
+def test_a_clp_conf_and_the_cluster_imported_from_it_are_the_same_config(users, path):
+    data = path.read_bytes()
+    read = reader.read(data)
+    cluster = services.import_configuration(user=users["admin"], data=data).cluster
+    assert from_models(cluster) == read
+
+
+@pytest.mark.parametrize("variant", ["vip", "eip", "sip", "dns", "nlb"])
+def test_a_draft_reads_back_from_its_own_clp_conf_as_the_same_config(users, variant):
+    cluster = guide.build(variant, user=users["admin"])
+    draft = from_models(cluster)
+    read = reader.read(writer.render_config(draft))
+    assert dataclasses.replace(read, cluster=dataclasses.replace(read.cluster, source_conf="")) == draft
+
+
+def test_a_config_cannot_be_changed(users):
+    config = from_models(guide.build("vip", user=users["admin"]))
+    resource = config.resource("awsvip1")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        resource.name = "other"
+    with pytest.raises(TypeError):
+        resource.parameters["ip"] = "10.1.0.99"  # shared by every worker thread: read-only
+    with pytest.raises(TypeError):
+        config.forced_stop.servers["server1"]["instanceid"] = "i-other"
+    assert isinstance(config.resources, tuple) and isinstance(config, Config)
+
+
+def test_loading_a_config_costs_the_same_queries_at_any_size(users):
+    def queries(size):
+        cluster = guide.sized_cluster(size, user=users["admin"])
+        with CaptureQueriesContext(connection) as captured:
+            from_models(cluster)
+        return len(captured)
+
+    assert queries(2) == queries(20)
