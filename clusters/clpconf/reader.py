@@ -368,10 +368,10 @@ class Reader:
                 if instance_id is not None:
                     server_parameters[server] = {"instanceid": instance_id}
             self._known_servers(element, "forced stop")
+            name = element.get("name")  # kept where it is not the name the product gives it
             self.spec.forced_stop = {
                 "kind": "aws",
-                # The object's name, where it is not the one the product gives it.
-                "parameters": {"object_name": name} if (name := element.get("name")) and name != N.FORCED_STOP_OBJECT else {},
+                "parameters": {"object_name": name} if name and name != N.FORCED_STOP_OBJECT else {},
                 "server_parameters": server_parameters,
                 "extra_xml": leftovers(element),
             }
