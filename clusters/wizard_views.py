@@ -7,6 +7,8 @@ as typed (PendingInput) and shown again, with its errors, when the user comes ba
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib import messages
@@ -63,6 +65,7 @@ def config_edit(view):
     return wrapper
 
 
+# The cluster generation wizard's steps, in the guide's order; each step's view is in WIZARD_STEPS below.
 CLUSTER_STEPS = [
     ("cluster", "Cluster"),
     ("servers", "Basic Settings"),
@@ -70,24 +73,6 @@ CLUSTER_STEPS = [
     ("fencing", "Fencing"),
     ("groups", "Group List"),
     ("monitors", "Monitor Resource List"),
-]
-GROUP_PAGES = [
-    ("definition", "Group Definition"),
-    ("startup", "Startup Servers"),
-    ("attributes", "Group Attributes"),
-    ("resources", "Group Resource List"),
-]
-RESOURCE_PAGES = [
-    ("definition", "Resource Definition"),
-    ("dependency", "Dependency"),
-    ("recovery", "Recovery Operation"),
-    ("details", "Details"),
-]
-MONITOR_PAGES = [
-    ("definition", "Monitor Resource Definition"),
-    ("common", "Monitor (common)"),
-    ("special", "Monitor (special)"),
-    ("recovery", "Recovery Action"),
 ]
 
 
@@ -182,14 +167,7 @@ def wizard_start(request):
 @config_edit
 def wizard_step(request, pk, step):
     cluster = get_object_or_404(Cluster, pk=pk)
-    handler = {
-        "cluster": _step_cluster,
-        "servers": _step_servers,
-        "interconnect": _step_interconnect,
-        "fencing": _step_fencing,
-        "groups": _step_groups,
-        "monitors": _step_monitors,
-    }.get(step)
+    handler = WIZARD_STEPS.get(step)
     if handler is None:
         return redirect("wizard_step", pk=pk, step=cluster.wizard_step or "cluster")
     return handler(request, cluster)
@@ -353,31 +331,184 @@ def _step_monitors(request, cluster):
     return _cluster_page(request, cluster, "monitors", "wizard/monitors.html", {"monitors": monitors})
 
 
+WIZARD_STEPS = {
+    "cluster": _step_cluster,
+    "servers": _step_servers,
+    "interconnect": _step_interconnect,
+    "fencing": _step_fencing,
+    "groups": _step_groups,
+    "monitors": _step_monitors,
+}
+assert list(WIZARD_STEPS) == [key for key, _ in CLUSTER_STEPS]
+
+
 # --- object pages (a failover group, a group resource, a monitor resource) ---------------------
 
 
-def _object_page(
-    request,
-    cluster,
-    *,
-    pages,
-    page,
-    kind,
-    obj,
-    form,
-    save,
-    finish_url,
-    page_url,
-    template="wizard/page.html",
-    extra=None,
-):
-    """One page of a group / resource / monitor: Back, Next and Finish save as they go.
+@dataclass(frozen=True)
+class Edit:
+    """What one page edits: its form (None: a list with no form), how a valid form is saved, how it is shown."""
+
+    form: object = None
+    save: Callable | None = None
+    template: str = "wizard/page.html"
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    label: str  # the guide's title of the page
+    edit: Callable[..., Edit]  # (request, cluster, obj, data) -> Edit
+
+
+@dataclass(frozen=True)
+class ObjectPages:
+    """The pages of one kind of object, in the guide's order: one table drives every page view."""
+
+    kind: str
+    model: type
+    url_name: str
+    pages: tuple[Page, ...]
+    finish_url: Callable  # (cluster, obj) -> where Finish (and Back from the first page) goes
+    titled: bool = False  # titles name the object and its type: "Details · awsvip1 (AWS Virtual IP resource)"
+
+    @property
+    def labels(self) -> list[tuple[str, str]]:
+        return [(p.key, p.label) for p in self.pages]
+
+    def page(self, key: str) -> Page | None:
+        return next((p for p in self.pages if p.key == key), None)
+
+
+def _group_definition(request, cluster, group, data):
+    return Edit(GroupDefinitionForm(data, instance=group, cluster=cluster),
+                lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data))  # fmt: skip
+
+
+def _group_startup(request, cluster, group, data):
+    chosen = [s.server for s in group.startup_servers.select_related("server")]
+    return Edit(StartupServersForm(data, cluster=cluster, initial={"servers": chosen}),
+                lambda f: services.update_group(user=request.user, group=group,
+                                                startup_servers=list(f.cleaned_data["servers"])))  # fmt: skip
+
+
+def _group_attributes(request, cluster, group, data):
+    return Edit(GroupAttributesForm(data, instance=group),
+                lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data))  # fmt: skip
+
+
+def _group_resources(request, cluster, group, data):
+    return Edit(template="wizard/group_resources.html", extra={"resources": list(group.resources.all())})
+
+
+def _update_resource(request, resource):
+    return lambda **changes: services.update_group_resource(user=request.user, resource=resource, **changes)
+
+
+def _resource_definition(request, cluster, resource, data):
+    initial = {"type": resource.type, "name": resource.name, "comment": resource.comment}
+    update = _update_resource(request, resource)
+    return Edit(ResourceDefinitionForm(data, cluster=cluster, instance=resource, initial=initial),
+                lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"]))  # fmt: skip
+
+
+def _resource_dependency(request, cluster, resource, data):
+    depends = list(resource.depends_on.all())
+    update = _update_resource(request, resource)
+    return Edit(DependencyForm(data, resource=resource, initial={"follow_default": not depends, "depends_on": depends}),
+                lambda f: update(depends_on=list(f.cleaned_data["depends_on"])))  # fmt: skip
+
+
+def _resource_recovery(request, cluster, resource, data):
+    update = _update_resource(request, resource)
+    return Edit(RecoveryOperationForm(data, instance=resource), lambda f: update(**f.cleaned_data))
+
+
+def _type_parameters(cluster, obj, data, config):
+    """The type's own parameters: the Common tab and one tab per server, checked against AWS where the type says."""
+    return ParamsForm(data, spec=obj.type_spec, servers=cluster.servers.all(), object_name=obj.name,
+                      parameters=obj.parameters, server_parameters=obj.server_parameters,
+                      ctx=CheckContext(cluster, config=config),
+                      mdc_choices=[ic.mdc for ic in config.interconnects if ic.mdc])  # fmt: skip
+
+
+def _resource_details(request, cluster, resource, data):
+    config = from_models(cluster)
+    update = _update_resource(request, resource)
+    return Edit(_type_parameters(cluster, resource, data, config),
+                lambda f: update(parameters=resource.type_spec.derive(f.parameters, config),
+                                 server_parameters=f.server_parameters))  # fmt: skip
+
+
+def _update_monitor(request, monitor):
+    return lambda **changes: services.update_monitor_resource(user=request.user, monitor=monitor, **changes)
+
+
+def _monitor_definition(request, cluster, monitor, data):
+    initial = {"type": monitor.type, "name": monitor.name, "comment": monitor.comment}
+    update = _update_monitor(request, monitor)
+    return Edit(MonitorDefinitionForm(data, cluster=cluster, instance=monitor, initial=initial),
+                lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"]))  # fmt: skip
+
+
+def _monitor_common(request, cluster, monitor, data):
+    update = _update_monitor(request, monitor)
+    return Edit(MonitorCommonForm(data, instance=monitor), lambda f: update(**f.cleaned_data))
+
+
+def _monitor_special(request, cluster, monitor, data):
+    update = _update_monitor(request, monitor)
+    return Edit(_type_parameters(cluster, monitor, data, from_models(cluster)),
+                lambda f: update(parameters=f.parameters, server_parameters=f.server_parameters))  # fmt: skip
+
+
+def _monitor_recovery(request, cluster, monitor, data):
+    update = _update_monitor(request, monitor)
+    return Edit(RecoveryActionForm(data, monitor=monitor), lambda f: update(**f.changes(cluster)))
+
+
+OBJECT_PAGES = {
+    "group": ObjectPages("group", FailoverGroup, "group_page", (
+        Page("definition", "Group Definition", _group_definition),
+        Page("startup", "Startup Servers", _group_startup),
+        Page("attributes", "Group Attributes", _group_attributes),
+        Page("resources", "Group Resource List", _group_resources),
+    ), finish_url=lambda cluster, group: _return_url(cluster, "groups")),
+    "resource": ObjectPages("resource", GroupResource, "resource_page", (
+        Page("definition", "Resource Definition", _resource_definition),
+        Page("dependency", "Dependency", _resource_dependency),
+        Page("recovery", "Recovery Operation", _resource_recovery),
+        Page("details", "Details", _resource_details),
+    ), finish_url=lambda cluster, r: reverse("group_page", args=[cluster.pk, r.group_id, "resources"]), titled=True),
+    "monitor": ObjectPages("monitor", MonitorResource, "monitor_page", (
+        Page("definition", "Monitor Resource Definition", _monitor_definition),
+        Page("common", "Monitor (common)", _monitor_common),
+        Page("special", "Monitor (special)", _monitor_special),
+        Page("recovery", "Recovery Action", _monitor_recovery),
+    ), finish_url=lambda cluster, monitor: _return_url(cluster, "monitors"), titled=True),
+}  # fmt: skip
+
+
+@config_edit
+def object_page(request, pk, oid, page, kind):
+    """Any page of a group, group resource or monitor resource: Back, Next and Finish save as they go.
 
     Optimistic concurrency: the page carries the object's revision as it was shown; a save against a
     newer revision (someone else saved meanwhile) is refused with what happened, the typed input kept.
     """
+    pages = OBJECT_PAGES[kind]
+    cluster = get_object_or_404(Cluster, pk=pk)
+    obj = get_object_or_404(pages.model.objects.select_related("cluster"), pk=oid, cluster=cluster)
+    current = pages.page(page)
+    if current is None:
+        return redirect(pages.url_name, pk=pk, oid=oid, page=pages.pages[0].key)
     key = f"{kind}:{obj.pk}:{page}"
-    back, nxt = _neighbours(pages, page)
+    edit = current.edit(request, cluster, obj, _pending(cluster, key, request))
+    form = edit.form
+    back, nxt = _neighbours(pages.labels, page)
+    page_url = lambda p: reverse(pages.url_name, args=[pk, oid, p])
+    finish_url = pages.finish_url(cluster, obj)
     revision, conflict = _revision(obj), ""
     if request.method == "POST" and request.POST.get("revision", revision) != revision:
         conflict = (f"{obj} was changed by someone else since you opened this page. Your input is kept below "
@@ -389,7 +520,7 @@ def _object_page(
         target = target or (page_url(nxt) if nxt else finish_url)
         if form is None or form.is_valid():
             if form is not None:
-                save(form)
+                edit.save(form)
             _saved(cluster, key)
             return redirect(target)
         if action == "back":
@@ -397,8 +528,8 @@ def _object_page(
             return redirect(target)
     context = {
         "cluster": cluster,
-        "pages": pages,
-        "page_links": [(key, label, page_url(key)) for key, label in pages],
+        "pages": pages.labels,
+        "page_links": [(p.key, p.label, page_url(p.key)) for p in pages.pages],
         "page": page,
         "kind": kind,
         "obj": obj,
@@ -409,11 +540,13 @@ def _object_page(
         "wizard": bool(cluster.wizard_step),
         "revision": revision,
         "conflict": conflict,
-        **(extra or {}),
+        **edit.extra,
     }
+    if pages.titled:
+        context["title"] = f"{current.label} · {obj.name} ({obj.type_spec.label})"
     if isinstance(form, ParamsForm):
         context |= _aws(form.aws_lists())
-    return render(request, template, context)
+    return render(request, edit.template, context)
 
 
 def _revision(obj) -> str:
@@ -429,6 +562,15 @@ def _return_url(cluster, step):
     return reverse("cluster_mode", args=[cluster.pk, "config"])
 
 
+def _definition_page(request, cluster, kind, form, cancel_url, title=""):
+    """The first page of a new group / resource / monitor: nothing exists until its definition is valid."""
+    pages = OBJECT_PAGES[kind]
+    return render(request, "wizard/page.html", {
+        "cluster": cluster, "pages": pages.labels, "page": pages.pages[0].key, "kind": kind, "form": form,
+        "back": None, "next": pages.pages[1].key, "cancel_url": cancel_url, "title": title,
+    })  # fmt: skip
+
+
 @config_edit
 def group_add(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
@@ -436,61 +578,7 @@ def group_add(request, pk):
     if request.method == "POST" and form.is_valid():
         group = services.add_failover_group(user=request.user, cluster=cluster, **form.cleaned_data)
         return redirect("group_page", pk=pk, oid=group.pk, page="startup")
-    return render(
-        request,
-        "wizard/page.html",
-        {
-            "cluster": cluster,
-            "pages": GROUP_PAGES,
-            "page": "definition",
-            "kind": "group",
-            "form": form,
-            "back": None,
-            "next": "startup",
-            "cancel_url": _return_url(cluster, "groups"),
-        },
-    )
-
-
-@config_edit
-def group_page(request, pk, oid, page):
-    cluster = get_object_or_404(Cluster, pk=pk)
-    group = get_object_or_404(FailoverGroup, pk=oid, cluster=cluster)
-    data = _pending(cluster, f"group:{group.pk}:{page}", request)
-    extra, template = None, "wizard/page.html"
-    if page == "definition":
-        form = GroupDefinitionForm(data, instance=group, cluster=cluster)
-        save = lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data)
-    elif page == "startup":
-        chosen = [s.server for s in group.startup_servers.select_related("server")]
-        form = StartupServersForm(data, cluster=cluster, initial={"servers": chosen})
-        save = lambda f: services.update_group(
-            user=request.user,
-            group=group,
-            startup_servers=list(f.cleaned_data["servers"]),
-        )
-    elif page == "attributes":
-        form = GroupAttributesForm(data, instance=group)
-        save = lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data)
-    elif page == "resources":
-        form, save, template = None, None, "wizard/group_resources.html"
-        extra = {"resources": list(group.resources.all())}
-    else:
-        return redirect("group_page", pk=pk, oid=oid, page="definition")
-    return _object_page(
-        request,
-        cluster,
-        pages=GROUP_PAGES,
-        page=page,
-        kind="group",
-        obj=group,
-        form=form,
-        save=save,
-        finish_url=_return_url(cluster, "groups"),
-        template=template,
-        extra=extra,
-        page_url=lambda p: reverse("group_page", args=[pk, oid, p]),
-    )
+    return _definition_page(request, cluster, "group", form, _return_url(cluster, "groups"))
 
 
 @config_edit
@@ -501,75 +589,8 @@ def resource_add(request, pk, gid):
     if request.method == "POST" and form.is_valid():
         resource = services.add_group_resource(user=request.user, group=group, **form.cleaned_data)
         return redirect("resource_page", pk=pk, oid=resource.pk, page="dependency")
-    return render(
-        request,
-        "wizard/page.html",
-        {
-            "cluster": cluster,
-            "pages": RESOURCE_PAGES,
-            "page": "definition",
-            "kind": "resource",
-            "form": form,
-            "back": None,
-            "next": "dependency",
-            "title": f"Resource Definition of Group | {group.name}",
-            "cancel_url": reverse("group_page", args=[pk, gid, "resources"]),
-        },
-    )
-
-
-@config_edit
-def resource_page(request, pk, oid, page):
-    cluster = get_object_or_404(Cluster, pk=pk)
-    resource = get_object_or_404(GroupResource.objects.select_related("group"), pk=oid, cluster=cluster)
-    data = _pending(cluster, f"resource:{resource.pk}:{page}", request)
-    update = lambda **changes: services.update_group_resource(user=request.user, resource=resource, **changes)
-    if page == "definition":
-        form = ResourceDefinitionForm(
-            data,
-            cluster=cluster,
-            instance=resource,
-            initial={"type": resource.type, "name": resource.name, "comment": resource.comment},
-        )
-        save = lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"])
-    elif page == "dependency":
-        depends = list(resource.depends_on.all())
-        form = DependencyForm(data, resource=resource, initial={"follow_default": not depends, "depends_on": depends})
-        save = lambda f: update(depends_on=list(f.cleaned_data["depends_on"]))
-    elif page == "recovery":
-        form = RecoveryOperationForm(data, instance=resource)
-        save = lambda f: update(**f.cleaned_data)
-    elif page == "details":
-        config = from_models(cluster)
-        form = ParamsForm(
-            data,
-            spec=resource.type_spec,
-            servers=cluster.servers.all(),
-            object_name=resource.name,
-            parameters=resource.parameters,
-            server_parameters=resource.server_parameters,
-            ctx=CheckContext(cluster, config=config),
-            mdc_choices=[ic.mdc for ic in config.interconnects if ic.mdc],
-        )
-        save = lambda f: update(
-            parameters=resource.type_spec.derive(f.parameters, config),
-            server_parameters=f.server_parameters,
-        )
-    else:
-        return redirect("resource_page", pk=pk, oid=oid, page="definition")
-    return _object_page(
-        request,
-        cluster,
-        pages=RESOURCE_PAGES,
-        page=page,
-        kind="resource",
-        obj=resource,
-        form=form,
-        save=save,
-        finish_url=reverse("group_page", args=[pk, resource.group_id, "resources"]),
-        page_url=lambda p: reverse("resource_page", args=[pk, oid, p]),
-        extra={"title": f"{dict(RESOURCE_PAGES)[page]} · {resource.name} ({resource.type_spec.label})"},
-    )
+    return _definition_page(request, cluster, "resource", form, reverse("group_page", args=[pk, gid, "resources"]),
+                            f"Resource Definition of Group | {group.name}")  # fmt: skip
 
 
 @config_edit
@@ -579,68 +600,7 @@ def monitor_add(request, pk):
     if request.method == "POST" and form.is_valid():
         monitor = services.add_monitor_resource(user=request.user, cluster=cluster, **form.cleaned_data)
         return redirect("monitor_page", pk=pk, oid=monitor.pk, page="common")
-    return render(
-        request,
-        "wizard/page.html",
-        {
-            "cluster": cluster,
-            "pages": MONITOR_PAGES,
-            "page": "definition",
-            "kind": "monitor",
-            "form": form,
-            "back": None,
-            "next": "common",
-            "cancel_url": _return_url(cluster, "monitors"),
-        },
-    )
-
-
-@config_edit
-def monitor_page(request, pk, oid, page):
-    cluster = get_object_or_404(Cluster, pk=pk)
-    monitor = get_object_or_404(MonitorResource.objects.select_related("cluster"), pk=oid, cluster=cluster)
-    data = _pending(cluster, f"monitor:{monitor.pk}:{page}", request)
-    update = lambda **changes: services.update_monitor_resource(user=request.user, monitor=monitor, **changes)
-    if page == "definition":
-        form = MonitorDefinitionForm(
-            data,
-            cluster=cluster,
-            instance=monitor,
-            initial={"type": monitor.type, "name": monitor.name, "comment": monitor.comment},
-        )
-        save = lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"])
-    elif page == "common":
-        form = MonitorCommonForm(data, instance=monitor)
-        save = lambda f: update(**f.cleaned_data)
-    elif page == "special":
-        form = ParamsForm(
-            data,
-            spec=monitor.type_spec,
-            servers=cluster.servers.all(),
-            object_name=monitor.name,
-            parameters=monitor.parameters,
-            server_parameters=monitor.server_parameters,
-            ctx=CheckContext(cluster),
-        )
-        save = lambda f: update(parameters=f.parameters, server_parameters=f.server_parameters)
-    elif page == "recovery":
-        form = RecoveryActionForm(data, monitor=monitor)
-        save = lambda f: update(**f.changes(cluster))
-    else:
-        return redirect("monitor_page", pk=pk, oid=oid, page="definition")
-    return _object_page(
-        request,
-        cluster,
-        pages=MONITOR_PAGES,
-        page=page,
-        kind="monitor",
-        obj=monitor,
-        form=form,
-        save=save,
-        finish_url=_return_url(cluster, "monitors"),
-        page_url=lambda p: reverse("monitor_page", args=[pk, oid, p]),
-        extra={"title": f"{dict(MONITOR_PAGES)[page]} · {monitor.name} ({monitor.type_spec.label})"},
-    )
+    return _definition_page(request, cluster, "monitor", form, _return_url(cluster, "monitors"))
 
 
 # --- removing, with confirmation --------------------------------------------------------------
