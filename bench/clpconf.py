@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 
 from _django import setup
 
+from clusters.clpconf import transfer
+
 # One resource type per slot, each with the monitor the product adds with it.
 TYPES = [
     ("awsvip", "awsvipw", {"parameters/ip": "10.1.{g}.{r}", "parameters/vpcid": "vpc-0123"}),
@@ -76,17 +78,15 @@ def measure(label: str, servers: int, groups: int, per_group: int) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from clusters import services
-
     admin = get_user_model()(username="bench", is_superuser=True)
     data = generate(servers, groups, per_group)
     with CaptureQueriesContext(connection) as import_queries:
         started = time.perf_counter()
-        cluster = services.import_configuration(user=admin, data=data, name=f"big-{groups}").cluster
+        cluster = transfer.import_configuration(user=admin, data=data, name=f"big-{groups}").cluster
         import_seconds = time.perf_counter() - started
     with CaptureQueriesContext(connection) as export_queries:
         started = time.perf_counter()
-        exported = services.export_conf(user=admin, cluster=cluster)
+        exported = transfer.export_conf(user=admin, cluster=cluster)
         export_seconds = time.perf_counter() - started
     print(
         f"{label:>6}: {servers} servers, {groups} groups, {cluster.resources.count()} resources, "

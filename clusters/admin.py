@@ -4,7 +4,7 @@ import zipfile
 from django.contrib import admin
 from django.http import HttpResponse
 
-from . import services
+from .clpconf import transfer
 from .models import (
     Alert,
     AlertDestination,
@@ -30,12 +30,12 @@ from .models import (
 def export_selected(modeladmin, request, queryset):
     clusters = list(queryset)
     if len(clusters) == 1:
-        data, filename = services.export_zip(user=request.user, cluster=clusters[0]), f"{clusters[0].name}.zip"
+        data, filename = transfer.export_zip(user=request.user, cluster=clusters[0]), f"{clusters[0].name}.zip"
     else:  # one export zip per cluster, inside one zip
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for cluster in clusters:
-                archive.writestr(f"{cluster.name}.zip", services.export_zip(user=request.user, cluster=cluster))
+                archive.writestr(f"{cluster.name}.zip", transfer.export_zip(user=request.user, cluster=cluster))
         data, filename = buffer.getvalue(), "clusters.zip"
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -6,4 +6,4 @@ class ClustersConfig(AppConfig):
     verbose_name = "Clusters"
 
     def ready(self):
-        from . import checks, operations, server_operations, taskruns  # noqa: F401  (they register task kinds)
+        from . import operations, server_operations, taskruns  # noqa: F401  (they register task kinds)

@@ -17,6 +17,7 @@ from .awsaccount import AwsAccount
 from .config import Config, from_models
 from .models import Cluster
 from .params import Problem
+from .services import validate
 
 
 class CheckContext:
@@ -164,8 +165,6 @@ def check_forced_stop(ctx: CheckContext) -> list[Problem]:
 def run_checks(cluster: Cluster, *, account: AwsAccount | None = None, config: Config | None = None,
                log: Callable[[str], None] = lambda message: None) -> list[Problem]:  # fmt: skip
     """Every check: the configuration itself, then the account, then each object against AWS."""
-    from .services import validate
-
     ctx = CheckContext(cluster, account, config)
     findings = [Problem(**{**p.__dict__, "check": p.check or "config"}) for p in validate(ctx.config)]
     log(f"Configuration: {len(findings)} problem(s) found without AWS.")
@@ -217,32 +216,3 @@ def _merge(statements: list[dict]) -> list[dict]:
 
 def iam_policy_json(cluster: Cluster) -> str:
     return json.dumps(iam_policy(cluster), indent=2)
-
-
-# --- as a background run -----------------------------------------------------------------------
-
-
-def _register_task_kind():
-    from webui.roles import Role
-
-    from .taskruns import task_kind
-
-    @task_kind("aws_check", label="Check AWS", role=Role.OPERATOR)
-    def run_aws_check(context) -> dict:
-        config = from_models(context.cluster)
-        total = max(1, len(typed_objects(config)) + 3)
-        done = [0]
-
-        def log(message):
-            done[0] += 1
-            context.log(message)
-            context.progress(min(95, 100 * done[0] // total))
-
-        findings = run_checks(context.cluster, config=config, log=log)
-        errors = sum(1 for f in findings if f.severity == "error")
-        warnings = sum(1 for f in findings if f.severity == "warning")
-        context.log(f"Done: {errors} error(s), {warnings} warning(s).", "error" if errors else "info")
-        return {"findings": [f.as_dict() for f in findings], "errors": errors, "warnings": warnings}
-
-
-_register_task_kind()

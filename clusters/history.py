@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from . import services
-from .clpconf import reader, writer
+from .clpconf import reader, transfer, writer
 from .config import Config
 from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from .models import Cluster
@@ -73,7 +72,7 @@ def restore(*, user, cluster: Cluster, number: int):
     version = AppliedVersion.objects.filter(cluster=cluster, number=number).first()
     if version is None:
         raise LookupError(f"Cluster {cluster.name} has no applied version {number}.")
-    return services.import_configuration(user=user, data=bytes(version.conf), into=cluster)
+    return transfer.import_configuration(user=user, data=bytes(version.conf), into=cluster)
 
 
 # --- changes in the guide's terms -----------------------------------------------------------------

@@ -21,8 +21,9 @@ from webui.roles import Role
 
 from . import alertlog, alertservice
 from .awsaccount import AwsAccount
+from .checks import run_checks, typed_objects
 from .clpconf import reader, writer
-from .config import Config, ResourceConfig
+from .config import Config, ResourceConfig, from_models
 from .models import Cluster
 from .runtime import Alert, AppliedVersion, ClusterState, ObjectState
 from .taskruns import RunContext, TaskFailed, task_kind
@@ -368,6 +369,27 @@ def run_cluster_stop(context: RunContext) -> dict:
     return {}
 
 
+# --- Check AWS ------------------------------------------------------------------------------------
+
+
+@task_kind("aws_check", label="Check AWS", role=Role.OPERATOR)
+def run_aws_check(context: RunContext) -> dict:
+    config = from_models(context.cluster)
+    total = max(1, len(typed_objects(config)) + 3)
+    done = [0]
+
+    def log(message):
+        done[0] += 1
+        context.log(message)
+        context.progress(min(95, 100 * done[0] // total))
+
+    findings = run_checks(context.cluster, config=config, log=log)
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = sum(1 for f in findings if f.severity == "warning")
+    context.log(f"Done: {errors} error(s), {warnings} warning(s).", "error" if errors else "info")
+    return {"findings": [f.as_dict() for f in findings], "errors": errors, "warnings": warnings}
+
+
 # --- Apply the Configuration File ----------------------------------------------------------------
 
 
@@ -418,8 +440,6 @@ def _release_apply(run) -> None:
 
 @task_kind("apply", label="Apply the Configuration File", role=Role.ADMINISTRATOR, release=_release_apply)
 def run_apply(context: RunContext) -> dict:
-    from .checks import run_checks
-
     cluster = context.cluster
     context.log("Validating the configuration and checking AWS...")
     findings = run_checks(cluster, log=context.log)

@@ -4,8 +4,6 @@ Views, management commands and tests call these; every one takes keyword argumen
 caller's role, and keeps the rules of the configuration in one place.
 """
 
-from dataclasses import dataclass
-
 from django.db import models, transaction
 from django.db.models import Max
 
@@ -15,10 +13,8 @@ from resources.models import GroupResource
 from resources.registry import RESOURCE_TYPES
 from webui.roles import Role, require_role
 
-from .clpconf import archive, importer, reader, writer
 from .clpconf import names as N
-from .clpconf.reader import ConfError
-from .config import Config, from_models
+from .config import Config
 from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from .models import (
     Cluster,
@@ -368,44 +364,6 @@ def _dependency_cycles(resources) -> list[Problem]:
         if name not in state:
             visit(name, [name])
     return problems
-
-
-# --- export and import -------------------------------------------------------------------------
-
-
-@dataclass
-class Imported:
-    cluster: Cluster
-    warnings: list[str]
-
-
-def export_conf(*, user, cluster: Cluster) -> bytes:
-    require_role(user, Role.VIEWER)
-    return writer.render(cluster)
-
-
-def export_zip(*, user, cluster: Cluster) -> bytes:
-    """clp.conf and the scripts/ folder, as Cluster WebUI's "Export the Setting" makes them."""
-    require_role(user, Role.VIEWER)
-    config = from_models(cluster)
-    return archive.write_zip(writer.render_config(config), config.files(N.SCRIPTS_DIR, N.MONITOR_SCRIPTS_DIR))
-
-
-def import_configuration(*, user, data: bytes, name: str | None = None, into: Cluster | None = None) -> Imported:
-    """Import a zip (clp.conf + scripts/) or a bare clp.conf, all or nothing.
-
-    As a new cluster, or with `into`, as the whole configuration of that cluster (its name kept).
-    """
-    require_config_mode(user=user, cluster=into)
-    files = {}
-    if archive.is_zip(data):
-        data, files = archive.read_zip(data)
-    config, warnings = reader.read_with_warnings(data, files=files)
-    cluster = importer.save_or_explain(config, name=name, into=into)
-    return Imported(cluster=cluster, warnings=warnings)
-
-
-__all__ = ["ConfError", "Imported"]
 
 
 # --- editing (the wizard and config mode use the same services) ------------------------------

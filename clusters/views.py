@@ -12,6 +12,7 @@ from webui.roles import Role, require_role, role_of, role_required
 
 from . import alertlog, alertservice, history, services, taskruns
 from .checks import iam_policy_json
+from .clpconf import transfer
 from .config import from_models
 from .forms import AlertDestinationForm, AlertFilterForm, ImportForm
 from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
@@ -74,13 +75,13 @@ def export_setting(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     if request.GET.get("format") == "conf":
         data, content_type, filename = (
-            services.export_conf(user=request.user, cluster=cluster),
+            transfer.export_conf(user=request.user, cluster=cluster),
             "application/xml",
             "clp.conf",
         )
     else:
         data, content_type, filename = (
-            services.export_zip(user=request.user, cluster=cluster),
+            transfer.export_zip(user=request.user, cluster=cluster),
             "application/zip",
             f"{cluster.name}.zip",
         )
@@ -96,13 +97,13 @@ def import_setting(request, pk=None):
     form = ImportForm(request.POST or None, request.FILES or None, with_name=cluster is None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.import_configuration(
+            result = transfer.import_configuration(
                 user=request.user,
                 data=form.cleaned_data["file"].read(),
                 name=form.cleaned_data.get("name") or None,
                 into=cluster,
             )
-        except services.ConfError as exc:
+        except transfer.ConfError as exc:
             form.add_error("file", f"{exc} Nothing was imported.")
         else:
             for warning in result.warnings:
@@ -247,7 +248,7 @@ def history_restore(request, pk, number):
         history.restore(user=request.user, cluster=cluster, number=number)
     except LookupError as exc:
         raise Http404(str(exc)) from None
-    except services.ConfError as exc:
+    except transfer.ConfError as exc:
         messages.error(request, f"Version {number} could not be restored: {exc}")
         return redirect("cluster_history", pk=pk)
     messages.success(request, f"Version {number} is the draft now: review it, then Apply the Configuration File.")

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from clusters import services
+from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
 from clusters.config import from_models
@@ -23,7 +24,7 @@ def admin(users):
 def test_guide_configuration_exports_the_golden_file(admin, variant):
     cluster = guide.build(variant, user=admin, name="cluster1")
     assert services.validate(from_models(cluster)) == []
-    data = services.export_conf(user=admin, cluster=cluster)
+    data = transfer.export_conf(user=admin, cluster=cluster)
     path = GOLDEN / f"{variant}.conf"
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_bytes(data)
@@ -32,7 +33,7 @@ def test_guide_configuration_exports_the_golden_file(admin, variant):
 
 @pytest.mark.parametrize("variant", guide.VARIANTS)
 def test_common_resources_of_chapter_4_3(admin, variant):
-    root, encoding = parse_xml(services.export_conf(user=admin, cluster=guide.build(variant, user=admin)))
+    root, encoding = parse_xml(transfer.export_conf(user=admin, cluster=guide.build(variant, user=admin)))
     ids = guide.IDS["servers"]
     assert encoding == "SJIS"
     assert get(root, "all/serveros") == "windows"
@@ -73,7 +74,7 @@ PECULIAR = {
 @pytest.mark.parametrize("variant", guide.VARIANTS)
 def test_each_chapters_resource_and_its_automatic_monitor(admin, variant):
     rtype, rname, mtype, values = PECULIAR[variant]
-    root, _ = parse_xml(services.export_conf(user=admin, cluster=guide.build(variant, user=admin)))
+    root, _ = parse_xml(transfer.export_conf(user=admin, cluster=guide.build(variant, user=admin)))
     assert get(root, f"group@failover1/resource@{rtype}@{rname}") is not None
     for path, expected in values.items():
         assert get(root, f"resource/{rtype}@{rname}/{path}") == expected, path

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clusters import services
+from clusters.clpconf import transfer
 from clusters.clpconf.reader import MAX_CONF_BYTES, ConfError
 from clusters.models import Cluster, Server
 from monitors.models import MonitorResource
@@ -37,7 +37,7 @@ def mutate(old: str, new: str, data: bytes = GOOD) -> bytes:
 
 def assert_refused(users, data: bytes, message: str, name: str | None = None):
     with pytest.raises(ConfError) as caught:
-        services.import_configuration(user=users["admin"], data=data, name=name)
+        transfer.import_configuration(user=users["admin"], data=data, name=name)
     assert message in str(caught.value), str(caught.value)
     assert "\n" not in str(caught.value)  # one line
     assert not Cluster.objects.filter(name__in=["cluster1", name or ""]).exists()
@@ -100,9 +100,9 @@ def test_refused_with_a_clear_message(users, case):
 
 
 def test_a_name_already_taken_is_refused_and_the_first_cluster_kept(users):
-    first = services.import_configuration(user=users["admin"], data=GOOD).cluster
+    first = transfer.import_configuration(user=users["admin"], data=GOOD).cluster
     with pytest.raises(ConfError, match="A cluster named cluster1 exists already; import under another name"):
-        services.import_configuration(user=users["admin"], data=GOOD)
+        transfer.import_configuration(user=users["admin"], data=GOOD)
     assert list(Cluster.objects.values_list("pk", flat=True)) == [first.pk]
     assert Server.objects.filter(cluster=first).count() == 2
 
@@ -119,12 +119,12 @@ def test_unknown_types_are_kept_with_a_warning(users):
     fip = '<types name="fip" /><fip name="fip1"><parameters><ip>10.0.0.9</ip></parameters></fip>'
     data = mutate("\t</resource>\n\t<monitor>", f"{fip}\n\t</resource>\n\t<monitor>")
     data = mutate('<resource name="md@md" />', '<resource name="md@md" />\n\t\t<resource name="fip@fip1" />', data)
-    result = services.import_configuration(user=users["admin"], data=data)
+    result = transfer.import_configuration(user=users["admin"], data=data)
     assert result.warnings == [
         "Group resource fip1 has type fip, which this console does not support yet; it is kept as found and "
         "exported unchanged."
     ]
-    exported = services.export_conf(user=users["admin"], cluster=result.cluster)
+    exported = transfer.export_conf(user=users["admin"], cluster=result.cluster)
     assert b'<fip name="fip1">' in exported and b'<resource name="fip@fip1" />' in exported
 
 
@@ -132,5 +132,5 @@ def test_a_viewer_cannot_import(users):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        services.import_configuration(user=users["viewer"], data=GOOD)
+        transfer.import_configuration(user=users["viewer"], data=GOOD)
     assert not Cluster.objects.exists()

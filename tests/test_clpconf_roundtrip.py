@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from clusters import services
+from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
 from clusters.config import from_models
@@ -34,19 +35,19 @@ def test_the_real_corpus_is_read():
 def test_import_export_import(users, path):
     admin = users["admin"]
     original = path.read_bytes()
-    first = services.import_configuration(user=admin, data=original, name="first")
-    exported = services.export_conf(user=admin, cluster=first.cluster)
+    first = transfer.import_configuration(user=admin, data=original, name="first")
+    exported = transfer.export_conf(user=admin, cluster=first.cluster)
     assert canonical(exported, ignore_cluster_name=True) == canonical(original, ignore_cluster_name=True)
     assert exported.splitlines()[0] == original.splitlines()[0]  # the XML declaration as it was
-    second = services.import_configuration(user=admin, data=exported, name="second")
+    second = transfer.import_configuration(user=admin, data=exported, name="second")
     assert dump(second.cluster) == dump(first.cluster)
-    again = services.export_conf(user=admin, cluster=second.cluster)
+    again = transfer.export_conf(user=admin, cluster=second.cluster)
     assert canonical(again, ignore_cluster_name=True) == canonical(original, ignore_cluster_name=True)
 
 
 def test_the_kept_settings_of_a_mixed_file_survive(users):
     data = (HERE / "data" / "clpconf" / "mixed-euc-jp.conf").read_bytes()
-    result = services.import_configuration(user=users["admin"], data=data)
+    result = transfer.import_configuration(user=users["admin"], data=data)
     cluster = result.cluster
     assert cluster.name == "mixed"
     assert cluster.comment == "検証用クラスタ"
@@ -59,7 +60,7 @@ def test_the_kept_settings_of_a_mixed_file_survive(users):
         "Monitor resource fipw1 has type fipw, which this console does not support yet; it is kept as found and "
         "exported unchanged.",
     ]
-    exported = services.export_conf(user=users["admin"], cluster=cluster).decode("euc_jp")
+    exported = transfer.export_conf(user=users["admin"], cluster=cluster).decode("euc_jp")
     assert '<fip name="fip1">' in exported and '<resource name="fip@fip1" />' in exported
     assert '<diskhb name="diskhb1">' in exported and "<objectnumber>31</objectnumber>" in exported
     exec1 = cluster.resources.get(name="exec1")
@@ -80,7 +81,7 @@ def test_export_zip_holds_clp_conf_and_scripts_and_imports_back(users):
     script.save()
     Cluster.objects.filter(pk=cluster.pk).update(extra_files={"scripts/README.txt": base64.b64encode(b"x").decode()})
     cluster.refresh_from_db()
-    data = services.export_zip(user=admin, cluster=cluster)
+    data = transfer.export_zip(user=admin, cluster=cluster)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert sorted(archive.namelist()) == [
             "clp.conf",
@@ -89,9 +90,9 @@ def test_export_zip_holds_clp_conf_and_scripts_and_imports_back(users):
             "scripts/failover1/script1/stop.bat",
         ]
         assert archive.read("scripts/failover1/script1/start.bat") == b"@echo start\r\n"
-    copy = services.import_configuration(user=admin, data=data, name="copy").cluster
+    copy = transfer.import_configuration(user=admin, data=data, name="copy").cluster
     assert dump(copy) == dump(cluster)
-    with zipfile.ZipFile(io.BytesIO(services.export_zip(user=admin, cluster=copy))) as archive:
+    with zipfile.ZipFile(io.BytesIO(transfer.export_zip(user=admin, cluster=copy))) as archive:
         assert archive.read("scripts/failover1/script1/start.bat") == b"@echo start\r\n"
         assert archive.read("scripts/README.txt") == b"x"
 
@@ -110,9 +111,9 @@ def test_import_and_export_query_counts_do_not_grow_with_the_configuration(users
                                  ("lbpp", {"port": 20000 + g}), ("service", {"name": "svc"})):  # fmt: skip
                 services.add_group_resource(user=admin, group=group, type=kind, name=f"{kind}{g}", parameters=params)
         with CaptureQueriesContext(connection) as exported:
-            data = services.export_zip(user=admin, cluster=cluster)
+            data = transfer.export_zip(user=admin, cluster=cluster)
         with CaptureQueriesContext(connection) as imported:
-            services.import_configuration(user=admin, data=data, name=f"copy{size}")
+            transfer.import_configuration(user=admin, data=data, name=f"copy{size}")
         counts.append((len(exported), len(imported)))
     assert counts[0] == counts[1], counts
 
@@ -136,7 +137,7 @@ def test_import_and_export_commands(db, tmp_path):
 
 def test_linux_mirror_disks_are_read_as_linux_and_pass_validation(users):
     data = (CORPUS / "clpcfdiff-current-lin-md.conf").read_bytes()
-    cluster = services.import_configuration(user=users["admin"], data=data).cluster
+    cluster = transfer.import_configuration(user=users["admin"], data=data).cluster
     assert cluster.server_os == "linux"
     md1 = cluster.resources.get(name="md1")
     assert md1.parameters == {
@@ -149,7 +150,7 @@ def test_linux_mirror_disks_are_read_as_linux_and_pass_validation(users):
 
 @pytest.mark.parametrize("name", ["basiccluster-x41-win-2nodesmirror.conf", "createclusteronlinux-src-win-md.conf"])
 def test_windows_mirror_disks_take_the_drive_letters_the_product_writes(users, name):
-    cluster = services.import_configuration(user=users["admin"], data=(CORPUS / name).read_bytes()).cluster
+    cluster = transfer.import_configuration(user=users["admin"], data=(CORPUS / name).read_bytes()).cluster
     md = cluster.resources.get(type="md")
     assert md.parameters["dpdrive"] in ("E", "G") and md.parameters["mdcpriority"] == 1
     # Both mirror disk connects are modelled, in priority order; nothing of them is left verbatim.
@@ -166,7 +167,7 @@ def test_each_os_offers_its_own_script_resource_and_windows_writes_script(users)
     assert "exec" in linux and "script" not in linux
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     services.add_group_resource(user=users["admin"], group=cluster.groups.get(), type="script", name="script1")
-    root, _ = parse_xml(services.export_conf(user=users["admin"], cluster=cluster))
+    root, _ = parse_xml(transfer.export_conf(user=users["admin"], cluster=cluster))
     assert get(root, "group@failover1/resource@script@script1") is not None
     assert get(root, "resource/script@script1/parameters/act/path") == "start.bat"
     assert root.find("resource/exec") is None
@@ -175,11 +176,11 @@ def test_each_os_offers_its_own_script_resource_and_windows_writes_script(users)
 def test_an_edited_import_keeps_the_files_order_and_puts_new_objects_beside_their_siblings(users):
     admin = users["admin"]
     original = (CORPUS / "clpcfdiff-current-lin-md.conf").read_bytes()
-    cluster = services.import_configuration(user=admin, data=original).cluster
+    cluster = transfer.import_configuration(user=admin, data=original).cluster
     group = cluster.groups.get(name="failover2")
     services.add_group_resource(user=admin, group=group, type="exec", name="exec2")
     cluster.monitors.get(name="genw").delete()
-    root, _ = parse_xml(services.export_conf(user=admin, cluster=cluster))
+    root, _ = parse_xml(transfer.export_conf(user=admin, cluster=cluster))
     source, _ = parse_xml(original)
     assert [c.tag for c in root] == [c.tag for c in source]  # sections where the file had them
     assert [(c.tag, c.get("name")) for c in root.find("group[@name='failover2']")] == [

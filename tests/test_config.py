@@ -7,8 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from clusters import services
-from clusters.clpconf import reader, writer
+from clusters.clpconf import reader, transfer, writer
 from clusters.config import Config, from_models
 from tests import guide
 from tests.test_clpconf_roundtrip import INPUTS
@@ -18,7 +17,7 @@ from tests.test_clpconf_roundtrip import INPUTS
 def test_a_clp_conf_and_the_cluster_imported_from_it_are_the_same_config(users, path):
     data = path.read_bytes()
     read = reader.read(data)
-    cluster = services.import_configuration(user=users["admin"], data=data).cluster
+    cluster = transfer.import_configuration(user=users["admin"], data=data).cluster
     assert from_models(cluster) == read
 
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clusters import services
+from clusters.clpconf import transfer
 from clusters.models import Cluster
 from tests import guide
 
@@ -87,11 +87,11 @@ def test_import_into_a_cluster_replaces_its_configuration_and_keeps_its_name(adm
 
 def test_a_broken_import_shows_the_problem_beside_the_field_and_keeps_everything(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="mine")
-    before = services.export_conf(user=users["admin"], cluster=cluster)
+    before = transfer.export_conf(user=users["admin"], cluster=cluster)
     upload = SimpleUploadedFile("clp.conf", b"<?xml version='1.0'?><config/>")
     response = admin_client.post(reverse("import_setting_into", args=[cluster.pk]), {"file": upload})
     assert response.status_code == 200
     assert "This is not a clp.conf: its top element is &lt;config&gt;, not &lt;root&gt;. Nothing was imported." in (
         response.text
     )
-    assert services.export_conf(user=users["admin"], cluster=cluster) == before
+    assert transfer.export_conf(user=users["admin"], cluster=cluster) == before

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from clusters import checks, onprem, services
+from clusters import checks, onprem
+from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
 from tests import guide
@@ -35,14 +36,14 @@ def choices_for(cluster, sim, **overrides) -> onprem.Choices:
 @pytest.mark.parametrize("path", ONPREM, ids=lambda p: p.name)
 def test_each_onprem_file_converts_to_a_configuration_that_passes_check_aws(users, sim, path):
     admin = users["admin"]
-    cluster = services.import_configuration(user=admin, data=path.read_bytes(), name="onprem").cluster
+    cluster = transfer.import_configuration(user=admin, data=path.read_bytes(), name="onprem").cluster
     found = onprem.survey(cluster)
     assert found.needed
     choices = choices_for(cluster, sim)
-    before = services.export_conf(user=admin, cluster=cluster)
+    before = transfer.export_conf(user=admin, cluster=cluster)
 
     shown = onprem.preview(user=admin, cluster=cluster, choices=choices)
-    assert services.export_conf(user=admin, cluster=cluster) == before  # a preview changes nothing
+    assert transfer.export_conf(user=admin, cluster=cluster) == before  # a preview changes nothing
     assert shown.diff.startswith("--- clp.conf (now)") and "+" in shown.diff
 
     changes = onprem.convert(user=admin, cluster=cluster, choices=choices)
@@ -51,7 +52,7 @@ def test_each_onprem_file_converts_to_a_configuration_that_passes_check_aws(user
     errors = [p for p in checks.run_checks(cluster) if p.severity == "error"]
     assert errors == [], [str(p) for p in errors]
 
-    root, _ = parse_xml(services.export_conf(user=admin, cluster=cluster))
+    root, _ = parse_xml(transfer.export_conf(user=admin, cluster=cluster))
     assert root.find("resource/fip") is None and root.find("monitor/fipw") is None
     assert root.find("heartbeat/diskhb") is None and root.find("networkpartition/pingnp") is None
     assert root.find("heartbeat/objstorehb") is not None and root.find("heartbeat/witnesshb") is not None
@@ -69,7 +70,7 @@ def test_each_onprem_file_converts_to_a_configuration_that_passes_check_aws(user
 def test_a_resource_that_depended_on_the_floating_ip_depends_on_its_replacement(users, sim):
     admin = users["admin"]
     data = (CORPUS / "createclusteronlinux-v2-template.conf").read_bytes()
-    cluster = services.import_configuration(user=admin, data=data, name="onprem").cluster
+    cluster = transfer.import_configuration(user=admin, data=data, name="onprem").cluster
     depending = [r for r in cluster.resources.all() if 'depend name="fip' in r.extra_xml]
     onprem.convert(user=admin, cluster=cluster, choices=choices_for(cluster, sim))
     for resource in depending:
@@ -81,8 +82,8 @@ def test_a_resource_that_depended_on_the_floating_ip_depends_on_its_replacement(
 def test_a_wrong_choice_names_the_field_and_changes_nothing(users, sim):
     admin = users["admin"]
     data = (CORPUS / "createcluster-conf-dll-win.conf").read_bytes()
-    cluster = services.import_configuration(user=admin, data=data, name="onprem").cluster
-    before = services.export_conf(user=admin, cluster=cluster)
+    cluster = transfer.import_configuration(user=admin, data=data, name="onprem").cluster
+    before = transfer.export_conf(user=admin, cluster=cluster)
     choices = choices_for(cluster, sim)
     server = next(iter(choices.instances))
     wrong = [
@@ -96,4 +97,4 @@ def test_a_wrong_choice_names_the_field_and_changes_nothing(users, sim):
     for values, message in wrong:
         with pytest.raises(onprem.ConversionError, match=message.replace("(", r"\(")):
             onprem.convert(user=admin, cluster=cluster, choices=onprem.Choices(**values))
-    assert services.export_conf(user=admin, cluster=cluster) == before
+    assert transfer.export_conf(user=admin, cluster=cluster) == before

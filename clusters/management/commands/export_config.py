@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clusters import services
+from clusters.clpconf import transfer
 from clusters.models import Cluster
 from webui.roles import acting_user
 
@@ -23,9 +23,9 @@ class Command(BaseCommand):
         path = Path(output)
         system = acting_user("manage.py")
         if path.suffix == ".zip":
-            data = services.export_zip(user=system, cluster=target)
+            data = transfer.export_zip(user=system, cluster=target)
         elif path.suffix == ".conf":
-            data = services.export_conf(user=system, cluster=target)
+            data = transfer.export_conf(user=system, cluster=target)
         else:
             raise CommandError(f"{output}: use a name ending in .zip (clp.conf and scripts/) or .conf (clp.conf only).")
         try:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clusters import services
+from clusters.clpconf import transfer
 from webui.roles import acting_user
 
 
@@ -20,8 +20,8 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
         system = acting_user("manage.py")
         try:
-            result = services.import_configuration(user=system, data=data, name=name)
-        except services.ConfError as exc:
+            result = transfer.import_configuration(user=system, data=data, name=name)
+        except transfer.ConfError as exc:
             raise CommandError(f"{file}: {exc} Nothing was imported.") from None
         for warning in result.warnings:
             self.stderr.write(f"Warning: {warning}")

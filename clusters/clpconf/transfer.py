@@ -1,0 +1,46 @@
+"""Export the Setting and Import the Setting: clp.conf alone or the zip with its scripts/ folder."""
+
+from dataclasses import dataclass
+
+from clusters.config import from_models
+from clusters.models import Cluster
+from clusters.services import require_config_mode
+from webui.roles import Role, require_role
+
+from . import archive, importer, reader, writer
+from . import names as N
+from .reader import ConfError
+
+__all__ = ["ConfError", "Imported", "export_conf", "export_zip", "import_configuration"]
+
+
+@dataclass
+class Imported:
+    cluster: Cluster
+    warnings: list[str]
+
+
+def export_conf(*, user, cluster: Cluster) -> bytes:
+    require_role(user, Role.VIEWER)
+    return writer.render(cluster)
+
+
+def export_zip(*, user, cluster: Cluster) -> bytes:
+    """clp.conf and the scripts/ folder, as Cluster WebUI's "Export the Setting" makes them."""
+    require_role(user, Role.VIEWER)
+    config = from_models(cluster)
+    return archive.write_zip(writer.render_config(config), config.files(N.SCRIPTS_DIR, N.MONITOR_SCRIPTS_DIR))
+
+
+def import_configuration(*, user, data: bytes, name: str | None = None, into: Cluster | None = None) -> Imported:
+    """Import a zip (clp.conf + scripts/) or a bare clp.conf, all or nothing.
+
+    As a new cluster, or with `into`, as the whole configuration of that cluster (its name kept).
+    """
+    require_config_mode(user=user, cluster=into)
+    files = {}
+    if archive.is_zip(data):
+        data, files = archive.read_zip(data)
+    config, warnings = reader.read_with_warnings(data, files=files)
+    cluster = importer.save_or_explain(config, name=name, into=into)
+    return Imported(cluster=cluster, warnings=warnings)
