@@ -20,7 +20,7 @@ def free_port() -> int:
 
 
 def build(size: int, sim: dict, admin):
-    from clusters import services
+    from clusters.configuration import services
     from tests import guide
 
     cluster = guide.build("vip", user=admin, name=f"bench{size}", ids=guide.ids_from_sim(sim))
@@ -57,7 +57,7 @@ def main():
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from clusters.checks import run_checks
+    from clusters.aws.checks import run_checks
     from webui import aws, awssim
 
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # moto's traceback for IAM simulation it lacks

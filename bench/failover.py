@@ -32,8 +32,8 @@ def main():
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from clusters import services
-    from clusters.operations import applied, start_group, stop_group
+    from clusters.configuration import services
+    from clusters.operation.groups import applied, start_group, stop_group
     from tests import guide
     from webui import aws, awssim
 

@@ -6,4 +6,6 @@ class ClustersConfig(AppConfig):
     verbose_name = "Clusters"
 
     def ready(self):
-        from . import operations, server_operations, taskruns  # noqa: F401  (they register task kinds)
+        # Importing them registers their task kinds.
+        from clusters.operation import groups, servers  # noqa: F401
+        from clusters.runs import taskruns  # noqa: F401

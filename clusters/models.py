@@ -157,7 +157,7 @@ class Heartbeat(ClusterPart):
 
     @property
     def settings_display(self) -> str:
-        from .heartbeats import HEARTBEAT_KINDS
+        from clusters.configuration.heartbeats import HEARTBEAT_KINDS
 
         return HEARTBEAT_KINDS[self.kind].describe(self.parameters)
 
@@ -186,7 +186,7 @@ class NetworkPartition(ClusterPart):
 
     @property
     def settings_display(self) -> str:
-        from .heartbeats import NP_KINDS
+        from clusters.configuration.heartbeats import NP_KINDS
 
         return NP_KINDS[self.kind].describe(self.parameters)
 

@@ -98,7 +98,7 @@ class Alert(models.Model):
     level = models.CharField(max_length=7, choices=Level, default=Level.INFO)
     server = models.CharField(max_length=63, blank=True)
     message = models.CharField(max_length=1000)
-    # What it concerns (clusters.alertlog.subject): a monitor, resource, group or server, by name.
+    # What it concerns (clusters.operation.alertlog.subject): a monitor, resource, group or server, by name.
     object_kind = models.CharField(max_length=8, blank=True)
     object_name = models.CharField(max_length=63, blank=True)
     # False for the alerts about the Alert Service itself (a failed delivery): they are not sent on.

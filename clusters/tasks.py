@@ -1,7 +1,9 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import alertservice, taskruns
+from clusters.operation import alertservice
+from clusters.runs import taskruns
+
 from .runtime import Alert, AlertDestination
 
 

@@ -12,11 +12,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from clusters import taskruns
-from clusters.awsaccount import AwsAccount
-from clusters.config import Config, MonitorConfig
+from clusters.aws.account import AwsAccount
+from clusters.configuration.config import Config, MonitorConfig
 from clusters.models import Cluster, TaskRun
-from clusters.operations import (
+from clusters.operation.groups import (
     act,
     alert,
     applied,
@@ -27,8 +26,9 @@ from clusters.operations import (
     stop_group,
     stopped_services,
 )
+from clusters.runs import taskruns
+from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
 from clusters.runtime import ClusterState, ObjectState
-from clusters.taskruns import RunContext, TaskFailed, task_kind
 from webui import aws
 from webui.roles import Role, acting_user
 

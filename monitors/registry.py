@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from clusters.params import ObjectType, Param, Registry
+from clusters.configuration.params import ObjectType, Param, Registry
 
 # SEEN (awsazw, awsvipw): parameters/mode; 0 is the product's default for the AZ monitor.
 AWS_NO_RESPONSE = Param(
@@ -60,8 +60,8 @@ class MonitorType(ObjectType):
     aws: bool = False
 
     def watch(self, monitor, target, server: str) -> Watch:
-        """Monitor once on `server`: `monitor` is a clusters.config.MonitorConfig of the applied version, `target`
-        the ResourceConfig it watches (or None). Types override this."""
+        """Monitor once on `server`: `monitor` is the applied version's MonitorConfig (clusters.configuration.config),
+        `target` the ResourceConfig it watches (or None). Types override this."""
         return Watch()
 
 

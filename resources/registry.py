@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from clusters.params import ObjectType, Param, Registry
+from clusters.configuration.params import ObjectType, Param, Registry
 
 # Common to every AWS resource (SEEN for awsvip: parameters/awsclitimeout, 1-999, default 100).
 AWS_CLI_TIMEOUT = Param(
@@ -36,10 +36,11 @@ class ResourceFailed(Exception):
 class ResourceType(ObjectType):
     monitor: str | None = None  # the monitor type the product adds with this resource
     aws: bool = False
+    points_to: str = ""  # the parameter operation mode's picture shows where it points (the VIP, the EIP, ...)
 
     def activate(self, resource, server: str) -> str:
-        """Bring the resource (a clusters.config.ResourceConfig of the applied version) online on `server`;
-        say what was done.
+        """Bring the resource (the applied version's ResourceConfig, clusters.configuration.config) online on
+        `server`; say what was done.
 
         Resources that act on the server's own OS (mirror disk, script, service) have nothing to do
         on AWS: the console records their state only.

@@ -1,9 +1,17 @@
 """Comparing configurations: clp.conf as ordered trees (only whitespace may differ), models by name."""
 
+from pathlib import Path
 from types import SimpleNamespace
 
 from clusters.clpconf.reader import parse_xml
 from clusters.models import ForcedStop
+
+HERE = Path(__file__).parent
+CORPUS = HERE.parent.parent / "shared" / "corpus" / "clpconf"
+# Every clp.conf the round trip reads: ours (golden, data) and the real corpus beside the clone.
+INPUTS = sorted(
+    [*(HERE / "golden").glob("*.conf"), *(HERE / "data" / "clpconf").glob("*.conf"), *CORPUS.glob("**/*.conf")]
+)
 
 
 def canonical(data: bytes, *, ignore_cluster_name: bool = False):

@@ -4,7 +4,7 @@ import uuid
 
 import boto3
 
-from clusters import services
+from clusters.configuration import services
 from webui import awssim
 
 # Fixed IDs so the exported files are stable; the figures' addresses are the guide's.

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clusters import alertlog
-from clusters.operations import alert
+from clusters.operation import alertlog
+from clusters.operation.groups import alert
 from tests.factories import ClusterFactory
 
 

@@ -8,8 +8,8 @@ import threading
 import pytest
 from django.urls import reverse
 
-from clusters import alertservice
-from clusters.operations import alert
+from clusters.operation import alertservice
+from clusters.operation.groups import alert
 from clusters.runtime import Alert, AlertDestination
 from tests.factories import ClusterFactory
 from tests.guide import sim_client

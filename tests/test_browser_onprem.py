@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from clusters import onprem
+from clusters.aws import onprem
 from clusters.models import Cluster
 from tests import guide
 from tests.conftest import ARTIFACTS

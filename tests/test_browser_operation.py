@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.guide import build_on_sim, sim_client
-from tests.test_operations import ok, run
+from tests.runs import ok, run
 
 
 def running_on_sim(variant, users, sim):
@@ -65,7 +65,7 @@ def test_one_resource_is_stopped_and_started_from_the_status_view(page, login, u
 
 
 def test_history_shows_a_change_before_apply_and_restores_an_older_version(page, login, users, celery_worker, sim):
-    from clusters import services
+    from clusters.configuration import services
 
     cluster = build_on_sim("vip", users, sim)
     ok(run("apply", users, cluster))
@@ -96,7 +96,7 @@ def test_history_shows_a_change_before_apply_and_restores_an_older_version(page,
 
 
 def test_the_alert_log_filters_and_explains_the_guides_messages(page, login, users, sim):
-    from clusters.operations import alert
+    from clusters.operation.groups import alert
     from tests.conftest import ARTIFACTS
 
     cluster = build_on_sim("vip", users, sim)

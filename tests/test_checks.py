@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from clusters import services
-from clusters.checks import iam_policy, run_checks
+from clusters.aws.checks import iam_policy, run_checks
+from clusters.configuration import services
 from tests import guide
 from tests.guide import build_on_sim as build
 from tests.guide import sim_client as client

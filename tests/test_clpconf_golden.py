@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from clusters import services
 from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
-from clusters.config import from_models
+from clusters.configuration import services
+from clusters.configuration.config import from_models
 from tests import guide
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -3,27 +3,20 @@
 import base64
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from clusters import services
 from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
-from clusters.config import from_models
+from clusters.configuration import services
+from clusters.configuration.config import from_models
 from clusters.models import Cluster
 from tests import guide
-from tests.clpconf_helpers import canonical, dump
+from tests.clpconf_helpers import CORPUS, HERE, INPUTS, canonical, dump
 
 # Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
 pytestmark = pytest.mark.database
-
-HERE = Path(__file__).parent
-CORPUS = HERE.parent.parent / "shared" / "corpus" / "clpconf"
-INPUTS = sorted(
-    [*(HERE / "golden").glob("*.conf"), *(HERE / "data" / "clpconf").glob("*.conf"), *CORPUS.glob("**/*.conf")]
-)
 
 
 def test_the_real_corpus_is_read():

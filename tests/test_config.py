@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clusters.clpconf import reader, transfer, writer
-from clusters.config import Config, from_models
+from clusters.configuration.config import Config, from_models
 from tests import guide
-from tests.test_clpconf_roundtrip import INPUTS
+from tests.clpconf_helpers import INPUTS
 
 
 @pytest.mark.parametrize("path", INPUTS, ids=lambda p: p.name)

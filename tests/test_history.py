@@ -5,8 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clusters import history, services
-from tests.test_operations import build, ok, run
+from clusters.configuration import services
+from clusters.operation import history
+from tests.guide import build_on_sim as build
+from tests.runs import ok, run
 
 
 def edited_and_applied_twice(users, sim):

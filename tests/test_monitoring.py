@@ -4,27 +4,16 @@ from dataclasses import replace
 
 import pytest
 
-from clusters.config import frozen
-from clusters.operations import applied
+from clusters.configuration.config import frozen
+from clusters.operation.groups import applied
 from clusters.runtime import Alert, ObjectState
 from monitors import engine
 from tests.guide import build_on_sim as build
 from tests.guide import sim_client as client
-from tests.test_operations import ok, run, vip_targets
+from tests.runs import ok, recover, run, vip_targets
 
 # Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
 pytestmark = pytest.mark.database
-
-
-def recover(users, cluster):
-    """One monitoring round as beat runs it, then the run it started, as the worker runs it."""
-    from clusters import taskruns
-    from clusters.models import TaskRun
-
-    started = engine.tick(force=True)
-    for pk in started:
-        taskruns.execute(pk)
-    return [TaskRun.objects.get(pk=pk) for pk in started]
 
 
 def running(users, sim, variant):

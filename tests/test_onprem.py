@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from clusters import checks, onprem
+from clusters.aws import checks, onprem
 from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get

@@ -4,39 +4,18 @@ import socket
 
 import pytest
 
-from clusters import services, taskruns
+from clusters.configuration import services
 from clusters.models import TaskRun
-from clusters.operations import SUCCESS, applied, draft_differs
+from clusters.operation.groups import SUCCESS, applied, draft_differs
 from clusters.runtime import Alert, ObjectState
 from tests import guide
 from tests.guide import build_on_sim as build
 from tests.guide import same_subnet_pair
 from tests.guide import sim_client as client
+from tests.runs import ok, run, vip_targets
 
 # Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
 pytestmark = pytest.mark.database
-
-
-def run(kind, users, cluster, **params) -> TaskRun:
-    """Run an operation as the worker does (clusters.taskruns.execute), and return its row."""
-    record = TaskRun.objects.create(kind=kind, cluster=cluster, user=users["admin"], params=params)
-    taskruns.execute(record.pk)
-    record.refresh_from_db()
-    return record
-
-
-def ok(record: TaskRun) -> TaskRun:
-    assert record.status == TaskRun.Status.SUCCEEDED, (
-        record.error,
-        list(record.lines.values_list("message", flat=True)),
-    )
-    return record
-
-
-def vip_targets(sim) -> set:
-    tables = client(sim, "ec2").describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [sim["vpc_id"]]}])
-    return {r.get("NetworkInterfaceId") for t in tables["RouteTables"] for r in t["Routes"]
-            if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
 
 
 def test_apply_start_and_move_the_vip(users, sim):

@@ -13,7 +13,8 @@ import pytest
 import requests
 from django.core.management import call_command
 
-from tests.test_operations import build, ok, run
+from tests.guide import build_on_sim as build
+from tests.runs import ok, run
 
 PASSWORD = "pw-for-tests"  # the users fixture's
 
@@ -99,7 +100,7 @@ def sample_post(base: str, path: str, user: str, body: dict | None = None) -> tu
 def test_operations_under_the_same_tree_return_the_run_to_follow(live_server, users, running_cluster, celery_worker):
     from clusters.models import TaskRun
     from clusters.runtime import ObjectState
-    from tests.test_worker import wait_for_end
+    from tests.runs import wait_for_end
 
     base, operator = live_server.url, f"operator1@{running_cluster.name}"
     status, answer = sample_post(base, "groups/failover1/move", operator, {"target": "server2"})

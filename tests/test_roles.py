@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from clusters import taskruns
+from clusters.runs import taskruns
 from tests.factories import TaskRunFactory
 from webui.roles import Role, require_role, role_of
 

@@ -2,9 +2,9 @@
 
 from clusters.runtime import Alert, ClusterState, ObjectState
 from monitors import engine
+from tests.guide import build_on_sim as build
 from tests.guide import sim_client as client
-from tests.test_monitoring import recover
-from tests.test_operations import build, ok, run, vip_targets
+from tests.runs import ok, recover, run, vip_targets
 
 
 def running(users, sim):

@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clusters import taskruns
 from clusters.models import TaskRun, TaskRunLine
+from clusters.runs import taskruns
 from tests.factories import ClusterFactory, TaskRunFactory
 from webui.roles import Role
 

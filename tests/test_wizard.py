@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clusters import services
+from clusters.configuration import services
 from clusters.models import Cluster
 from tests import guide
 

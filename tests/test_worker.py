@@ -1,24 +1,13 @@
 """A real Celery worker with a real Redis runs a TaskRun to completion."""
 
-import time
-
 import pytest
 
-from clusters import taskruns
 from clusters.models import TaskRun
+from clusters.runs import taskruns
 from tests.factories import ClusterFactory
+from tests.runs import wait_for_end
 
 pytestmark = [pytest.mark.worker, pytest.mark.database]
-
-
-def wait_for_end(run: TaskRun, seconds: float = 60) -> TaskRun:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        run.refresh_from_db()
-        if not run.is_active:
-            return run
-        time.sleep(0.2)
-    raise AssertionError(f"run #{run.pk} still {run.status} after {seconds} s")
 
 
 def test_a_worker_runs_a_taskrun_to_completion(celery_worker, users, aws_endpoint):

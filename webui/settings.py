@@ -241,7 +241,7 @@ WEBUI_ALERT_RETRY_SECONDS = env_float("WEBUI_ALERT_RETRY_SECONDS", 10)
 
 # A monitoring round holds a lock this long at most (a round never overlaps the next one).
 WEBUI_TICK_LOCK_SECONDS = env_float("WEBUI_TICK_LOCK_SECONDS", 120)
-# Runs (clusters/taskruns.py): a worker renews a run's lease while it works; one whose lease ran out
+# Runs (clusters/runs/taskruns.py): a worker renews a run's lease while it works; one whose lease ran out
 # lost its worker, one no worker took in time was never delivered. Both fail within a minute.
 WEBUI_RUN_LEASE_SECONDS = env_float("WEBUI_RUN_LEASE_SECONDS", 30)
 WEBUI_RUN_PICKUP_TIMEOUT = env_float("WEBUI_RUN_PICKUP_TIMEOUT", 60)

@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from clusters import operation_views as operation
-from clusters import restapi
-from clusters import views as cluster_views
-from clusters import wizard_views as wizard
+from clusters.web import operation_views as operation
+from clusters.web import restapi
+from clusters.web import views as cluster_views
+from clusters.web import wizard_views as wizard
 
 from . import views
 
@@ -61,7 +61,7 @@ urlpatterns = [
     path("clusters/<int:pk>/operation/run/", operation.operate, name="operate"),
     path("clusters/<int:pk>/operation/monitors/", operation.monitor_control, name="monitor_control"),
     path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),
-    # EXPRESSCLUSTER's RESTful API (read side): Basic authentication, USER@CLUSTER (clusters/restapi.py)
+    # EXPRESSCLUSTER's RESTful API (read side): Basic authentication, USER@CLUSTER (clusters/web/restapi.py)
     path("api/v1/cluster", restapi.cluster, name="api_cluster"),
     path("api/v1/servers", restapi.servers, name="api_servers"),
     path("api/v1/groups", restapi.groups, name="api_groups"),

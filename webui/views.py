@@ -3,8 +3,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from clusters import taskruns
 from clusters.models import Cluster, TaskRun
+from clusters.runs import taskruns
 from clusters.runtime import AppliedVersion
 
 from .roles import Role, role_required

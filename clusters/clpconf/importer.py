@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from clusters.config import MONITOR_COMMON_FIELDS, RECOVERY_FIELDS, Config, thawed
+from clusters.configuration.config import MONITOR_COMMON_FIELDS, RECOVERY_FIELDS, Config, thawed
 from clusters.models import (
     Cluster,
     FailoverGroup,

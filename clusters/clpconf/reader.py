@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from clusters.config import (
+from clusters.configuration.config import (
     GROUP_DEFAULTS,
     ClusterInfo,
     Config,
@@ -26,7 +26,7 @@ from clusters.config import (
     ServerConfig,
     frozen,
 )
-from clusters.heartbeats import HEARTBEAT_BY_CODE, HEARTBEAT_KINDS, NP_BY_CODE, NP_KINDS
+from clusters.configuration.heartbeats import HEARTBEAT_BY_CODE, HEARTBEAT_KINDS, NP_BY_CODE, NP_KINDS
 from monitors.registry import MONITOR_TYPES
 from resources.registry import RESOURCE_TYPES
 

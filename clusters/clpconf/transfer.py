@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from clusters.config import from_models
+from clusters.configuration.config import from_models
+from clusters.configuration.services import require_config_mode
 from clusters.models import Cluster
-from clusters.services import require_config_mode
 from webui.roles import Role, require_role
 
 from . import archive, importer, reader, writer

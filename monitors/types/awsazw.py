@@ -1,6 +1,6 @@
 """AWS AZ monitor resource: the health of each server's Availability Zone (guide ch. 4.3)."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
 from webui import aws
 

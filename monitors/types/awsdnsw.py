@@ -1,6 +1,6 @@
 """AWS DNS monitor resource, added with each AWS DNS resource."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
 from webui import aws
 

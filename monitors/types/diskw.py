@@ -1,6 +1,6 @@
 """Disk RW monitor resource: writes a file on the disk to check it answers."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from monitors.registry import MonitorType
 
 TYPE = MonitorType(

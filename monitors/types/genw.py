@@ -1,6 +1,6 @@
 """Custom monitor resource: runs genw.bat, kept in scripts/monitor.s/MONITOR/ of the export zip."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from monitors.registry import MonitorType
 
 TYPE = MonitorType(

@@ -1,6 +1,6 @@
 """IP monitor resource: pings a list of addresses (e.g. the gateway)."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from monitors.registry import MonitorType
 
 TYPE = MonitorType(

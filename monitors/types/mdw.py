@@ -1,6 +1,6 @@
 """Mirror disk monitor resource, added with each mirror disk resource."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from monitors.registry import MonitorType
 
 TYPE = MonitorType(

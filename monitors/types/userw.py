@@ -1,6 +1,6 @@
 """User mode monitor resource: detects a stalled user space."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from monitors.registry import MonitorType
 
 TYPE = MonitorType(

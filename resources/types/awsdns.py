@@ -1,6 +1,6 @@
 """AWS DNS resource: registers the active server's IP under a record set in Route 53 (guide ch. 7)."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from resources.registry import AWS_CLI_TIMEOUT, ResourceType
 from webui import aws
 
@@ -89,6 +89,7 @@ class AwsDnsType(ResourceType):
 
 TYPE = AwsDnsType(
     code="awsdns",
+    points_to="recordset",
     label="AWS DNS resource",
     monitor="awsdnsw",
     aws=True,

@@ -1,6 +1,6 @@
 """AWS Elastic IP resource: associates an EIP with the active server's ENI (guide ch. 5)."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
 from webui import aws
 
@@ -79,6 +79,7 @@ def reaches_regional_endpoint(eni: dict, account) -> bool:
 
 TYPE = AwsElasticIpType(
     code="awseip",
+    points_to="eipid",
     label="AWS Elastic IP resource",
     monitor="awseipw",
     aws=True,

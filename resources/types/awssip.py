@@ -2,7 +2,7 @@
 
 import ipaddress
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
 from webui import aws
 
@@ -80,6 +80,7 @@ class AwsSecondaryIpType(ResourceType):
 
 TYPE = AwsSecondaryIpType(
     code="awssip",
+    points_to="ip",
     label="AWS Secondary IP resource",
     monitor="awssipw",
     aws=True,

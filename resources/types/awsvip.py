@@ -2,7 +2,7 @@
 
 import ipaddress
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceFailed, ResourceType, server_enis
 from webui import aws
 
@@ -98,6 +98,7 @@ class AwsVirtualIpType(ResourceType):
 
 TYPE = AwsVirtualIpType(
     code="awsvip",
+    points_to="ip",
     label="AWS Virtual IP resource",
     monitor="awsvipw",
     aws=True,

@@ -4,7 +4,7 @@ import contextlib
 import socket
 import threading
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from resources.registry import ResourceFailed, ResourceType
 
 # The probe port's listeners, by port, in the process that activated them.
@@ -110,6 +110,7 @@ class LbProbePortType(ResourceType):
 
 TYPE = LbProbePortType(
     code="lbpp",
+    points_to="port",
     label="LB probe port resource",
     monitor="lbppw",
     params=(

@@ -9,7 +9,7 @@ and the file system (SEEN: a real X 5.3 file and the vendor's clpcfset md.md).
 import re
 from dataclasses import replace
 
-from clusters.params import Param, Problem
+from clusters.configuration.params import Param, Problem
 from resources.registry import ResourceType
 
 DRIVE = re.compile(r"^[A-Za-z]:?\\?$")  # the product writes "E"; "E:" and "E:\" are read as E too

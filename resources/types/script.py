@@ -6,7 +6,7 @@ ResourceParameters_Windows), `exec` on Linux (start.sh / stop.sh; SEEN: real X 5
 
 from dataclasses import replace
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from resources.registry import ResourceType
 
 

@@ -1,6 +1,6 @@
 """Service resource: starts and stops a Windows service on the active server."""
 
-from clusters.params import Param
+from clusters.configuration.params import Param
 from resources.registry import ResourceType
 
 TYPE = ResourceType(

@@ -4,8 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clusters import taskruns
 from clusters.models import Cluster, TaskRun
+from clusters.runs import taskruns
 from webui.roles import acting_user
 
 

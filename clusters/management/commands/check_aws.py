@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clusters.checks import run_checks
+from clusters.aws.checks import run_checks
 from clusters.models import Cluster
 
 

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from clusters.status import status_context
+from clusters.operation.status import status_context
 
 from ._runs import cluster_named
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from clusters.checks import iam_policy_json
+from clusters.aws.checks import iam_policy_json
 from clusters.models import Cluster
 
 

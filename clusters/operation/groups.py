@@ -15,18 +15,17 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from clusters.aws.account import AwsAccount
+from clusters.aws.checks import run_checks, typed_objects
+from clusters.clpconf import reader, writer
+from clusters.configuration.config import Config, ResourceConfig, from_models
+from clusters.models import Cluster
+from clusters.operation import alertlog, alertservice
+from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
+from clusters.runtime import Alert, AppliedVersion, ClusterState, ObjectState
 from resources.registry import ResourceFailed
 from webui import aws
 from webui.roles import Role
-
-from . import alertlog, alertservice
-from .awsaccount import AwsAccount
-from .checks import run_checks, typed_objects
-from .clpconf import reader, writer
-from .config import Config, ResourceConfig, from_models
-from .models import Cluster
-from .runtime import Alert, AppliedVersion, ClusterState, ObjectState
-from .taskruns import RunContext, TaskFailed, task_kind
 
 SUCCESS = "The application finished successfully."
 

@@ -11,13 +11,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 
+from clusters.aws.account import AwsAccount
+from clusters.configuration.config import Config, from_models
+from clusters.configuration.params import Problem
+from clusters.configuration.services import validate
+from clusters.models import Cluster
 from webui import aws
-
-from .awsaccount import AwsAccount
-from .config import Config, from_models
-from .models import Cluster
-from .params import Problem
-from .services import validate
 
 
 class CheckContext:

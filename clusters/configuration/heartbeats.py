@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from .clpconf import names as N
-from .params import ObjectType, Param
+from clusters.clpconf import names as N
+from clusters.configuration.params import ObjectType, Param
 
 
 @dataclass(frozen=True)

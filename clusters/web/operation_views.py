@@ -5,13 +5,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from clusters.models import Cluster, TaskRun
+from clusters.operation import history
+from clusters.operation.groups import draft_differs
+from clusters.operation.status import status_context
+from clusters.runs import taskruns
 from webui.context import MODES
 from webui.roles import Role, role_required
-
-from . import history, taskruns
-from .models import Cluster, TaskRun
-from .operations import draft_differs
-from .status import status_context
 
 OPERATIONS = {"cluster_start", "cluster_stop", "cluster_suspend", "cluster_resume", "group_start", "group_stop",
               "group_move", "resource_start", "resource_stop", "server_start", "server_stop", "server_shutdown",

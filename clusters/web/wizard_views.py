@@ -20,17 +20,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from monitors.models import MonitorResource
-from resources.models import GroupResource
-from webui.roles import Role, require_role
-
-from . import services
-from .awsaccount import AwsAccount
-from .checks import CheckContext
-from .config import from_models
-from .models import Cluster, FailoverGroup, ForcedStop, Heartbeat, Interconnect, PendingInput, Server
-from .objectforms import ParamsForm
-from .wizardforms import (
+from clusters.aws.account import AwsAccount
+from clusters.aws.checks import CheckContext
+from clusters.configuration import services
+from clusters.configuration.config import from_models
+from clusters.models import Cluster, FailoverGroup, ForcedStop, Heartbeat, Interconnect, PendingInput, Server
+from clusters.web.objectforms import ParamsForm
+from clusters.web.wizardforms import (
     ClusterForm,
     DependencyForm,
     FencingForm,
@@ -47,6 +43,9 @@ from .wizardforms import (
     StartupServersForm,
     WitnessForm,
 )
+from monitors.models import MonitorResource
+from resources.models import GroupResource
+from webui.roles import Role, require_role
 
 
 def config_edit(view):

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from .runtime import Alert
+from clusters.runtime import Alert
 
 # What an alert concerns, from the product's wording that every alert of this console follows.
 SUBJECTS = (

@@ -189,14 +189,14 @@ class ObjectType:
         return []
 
     def check_in(self, obj, config) -> list[Problem]:
-        """Rules between this object (a clusters.config.TypedObject) and the rest of its Config; types override."""
+        """Rules between this object (a configuration.config.TypedObject) and the rest of its Config; types override."""
         return []
 
     def check_aws(self, obj, ctx) -> list[Problem]:
         """Rules that read the AWS account; a type module overrides this.
 
-        `obj` is the object's clusters.config.TypedObject (its values, `value()` and `problem()`), `ctx` a
-        clusters.checks.CheckContext (the AWS account and the Config).
+        `obj` is the object's clusters.configuration.config.TypedObject (its values, `value()` and `problem()`), `ctx` a
+        clusters.aws.checks.CheckContext (the AWS account and the Config).
         """
         return []
 

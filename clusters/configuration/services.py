@@ -7,16 +7,11 @@ caller's role, and keeps the rules of the configuration in one place.
 from django.db import models, transaction
 from django.db.models import Max
 
-from monitors.models import MonitorResource
-from monitors.registry import MONITOR_TYPES
-from resources.models import GroupResource
-from resources.registry import RESOURCE_TYPES
-from webui.roles import Role, require_role
-
-from .clpconf import names as N
-from .config import Config
-from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
-from .models import (
+from clusters.clpconf import names as N
+from clusters.configuration.config import Config
+from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
+from clusters.configuration.params import Problem
+from clusters.models import (
     Cluster,
     FailoverGroup,
     ForcedStop,
@@ -27,7 +22,11 @@ from .models import (
     NetworkPartition,
     Server,
 )
-from .params import Problem
+from monitors.models import MonitorResource
+from monitors.registry import MONITOR_TYPES
+from resources.models import GroupResource
+from resources.registry import RESOURCE_TYPES
+from webui.roles import Role, require_role
 
 # --- the one chokepoint of every edit ------------------------------------------------------------
 
@@ -41,7 +40,7 @@ def require_config_mode(*, user, cluster: Cluster | None) -> None:
     require_role(user, Role.ADMINISTRATOR)
     if cluster is None or cluster.pk is None:
         return
-    from .models import TaskRun
+    from clusters.models import TaskRun
 
     applying = TaskRun.objects.filter(cluster=cluster, kind="apply", status__in=TaskRun.ACTIVE).first()
     if applying is not None:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from .clpconf import reader, transfer, writer
-from .config import Config
-from .heartbeats import HEARTBEAT_KINDS, NP_KINDS
-from .models import Cluster
-from .operations import plan_operations
-from .runtime import AppliedVersion
+from clusters.clpconf import reader, transfer, writer
+from clusters.configuration.config import Config
+from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
+from clusters.models import Cluster
+from clusters.operation.groups import plan_operations
+from clusters.runtime import AppliedVersion
 
 DRAFT = "draft"
 MONITOR_COMMON = {"interval": "Interval", "timeout": "Timeout", "retry_count": "Retry Count",

@@ -19,9 +19,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clusters.models import Cluster, TaskRun, TaskRunLine
 from webui.roles import Role, require_role
-
-from .models import Cluster, TaskRun, TaskRunLine
 
 
 class ClusterBusy(Exception):

@@ -2,12 +2,11 @@
 
 from django import forms
 
+from clusters.models import Cluster, FailoverGroup, ForcedStop, object_name
 from monitors.models import MonitorResource
 from monitors.registry import MONITOR_TYPES
 from resources.models import GroupResource
 from resources.registry import RESOURCE_TYPES
-
-from .models import Cluster, FailoverGroup, ForcedStop, object_name
 
 
 class ClusterForm(forms.ModelForm):

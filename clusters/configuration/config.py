@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
-from .params import ObjectType, Problem
+from clusters.configuration.params import ObjectType, Problem
 
 EMPTY: Mapping = MappingProxyType({})
 
@@ -294,10 +294,9 @@ class Config:
 
 def from_models(cluster) -> Config:
     """The cluster's draft configuration, in a fixed number of queries whatever its size."""
+    from clusters.models import ForcedStop
     from monitors.registry import MONITOR_TYPES
     from resources.registry import RESOURCE_TYPES
-
-    from .models import ForcedStop
 
     servers = list(cluster.servers.all())
     name = {s.pk: s.name for s in servers}

@@ -4,7 +4,6 @@ the EIP, the secondary IP, the DNS record, the probe port). Laid out here; drawn
 
 from dataclasses import dataclass, field
 
-POINTS_TO = {"awsvip": "ip", "awseip": "eipid", "awssip": "ip", "awsdns": "recordset", "lbpp": "port"}
 SERVER_W, LINE, PAD, HEADER = 250, 18, 12, 26
 
 
@@ -55,8 +54,8 @@ def layout(status: dict) -> dict:
             groups_on.setdefault(state.server, []).append((state.status, f"group {group.name} ({state.status})"))
     resources_on: dict[str, list] = {}
     for resource, state in status["resources"]:
-        if state and state.server and state.status in ("online", "error") and resource.type in POINTS_TO:
-            target = resource.parameters.get(POINTS_TO[resource.type], "")
+        if state and state.server and state.status in ("online", "error") and resource.spec.points_to:
+            target = resource.parameters.get(resource.spec.points_to, "")
             line = f"{resource.name} -> {target}" if target != "" else resource.name
             resources_on.setdefault(state.server, []).append((state.status, line))
     zones: dict[str, dict[str, list]] = {}

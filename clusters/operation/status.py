@@ -1,9 +1,9 @@
 """What operation mode and clpstat show of a cluster: the applied version and the state the engine keeps."""
 
-from . import picture
-from .models import Cluster, TaskRun
-from .operations import applied
-from .runtime import Alert, ClusterState, ObjectState
+from clusters.models import Cluster, TaskRun
+from clusters.operation import picture
+from clusters.operation.groups import applied
+from clusters.runtime import Alert, ClusterState, ObjectState
 
 
 def status_context(cluster: Cluster) -> dict:

@@ -8,7 +8,7 @@ start|stop|move with {"target": SERVER}, resources/NAME start|stop, monitors/NAM
 action paths are INFERRED from the read paths); each answers with the run to follow. The product serves one
 cluster per address; here a request names its cluster in the user name, `USER@CLUSTER` (plain `USER`
 when the console manages a single cluster), so each cluster's script configuration differs only in
-its user. The values come from the same status the console shows (clusters.status).
+its user. The values come from the same status the console shows (clusters.operation.status).
 """
 
 import base64
@@ -23,12 +23,11 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from clusters.models import Cluster
+from clusters.operation.status import status_context
+from clusters.runs import taskruns
 from monitors import engine
 from webui.roles import Role, role_of
-
-from . import taskruns
-from .models import Cluster
-from .status import status_context
 
 OK = {"code": 0, "message": "command succeeded."}
 # Non-zero codes: the sample checks only that the code is not 0 and prints the message.

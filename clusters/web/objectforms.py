@@ -2,8 +2,8 @@
 
 from django import forms
 
-from .config import TypedObject, frozen
-from .params import Param
+from clusters.configuration.config import TypedObject, frozen
+from clusters.configuration.params import Param
 
 
 def _as_form_value(p: Param, value):

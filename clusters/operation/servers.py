@@ -2,11 +2,8 @@
 cluster service on a server (its groups fail over first), shut a server down or reboot it through EC2
 once its groups have moved (clpdown), and suspend / resume the cluster (monitoring pauses)."""
 
-from webui import aws
-from webui.roles import Role
-
-from .awsaccount import AwsAccount
-from .operations import (
+from clusters.aws.account import AwsAccount
+from clusters.operation.groups import (
     alert,
     applied_config,
     available_servers,
@@ -14,8 +11,10 @@ from .operations import (
     start_group_or_fail_over,
     stop_group,
 )
-from .runtime import ClusterState, ObjectState
-from .taskruns import RunContext, TaskFailed, task_kind
+from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
+from clusters.runtime import ClusterState, ObjectState
+from webui import aws
+from webui.roles import Role
 
 
 def _server(context: RunContext, config) -> str:

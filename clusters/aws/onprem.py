@@ -16,16 +16,15 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from clusters.aws.account import AwsAccount
+from clusters.clpconf import names as N
+from clusters.clpconf import writer
+from clusters.clpconf.xmlpath import leftovers, parse_leftovers
+from clusters.configuration import services
+from clusters.models import Cluster, FailoverGroup, ForcedStop, NetworkPartition
 from monitors.models import MonitorResource
 from resources.models import GroupResource
 from resources.registry import RESOURCE_TYPES
-
-from . import services
-from .awsaccount import AwsAccount
-from .clpconf import names as N
-from .clpconf import writer
-from .clpconf.xmlpath import leftovers, parse_leftovers
-from .models import Cluster, FailoverGroup, ForcedStop, NetworkPartition
 
 FLOATING_IP = "fip"  # SEEN: the on-premises floating IP resource and its monitor
 FLOATING_IP_MONITOR = "fipw"

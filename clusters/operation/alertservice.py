@@ -12,9 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 
+from clusters.runtime import Alert, AlertDestination
 from webui import aws
-
-from .runtime import Alert, AlertDestination
 
 logger = logging.getLogger(__name__)
 DELIVERY_TIMEOUT = 10  # seconds for an SMTP server or a webhook to answer
