@@ -3,6 +3,8 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
+
 # EXPRESSCLUSTER object names: letters, digits, '-', '_' and '.', starting with a letter or digit.
 object_name = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,30}$",
@@ -157,7 +159,6 @@ class Heartbeat(ClusterPart):
 
     @property
     def settings_display(self) -> str:
-        from clusters.configuration.heartbeats import HEARTBEAT_KINDS
 
         return HEARTBEAT_KINDS[self.kind].describe(self.parameters)
 
@@ -186,7 +187,6 @@ class NetworkPartition(ClusterPart):
 
     @property
     def settings_display(self) -> str:
-        from clusters.configuration.heartbeats import NP_KINDS
 
         return NP_KINDS[self.kind].describe(self.parameters)
 

@@ -30,7 +30,7 @@ from clusters.runs import taskruns
 from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
 from clusters.runtime import ClusterState, ObjectState
 from webui import aws
-from webui.roles import Role, acting_user
+from webui.roles import Role, acting_user, require_role
 
 from .registry import Watch
 
@@ -342,7 +342,6 @@ def run_recovery(context: RunContext) -> dict:
 
 def control(*, user, cluster, action: str, monitors: list[str] | None = None) -> list[str]:
     """Suspend / resume monitors, or set / clear a dummy failure (Verification Mode); returns the names."""
-    from webui.roles import require_role
 
     require_role(user, Role.OPERATOR)
     _, config = applied(cluster)

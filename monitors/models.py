@@ -4,6 +4,8 @@ from django.db.models import Q
 from clusters.models import Cluster, FailoverGroup, TypedPart, object_name
 from resources.models import GroupResource
 
+from .registry import MONITOR_TYPES
+
 
 class MonitorResource(TypedPart):
     class Timing(models.TextChoices):
@@ -87,6 +89,5 @@ class MonitorResource(TypedPart):
 
     @classmethod
     def registry(cls):
-        from .registry import MONITOR_TYPES
 
         return MONITOR_TYPES

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from clusters.configuration.params import ObjectType, Param, Registry
+from webui import aws
 
 # SEEN (awsazw, awsvipw): parameters/mode; 0 is the product's default for the AZ monitor.
 AWS_NO_RESPONSE = Param(
@@ -36,7 +37,6 @@ def aws_failure(exc) -> Watch:
     Only a call that got no answer is left to the monitor's no-response setting; an error answer is
     a detected error whatever that setting is; throttling that outlasted the retries is a warning.
     """
-    from webui import aws
 
     message = aws.error_message(exc)
     kind = aws.failure_kind(exc)

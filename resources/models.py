@@ -3,6 +3,8 @@ from django.db.models import Q
 
 from clusters.models import Cluster, FailoverGroup, TypedPart, object_name
 
+from .registry import RESOURCE_TYPES
+
 
 class GroupResource(TypedPart):
     """A group resource: its type's values live in JSON, cross-type settings in columns."""
@@ -47,6 +49,5 @@ class GroupResource(TypedPart):
 
     @classmethod
     def registry(cls):
-        from .registry import RESOURCE_TYPES
 
         return RESOURCE_TYPES

@@ -13,6 +13,9 @@ from functools import cached_property
 from types import MappingProxyType
 
 from clusters.configuration.params import ObjectType, Problem
+from clusters.models import ForcedStop
+from monitors.registry import MONITOR_TYPES
+from resources.registry import RESOURCE_TYPES
 
 EMPTY: Mapping = MappingProxyType({})
 
@@ -294,9 +297,6 @@ class Config:
 
 def from_models(cluster) -> Config:
     """The cluster's draft configuration, in a fixed number of queries whatever its size."""
-    from clusters.models import ForcedStop
-    from monitors.registry import MONITOR_TYPES
-    from resources.registry import RESOURCE_TYPES
 
     servers = list(cluster.servers.all())
     name = {s.pk: s.name for s in servers}

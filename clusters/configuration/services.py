@@ -21,6 +21,7 @@ from clusters.models import (
     InterconnectAddress,
     NetworkPartition,
     Server,
+    TaskRun,
 )
 from monitors.models import MonitorResource
 from monitors.registry import MONITOR_TYPES
@@ -40,7 +41,6 @@ def require_config_mode(*, user, cluster: Cluster | None) -> None:
     require_role(user, Role.ADMINISTRATOR)
     if cluster is None or cluster.pk is None:
         return
-    from clusters.models import TaskRun
 
     applying = TaskRun.objects.filter(cluster=cluster, kind="apply", status__in=TaskRun.ACTIVE).first()
     if applying is not None:

@@ -14,6 +14,8 @@ from django.db import transaction
 
 from clusters.runtime import Alert, AlertDestination
 from webui import aws
+from webui.celery import app
+from webui.roles import Role, require_role
 
 logger = logging.getLogger(__name__)
 DELIVERY_TIMEOUT = 10  # seconds for an SMTP server or a webhook to answer
@@ -40,7 +42,6 @@ def route(alert: Alert) -> None:
 
 
 def _queue(alert_id: int, destinations: list[int]) -> None:
-    from webui.celery import app
 
     for destination_id in destinations:
         try:
@@ -85,7 +86,6 @@ def record_failure(alert_id: int, destination_id: int, exc: Exception) -> None:
 
 def send_test(*, user, destination: AlertDestination) -> Alert:
     """The test button: a test alert, logged but routed to this destination only."""
-    from webui.roles import Role, require_role
 
     require_role(user, Role.OPERATOR)
     message = f"Alert Service test to {destination}, sent by {user.get_username()}."

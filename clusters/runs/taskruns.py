@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clusters.models import Cluster, TaskRun, TaskRunLine
+from webui import aws
+from webui.celery import app
 from webui.roles import Role, require_role
 
 
@@ -106,7 +108,6 @@ def start_run(*, kind: str, user, cluster: Cluster | None = None, params: dict |
 
 def dispatch(run_id: int) -> None:
     """Send the run to a worker; a broker that cannot be reached fails the run now, with the reason."""
-    from webui.celery import app
 
     try:  # by name: this module and clusters.tasks must not import each other
         app.send_task("clusters.execute_run", args=[run_id], retry=True, retry_policy=settings.WEBUI_DISPATCH_RETRY)
@@ -224,7 +225,6 @@ def execute(run_id: int) -> None:
 
 @task_kind("aws_connection", label="Check the AWS connection", role=Role.OPERATOR)
 def check_aws_connection(context: RunContext) -> dict:
-    from webui import aws
 
     context.log("Connecting to AWS...")
     context.progress(10)

@@ -1,5 +1,6 @@
 from django import forms
 
+from clusters.aws.onprem import REPLACEMENTS, Choices
 from clusters.clpconf.archive import MAX_ZIP_BYTES
 from clusters.models import object_name
 from clusters.operation.alertservice import validate_target
@@ -43,7 +44,6 @@ class OnPremToAwsForm(forms.Form):
     witness_port = forms.IntegerField(label="Service Port", min_value=1, max_value=65535, initial=80)
 
     def __init__(self, *args, survey, **kwargs):
-        from clusters.aws.onprem import REPLACEMENTS
 
         super().__init__(*args, **kwargs)
         self.survey = survey
@@ -74,7 +74,6 @@ class OnPremToAwsForm(forms.Form):
         return [(fip, [f for f in self if f.name.startswith(f"fip-{fip.name}-")]) for fip in self.survey.floating_ips]
 
     def choices(self):
-        from clusters.aws.onprem import Choices
 
         data = self.cleaned_data
         floating_ips = {}

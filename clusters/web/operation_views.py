@@ -10,6 +10,7 @@ from clusters.operation import history
 from clusters.operation.groups import draft_differs
 from clusters.operation.status import status_context
 from clusters.runs import taskruns
+from monitors import engine
 from webui.context import MODES
 from webui.roles import Role, role_required
 
@@ -61,7 +62,6 @@ def operate(request, pk):
 @role_required(Role.OPERATOR)
 def monitor_control(request, pk):
     """Suspend / resume monitors (Operation Mode), set / clear a dummy failure (Verification Mode)."""
-    from monitors import engine
 
     cluster = get_object_or_404(Cluster, pk=pk)
     names = request.POST.getlist("monitor") or None

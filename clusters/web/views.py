@@ -7,6 +7,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
+from clusters.aws import onprem
+from clusters.aws.account import AwsAccount
 from clusters.aws.checks import iam_policy_json
 from clusters.clpconf import transfer
 from clusters.configuration import services
@@ -17,7 +19,8 @@ from clusters.operation import alertlog, alertservice, history
 from clusters.runs import taskruns
 from clusters.runs.taskruns import KINDS
 from clusters.runtime import Alert, AlertDestination
-from clusters.web.forms import AlertDestinationForm, AlertFilterForm, ImportForm
+from clusters.web.forms import AlertDestinationForm, AlertFilterForm, ImportForm, OnPremToAwsForm
+from clusters.web.operation_views import operation_page, verification_page
 from clusters.web.wizard_views import config_edit
 from webui.context import MODES
 from webui.roles import Role, require_role, role_of, role_required
@@ -35,8 +38,6 @@ def cluster_mode(request, pk, mode):
     if mode == "config":
         context |= config_context(cluster)
     if mode in ("operation", "verification"):
-        from clusters.web.operation_views import operation_page, verification_page
-
         return (operation_page if mode == "operation" else verification_page)(request, cluster)
     return render(request, f"clusters/{mode}.html", context)
 
@@ -196,9 +197,6 @@ def run_progress(request, pk):
 @config_edit
 def move_to_aws(request, pk):
     """File > Move to AWS: replace the on-premises parts of an imported configuration, shown first as a diff."""
-    from clusters.aws import onprem
-    from clusters.aws.account import AwsAccount
-    from clusters.web.forms import OnPremToAwsForm
 
     cluster = get_object_or_404(Cluster, pk=pk)
     survey = onprem.survey(cluster)

@@ -3,12 +3,12 @@
 import socket
 
 from monitors.registry import MonitorType, Watch
+from resources.types.lbpp import PROBE_HOST
 
 
 class LbProbePortMonitorType(MonitorType):
     def watch(self, monitor, target, server):
         """The probe port's listener answers on the active server."""
-        from resources.types.lbpp import PROBE_HOST
 
         port = int(target.parameters["port"])
         with socket.socket() as probe:
