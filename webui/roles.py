@@ -65,7 +65,7 @@ class ReferenceOnlyMiddleware:
     """A Viewer's login is reference only: every state-changing request is refused, whatever the view.
 
     Per-view checks still apply on top; this is the backstop that no new view can forget.
-    Signing out is the one POST a Viewer may make.
+    Signing out and managing one's own API tokens (which act with the Viewer role) are the POSTs a Viewer may make.
     """
 
     SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -79,7 +79,7 @@ class ReferenceOnlyMiddleware:
         if (
             request.method not in self.SAFE_METHODS
             and role_of(request.user) == Role.VIEWER
-            and request.path != reverse("logout")
+            and request.path not in (reverse("logout"), reverse("api_tokens"))
         ):
             return HttpResponseForbidden("Reference-only login: a Viewer cannot change anything.")
         return self.get_response(request)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "ninja",  # the console's own API: its OpenAPI page's scripts come from static/, not a CDN
     "webui",
     "clusters",
     "resources",

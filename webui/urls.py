@@ -6,8 +6,17 @@ from clusters.web import operation_views as operation
 from clusters.web import restapi
 from clusters.web import views as cluster_views
 from clusters.web import wizard_views as wizard
+from clusters.web.api import api
 
 from . import views
+
+
+def authenticated_by_the_api(urls):
+    """The API authenticates each request itself (a token, or the session with its CSRF header)."""
+    for pattern in urls[0]:
+        pattern.callback.login_required = False  # as django.contrib.auth.decorators.login_not_required marks it
+    return urls
+
 
 urlpatterns = [
     path(
@@ -61,6 +70,9 @@ urlpatterns = [
     path("clusters/<int:pk>/operation/run/", operation.operate, name="operate"),
     path("clusters/<int:pk>/operation/monitors/", operation.monitor_control, name="monitor_control"),
     path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),
+    path("account/tokens/", views.api_tokens, name="api_tokens"),
+    # The console's own API (clusters/web/api.py), its OpenAPI document and interactive page.
+    path("api/webui/v1/", authenticated_by_the_api(api.urls)),
     # EXPRESSCLUSTER's RESTful API (read side): Basic authentication, USER@CLUSTER (clusters/web/restapi.py)
     path("api/v1/cluster", restapi.cluster, name="api_cluster"),
     path("api/v1/servers", restapi.servers, name="api_servers"),

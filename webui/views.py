@@ -7,6 +7,8 @@ from clusters.models import Cluster, TaskRun
 from clusters.runs import taskruns
 from clusters.runtime import AppliedVersion
 
+from . import tokens
+from .models import ApiToken
 from .roles import Role, role_required
 
 
@@ -46,3 +48,28 @@ def check_aws_connection(request):
         messages.error(request, str(exc))
         return redirect("dashboard")
     return redirect("run_detail", pk=run.pk)
+
+
+def api_tokens(request):
+    """API tokens: each user creates tokens for their scripts (shown once) and revokes them."""
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            token = ApiToken.objects.filter(pk=request.POST.get("token")).first()
+            if token is None:
+                messages.error(request, "That token does not exist (any more).")
+            else:
+                tokens.revoke_token(user=request.user, token=token)
+                messages.success(request, f"Token {token} is revoked: requests that send it are refused from now on.")
+            return redirect("api_tokens")
+        try:
+            _, secret = tokens.create_token(user=request.user, name=request.POST.get("name", ""))
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            request.session["new_api_token"] = secret  # shown by the next page only: a reload shows it no more
+        return redirect("api_tokens")
+    context = {
+        "tokens": ApiToken.objects.filter(user=request.user),
+        "new_secret": request.session.pop("new_api_token", ""),
+    }
+    return render(request, "api_tokens.html", context)

@@ -7,6 +7,7 @@ type hook take it. Values are keyed by server name, defaults are resolved, and n
 changed: a cached applied configuration is shared by every worker thread.
 """
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,6 +36,17 @@ def thawed(value):
         return {k: thawed(v) for k, v in value.items()}
     if isinstance(value, tuple):
         return [thawed(v) for v in value]
+    return value
+
+
+def plain(value):
+    """A Config (or any part of it) as JSON-ready data; the type modules are left out."""
+    if dataclasses.is_dataclass(value):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "spec"}
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
     return value
 
 
