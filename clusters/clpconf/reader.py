@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 import defusedxml
-import defusedxml.ElementTree as SafeET
 
 from clusters.configuration.config import (
     GROUP_DEFAULTS,
@@ -31,7 +30,7 @@ from monitors.registry import MONITOR_TYPES
 from resources.registry import RESOURCE_TYPES
 
 from . import names as N
-from .xmlpath import leftovers, set_value, take
+from .xmlpath import bulk, leftovers, safe_fromstring, set_value, take
 
 MAX_CONF_BYTES = 8 * 1024 * 1024
 DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]+)[\"'][^>]*\?>")
@@ -88,7 +87,7 @@ def parse_text(text: str) -> ET.Element:
     """Safely parse clp.conf text (decoded, its declaration allowed)."""
     text = text.lstrip()[len(declaration(text)) :]
     try:
-        root = SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = safe_fromstring(text)
     except defusedxml.DTDForbidden:
         raise ConfError("clp.conf contains a DTD (<!DOCTYPE ...>), which clp.conf never has; it is refused.") from None
     except defusedxml.EntitiesForbidden:
@@ -116,9 +115,10 @@ def read(data: bytes, *, files: dict | None = None) -> Config:
 def read_with_warnings(data: bytes, *, files: dict | None = None) -> tuple[Config, list[str]]:
     """The configuration, and what in the file this console keeps verbatim without modelling it."""
     text, encoding = decode(data)
-    reader = Reader(parse_text(text), encoding)
-    reader.read()
-    return reader.config(text, dict(files or {})), reader.spec.warnings
+    with bulk():
+        reader = Reader(parse_text(text), encoding)
+        reader.read()
+        return reader.config(text, dict(files or {})), reader.spec.warnings
 
 
 class Reader:

@@ -15,12 +15,14 @@ from .names import ID_KEYED_TAGS
 
 def _keys(children: list[ET.Element]) -> list[tuple]:
     """Each child's key: its tag, its name or id, and its occurrence among same-keyed siblings."""
-    seen: dict = defaultdict(int)
+    seen: dict = {}
     keys = []
     for child in children:
-        base = (child.tag, child.get("id") if child.tag in ID_KEYED_TAGS else child.get("name"))
-        keys.append((*base, seen[base]))
-        seen[base] += 1
+        tag = child.tag
+        base = (tag, child.get("id") if tag in ID_KEYED_TAGS else child.get("name"))
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        keys.append((base, n))
     return keys
 
 

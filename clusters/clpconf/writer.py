@@ -10,7 +10,7 @@ from clusters.models import Cluster
 from . import names as N
 from .reader import declaration, parse_text
 from .reconcile import reconcile
-from .xmlpath import ensure, merge, parse_leftovers, set_value
+from .xmlpath import bulk, ensure, merge, parse_leftovers, set_value
 
 
 def render(cluster: Cluster) -> bytes:
@@ -19,6 +19,11 @@ def render(cluster: Cluster) -> bytes:
 
 
 def render_config(config: Config) -> bytes:
+    with bulk():
+        return _render(config)
+
+
+def _render(config: Config) -> bytes:
     root = build_tree(config)
     info = config.cluster
     encoding = info.encoding or N.ENCODE_WINDOWS

@@ -3,11 +3,33 @@
 A segment `tag@key` is an element `<tag name="key">` (or `<tag id="key">` for id-keyed tags).
 """
 
+import gc
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
+from functools import lru_cache
+
+import defusedxml.ElementTree as SafeET
 
 from .names import ID_KEYED_TAGS
 
 
+@contextmanager
+def bulk():
+    """Pause the cyclic garbage collector while a whole clp.conf tree is built or read.
+
+    A large file makes tens of thousands of elements, none of them cyclic garbage; the collector's
+    passes over the growing heap would otherwise cost as much as the work itself.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@lru_cache(maxsize=8192)  # the same few thousand segments, over and over, in a large clp.conf
 def _split(segment: str) -> tuple[str, str | None, str | None]:
     if "@" not in segment:
         return segment, None, None
@@ -15,18 +37,25 @@ def _split(segment: str) -> tuple[str, str | None, str | None]:
     return tag, ("id" if tag in ID_KEYED_TAGS else "name"), key
 
 
-def _match(parent: ET.Element, segment: str) -> ET.Element | None:
-    tag, attr, key = _split(segment)
+@lru_cache(maxsize=8192)
+def _steps(path: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    return tuple(_split(segment) for segment in path.split("/"))
+
+
+def _child(parent: ET.Element, step: tuple[str, str | None, str | None]) -> ET.Element | None:
+    tag, attr, key = step
+    if attr is None:
+        return parent.find(tag)  # the first child of that tag, in C
     for child in parent:
-        if child.tag == tag and (attr is None or child.get(attr) == key):
+        if child.tag == tag and child.get(attr) == key:
             return child
     return None
 
 
 def find(element: ET.Element, path: str) -> ET.Element | None:
     node = element
-    for segment in path.split("/"):
-        node = _match(node, segment)
+    for step in _steps(path):
+        node = _child(node, step)
         if node is None:
             return None
     return node
@@ -41,10 +70,10 @@ def get(element: ET.Element, path: str) -> str | None:
 
 def ensure(element: ET.Element, path: str) -> ET.Element:
     node = element
-    for segment in path.split("/"):
-        child = _match(node, segment)
+    for step in _steps(path):
+        child = _child(node, step)
         if child is None:
-            tag, attr, key = _split(segment)
+            tag, attr, key = step
             child = ET.SubElement(node, tag, {attr: key} if attr else {})
         node = child
     return node
@@ -57,12 +86,12 @@ def set_value(element: ET.Element, path: str, value) -> None:
 def take(element: ET.Element, path: str) -> str | None:
     """Read a value and remove its node, pruning parents it leaves empty (what is left is unknown)."""
     chain = [element]
-    for segment in path.split("/"):
-        node = _match(chain[-1], segment)
+    node = element
+    for step in _steps(path):
+        node = _child(node, step)
         if node is None:
             return None
         chain.append(node)
-    node = chain[-1]
     if len(node):  # a container with children is not a value
         return None
     value = node.text or ""
@@ -106,6 +135,16 @@ def leftovers(element: ET.Element) -> str:
 
 
 def parse_leftovers(text: str) -> ET.Element | None:
-    import defusedxml.ElementTree as SafeET
+    return safe_fromstring(text) if text else None
 
-    return SafeET.fromstring(text) if text else None
+
+def safe_fromstring(text: str) -> ET.Element:
+    """Parse XML text with ElementTree's C parser, safely.
+
+    Entity expansion and external references need a DTD, and clp.conf never has one: text without
+    `<!DOCTYPE` has nothing to expand. Text with one goes to defusedxml, which refuses it by name.
+    (defusedxml's own parser runs in Python and is several times slower on a large clp.conf.)
+    """
+    if "<!DOCTYPE" in text:
+        return SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    return ET.fromstring(text)  # noqa: S314 (no DTD, so nothing to expand or fetch: see above)

@@ -23,9 +23,10 @@ EMPTY: Mapping = MappingProxyType({})
 
 def frozen(value):
     """A read-only copy of JSON-like data: mappings become read-only, lists tuples."""
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind is dict or kind is MappingProxyType:  # exact types: this runs for every value of a large config
         return MappingProxyType({k: frozen(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
+    if kind is list or kind is tuple:
         return tuple(frozen(v) for v in value)
     return value
 
