@@ -199,12 +199,14 @@ def test_a_move_whose_target_cannot_start_the_group_brings_it_back_on_the_source
     ok(run("cluster_start", users, cluster))
     eni1 = sim["servers"]["server1"]["eni_id"]
     # server2's ENI stops existing after the apply (as if deleted out of band): the VIP cannot go there.
+    from django.utils import timezone
+
     from clusters.runtime import AppliedVersion
 
     version = applied(cluster)[0]
     eni2 = sim["servers"]["server2"]["eni_id"].encode()
-    AppliedVersion.objects.filter(pk=version.pk).update(
-        conf=bytes(version.conf).replace(eni2, b"eni-0000000000000dead")
+    AppliedVersion.objects.filter(pk=version.pk).update(  # a version never changes: this one is applied anew
+        conf=bytes(version.conf).replace(eni2, b"eni-0000000000000dead"), applied_at=timezone.now()
     )
     moved = run("group_move", users, cluster, group="failover1", server="server2")
     assert moved.status == "failed"

@@ -67,6 +67,7 @@ urlpatterns = [
     path("clusters/<int:pk>/operation/alerts/", cluster_views.alert_log, name="alert_log"),
     path("clusters/<int:pk>/operation/alert-service/", cluster_views.alert_service, name="alert_service"),
     path("clusters/<int:pk>/operation/status/", operation.operation_status, name="operation_status"),
+    path("clusters/<int:pk>/operation/list/<slug:kind>/", operation.operation_objects, name="operation_objects"),
     path("clusters/<int:pk>/operation/run/", operation.operate, name="operate"),
     path("clusters/<int:pk>/operation/monitors/", operation.monitor_control, name="monitor_control"),
     path("clusters/<int:pk>/<slug:mode>/", cluster_views.cluster_mode, name="cluster_mode"),

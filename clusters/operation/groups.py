@@ -5,7 +5,6 @@ the draft. Each operation is a TaskRun on a worker; a cluster runs one at a time
 """
 
 import difflib
-import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,20 +32,24 @@ SUCCESS = "The application finished successfully."
 # --- the applied version ------------------------------------------------------------------------
 
 
-_CONFIGS: dict[bytes, Config] = {}  # an applied clp.conf never changes: each is read once per process
+_CONFIGS: dict[tuple, Config] = {}  # an applied clp.conf never changes: each is read once per process
 
 
 def applied(cluster: Cluster) -> tuple[AppliedVersion | None, Config | None]:
-    """The applied version and its configuration (immutable, so one read is shared by every caller)."""
-    version = AppliedVersion.objects.filter(cluster=cluster).order_by("-number").first()
+    """The applied version and its configuration (immutable, so one read is shared by every caller).
+
+    The file itself is fetched only when this process has not read that version yet: every open
+    status tab polls this, and a large cluster's clp.conf is megabytes.
+    """
+    version = AppliedVersion.objects.filter(cluster=cluster).defer("conf").order_by("-number").first()
     if version is None:
         return None, None
-    conf = bytes(version.conf)
-    key = hashlib.blake2b(conf, digest_size=16).digest()  # by content: row ids are reused (rollbacks, restores)
+    # A row id alone could come back after a rolled-back Apply (SQLite): the time it was applied tells them apart.
+    key = (version.pk, version.number, version.applied_at)
     if key not in _CONFIGS:
         if len(_CONFIGS) > 64:
             _CONFIGS.clear()
-        _CONFIGS[key] = reader.read(conf)
+        _CONFIGS[key] = reader.read(bytes(version.conf))
     return version, _CONFIGS[key]
 
 

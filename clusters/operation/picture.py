@@ -5,6 +5,7 @@ the EIP, the secondary IP, the DNS record, the probe port). Laid out here; drawn
 from dataclasses import dataclass, field
 
 SERVER_W, LINE, PAD, HEADER = 250, 18, 12, 26
+MAX_LINES = 12  # lines in a server's box
 
 
 @dataclass
@@ -61,9 +62,11 @@ def layout(status: dict) -> dict:
     zones: dict[str, dict[str, list]] = {}
     for name, instance, _service in status["servers"]:
         details = instance.details if instance else {}
+        lines = groups_on.get(name, []) + resources_on.get(name, [])
+        if len(lines) > MAX_LINES:  # a large cluster: the box stays readable, the lists tell the rest
+            lines = [*lines[: MAX_LINES - 1], ("more", f"... and {len(lines) - MAX_LINES + 1} more")]
         box = ServerBox(name, instance.message if instance else "not read yet",
-                        instance.status if instance else "warning", details.get("ip", ""),
-                        groups_on.get(name, []) + resources_on.get(name, []))  # fmt: skip
+                        instance.status if instance else "warning", details.get("ip", ""), lines)  # fmt: skip
         zones.setdefault(details.get("az") or "AZ unknown", {}).setdefault(details.get("subnet") or "subnet", [])
         zones[details.get("az") or "AZ unknown"][details.get("subnet") or "subnet"].append(box)
     placed, x, height = [], PAD, 0

@@ -1,9 +1,20 @@
 """What operation mode and clpstat show of a cluster: the applied version and the state the engine keeps."""
 
+from collections import Counter
+
 from clusters.models import Cluster, TaskRun
 from clusters.operation import picture
 from clusters.operation.groups import applied
 from clusters.runtime import Alert, ClusterState, ObjectState
+
+# A larger cluster's status lists only the resources and monitors that need attention, with counts;
+# every one is a click away (objects_context). The poll stays small whatever the cluster's size.
+LIST_UP_TO = 40
+ATTENTION = {"error", "warning", "suspended"}
+
+
+def _attention(state) -> bool:
+    return state is not None and (state.status in ATTENTION or getattr(state, "dummy_failure", False))
 
 
 def status_context(cluster: Cluster) -> dict:
@@ -36,4 +47,23 @@ def status_context(cluster: Cluster) -> dict:
         "health_warnings": [s.message for s in judged],
     }
     context["picture"] = picture.layout(context)
+    for kind in ("resources", "monitors"):
+        everything = context[kind]
+        if len(everything) > LIST_UP_TO:
+            context[f"{kind}_counts"] = sorted(Counter(s.status if s else "offline" for _, s in everything).items())
+            context[f"{kind}_total"] = len(everything)
+            context[kind] = [(o, s) for o, s in everything if _attention(s)][:LIST_UP_TO]
     return context
+
+
+def objects_context(cluster: Cluster, kind: str, *, group: str = "", status: str = "") -> dict:
+    """Every group resource (or monitor resource) of the applied version with its state, filtered."""
+    version, config = applied(cluster)
+    if version is None:
+        return {"version": None, "rows": []}
+    states = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=kind.removesuffix("s"))}
+    objects = config.resources if kind == "resources" else config.monitors
+    rows = [(o, states.get(o.name)) for o in objects if not group or getattr(o, "group", "") == group]
+    if status:
+        rows = [(o, s) for o, s in rows if (s.status if s else "offline") == status]
+    return {"version": version, "rows": rows, "groups": [g.name for g in config.groups]}

@@ -1,6 +1,8 @@
 """Operation mode: the applied configuration's live status, and the operations an Operator runs."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -8,7 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 from clusters.models import Cluster, TaskRun
 from clusters.operation import history
 from clusters.operation.groups import draft_differs
-from clusters.operation.status import status_context
+from clusters.operation.status import objects_context, status_context
 from clusters.runs import taskruns
 from monitors import engine
 from webui.context import MODES
@@ -24,6 +26,24 @@ def operation_page(request, cluster):
     status = status_context(cluster)
     context["draft_differs"] = status["version"] is not None and draft_differs(cluster, status["version"])
     return render(request, "clusters/operation.html", context | status)
+
+
+OBJECT_LISTS = {"resources": "Group resources", "monitors": "Monitor resources"}
+
+
+def operation_objects(request, pk, kind):
+    """Every group resource or monitor resource with its state, by group and status, a page at a time."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    if kind not in OBJECT_LISTS:
+        raise Http404(f"There is no list of {kind!r}; there are {', '.join(OBJECT_LISTS)}.")
+    group, status = request.GET.get("group", ""), request.GET.get("status", "")
+    found = objects_context(cluster, kind, group=group, status=status)
+    page = Paginator(found["rows"], 100).get_page(request.GET.get("page"))
+    statuses = ["online", "offline", "error"] if kind == "resources" else ["normal", "error", "warning", "suspended"]
+    return render(request, "clusters/objects.html", {
+        "cluster": cluster, "kind": kind, "title": OBJECT_LISTS[kind], "version": found["version"], "page": page,
+        "groups": found.get("groups", []), "group": group, "status": status, "statuses": statuses,
+    })  # fmt: skip
 
 
 @vary_on_headers("HX-Request")

@@ -1,0 +1,62 @@
+"""Operation mode of a large cluster: the polled status stays small (what needs attention, with counts),
+and every group resource and monitor resource is one click away, a page at a time."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clusters.clpconf import writer
+from clusters.operation.status import LIST_UP_TO
+from clusters.runtime import AppliedVersion, ObjectState
+from tests import guide
+
+
+def applied_sized(size, users):
+    cluster = guide.sized_cluster(size, user=users["admin"])
+    AppliedVersion.objects.create(cluster=cluster, number=1, conf=writer.render(cluster))
+    return cluster
+
+
+def test_the_status_of_a_large_cluster_lists_what_needs_attention_with_counts(client, users):
+    cluster = applied_sized(60, users)  # 60 group resources
+    ObjectState.objects.create(cluster=cluster, kind="resource", name="vip3", status="error", server="s0",
+                               message="Failed to start the resource vip3.")  # fmt: skip
+    ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsazw1", status="suspended")
+    client.force_login(users["viewer"])
+    page = client.get(reverse("operation_status", args=[cluster.pk])).content.decode()
+    assert "60: 1 error, 59 offline" in page
+    assert 'data-resource="vip3"' in page and 'data-resource="vip4"' not in page
+    assert "All group resources" in page
+    everything = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]))
+    assert everything.context["page"].paginator.count == 60
+    assert 'data-object="vip4"' in everything.content.decode()
+    in_error = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]), {"status": "error"})
+    assert [o.name for o, _ in in_error.context["page"]] == ["vip3"]
+    of_group = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]), {"group": "g2"})
+    assert sorted(o.name for o, _ in of_group.context["page"]) == ["md2", "vip2"]
+    monitors = client.get(reverse("operation_objects", args=[cluster.pk, "monitors"]))
+    assert monitors.context["page"].paginator.count == cluster.monitors.count()
+    assert client.get(reverse("operation_objects", args=[cluster.pk, "servers"])).status_code == 404
+
+
+def test_a_small_cluster_lists_everything(client, users):
+    cluster = applied_sized(4, users)
+    client.force_login(users["viewer"])
+    page = client.get(reverse("operation_status", args=[cluster.pk])).content.decode()
+    assert cluster.resources.count() <= LIST_UP_TO
+    assert all(f'data-resource="{name}"' in page for name in cluster.resources.values_list("name", flat=True))
+    assert "All group resources" not in page
+
+
+def test_polling_costs_the_same_queries_and_never_refetches_the_applied_file(client, users):
+    client.force_login(users["viewer"])
+    counts = []
+    for size in (4, 60):
+        cluster = applied_sized(size, users)
+        url = reverse("operation_status", args=[cluster.pk])
+        client.get(url)  # the first poll of this process reads the applied file once
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        counts.append(len(queries))
+        assert not any('"conf"' in q["sql"] for q in queries.captured_queries)  # the megabytes stay in the database
+    assert counts[0] == counts[1]
