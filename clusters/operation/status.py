@@ -2,6 +2,8 @@
 
 from collections import Counter
 
+from django.db.models import Q
+
 from clusters.models import Cluster, TaskRun
 from clusters.operation import picture
 from clusters.operation.groups import applied
@@ -11,22 +13,29 @@ from clusters.runtime import Alert, ClusterState, ObjectState
 # every one is a click away (objects_context). The poll stays small whatever the cluster's size.
 LIST_UP_TO = 40
 ATTENTION = {"error", "warning", "suspended"}
+LISTED = ("resource", "monitor")
 
 
 def _attention(state) -> bool:
     return state is not None and (state.status in ATTENTION or getattr(state, "dummy_failure", False))
 
 
-def status_context(cluster: Cluster) -> dict:
+def status_context(cluster: Cluster, *, summary: bool = False) -> dict:
     """Everything operation mode shows, from the applied version and the state rows the engine keeps.
 
     It reads the database only (a fixed number of queries, no AWS call): every open tab polls it,
-    and a hanging AWS endpoint must not hold the web server's threads.
+    and a hanging AWS endpoint must not hold the web server's threads. With `summary` (the polled
+    page), a cluster of more than LIST_UP_TO resources lists only the resources and monitors that need
+    attention, with counts, and reads only their state rows.
     """
     version, config = applied(cluster)
     if version is None:
         return {"version": None}
-    states = {(s.kind, s.name): s for s in ObjectState.objects.filter(cluster=cluster)}
+    summarized = summary and len(config.resources) + len(config.monitors) > LIST_UP_TO
+    rows = ObjectState.objects.filter(cluster=cluster)
+    if summarized:
+        rows = rows.filter(~Q(kind__in=LISTED) | Q(status__in=ATTENTION) | Q(dummy_failure=True))
+    states = {(s.kind, s.name): s for s in rows}
     cluster_state = ClusterState.objects.filter(cluster=cluster).first()
     servers = config.server_names
     recent = list(TaskRun.objects.filter(cluster=cluster).order_by("-created_at", "-id")[:5])
@@ -46,13 +55,20 @@ def status_context(cluster: Cluster) -> dict:
         "recent_runs": recent,
         "health_warnings": [s.message for s in judged],
     }
+    if summary:  # counted whatever the size: the poll makes the same queries for any cluster
+        counted = list(ObjectState.objects.filter(cluster=cluster, kind__in=LISTED).values_list("kind", "status"))
+    if summarized:
+        counts = {kind: Counter() for kind in LISTED}
+        for (kind, status), n in Counter(counted).items():  # one row per state: a few thousand small tuples
+            counts[kind][status] += n
+        for kind, listed in (("resource", "resources"), ("monitor", "monitors")):
+            total = len(context[listed])
+            unread = total - sum(counts[kind].values())
+            if unread:
+                counts[kind]["offline" if kind == "resource" else "not checked"] += unread
+            context[f"{listed}_counts"], context[f"{listed}_total"] = sorted(counts[kind].items()), total
+            context[listed] = [(o, s) for o, s in context[listed] if _attention(s)][:LIST_UP_TO]
     context["picture"] = picture.layout(context)
-    for kind in ("resources", "monitors"):
-        everything = context[kind]
-        if len(everything) > LIST_UP_TO:
-            context[f"{kind}_counts"] = sorted(Counter(s.status if s else "offline" for _, s in everything).items())
-            context[f"{kind}_total"] = len(everything)
-            context[kind] = [(o, s) for o, s in everything if _attention(s)][:LIST_UP_TO]
     return context
 
 

@@ -23,7 +23,7 @@ OPERATIONS = {"cluster_start", "cluster_stop", "cluster_suspend", "cluster_resum
 
 def operation_page(request, cluster):
     context = {"cluster": cluster, "mode": "operation", "modes": MODES, "mode_label": MODES["operation"]}
-    status = status_context(cluster)
+    status = status_context(cluster, summary=True)
     context["draft_differs"] = status["version"] is not None and draft_differs(cluster, status["version"])
     return render(request, "clusters/operation.html", context | status)
 
@@ -50,7 +50,7 @@ def operation_objects(request, pk, kind):
 def operation_status(request, pk):
     """The live part of operation mode; htmx polls it."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster))
+    return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
 
 
 @require_POST
@@ -74,7 +74,7 @@ def operate(request, pk):
         if run.status == TaskRun.Status.FAILED:  # it could not even be sent to a worker
             messages.error(request, f"{taskruns.KINDS[kind].label} (run #{run.pk}) did not start: {run.error}")
     if request.htmx:
-        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster))
+        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
     return redirect("cluster_mode", pk=pk, mode="operation")
 
 
@@ -91,7 +91,7 @@ def monitor_control(request, pk):
         messages.error(request, str(exc))
     back = request.POST.get("mode", "operation")
     if request.htmx and back == "operation":
-        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster))
+        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
     return redirect("cluster_mode", pk=pk, mode="verification" if back == "verification" else "operation")
 
 
