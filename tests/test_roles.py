@@ -45,6 +45,7 @@ def url_of(db):
         "logout": {},
         "dashboard": {},
         "api_tokens": {},
+        "config_part": {"pk": cluster.pk, "part": "monitors"},
         "operation_objects": {"pk": cluster.pk, "kind": "resources"},
         "check_aws_connection": {},
         "run_detail": {"pk": run.pk},

@@ -60,3 +60,32 @@ def test_polling_costs_the_same_queries_and_never_refetches_the_applied_file(cli
         counts.append(len(queries))
         assert not any('"conf"' in q["sql"] for q in queries.captured_queries)  # the megabytes stay in the database
     assert counts[0] == counts[1]
+
+
+def test_config_mode_of_a_large_configuration_opens_collapsed_and_loads_each_part_when_opened(client, users):
+    cluster = guide.sized_cluster(60, user=users["admin"])  # 60 group resources and their monitors
+    client.force_login(users["admin"])
+    url = reverse("cluster_mode", args=[cluster.pk, "config"])
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.context["collapsed"] and 'id="resource-vip1"' not in html
+    assert "2 group resources" in html and f"{cluster.monitors.count()} monitor resources" in html
+    group = cluster.groups.get(name="g1")
+    rows = client.get(reverse("config_part", args=[cluster.pk, "group"]), {"group": group.pk}).content.decode()
+    assert 'id="resource-vip1"' in rows and 'id="resource-md1"' in rows and "vip2" not in rows
+    monitors = client.get(reverse("config_part", args=[cluster.pk, "monitors"])).content.decode()
+    assert monitors.count('id="monitor-') == cluster.monitors.count()
+    problems = client.get(reverse("config_part", args=[cluster.pk, "problems"])).content.decode()
+    assert "Problems to fix before applying" in problems or "has no problem" in problems
+    assert client.get(reverse("config_part", args=[cluster.pk, "nothing"])).status_code == 404
+
+
+def test_config_mode_costs_the_same_queries_at_any_size(client, users):
+    client.force_login(users["admin"])
+    counts = []
+    for size in (60, 120):
+        cluster = guide.sized_cluster(size, user=users["admin"])
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("cluster_mode", args=[cluster.pk, "config"]))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

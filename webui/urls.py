@@ -54,6 +54,7 @@ urlpatterns = [
     ),
     path("clusters/<int:pk>/remove/<slug:kind>/<int:oid>/", wizard.remove, name="remove"),
     path("clusters/<int:pk>/config/export/", cluster_views.export_setting, name="export_setting"),
+    path("clusters/<int:pk>/config/part/<slug:part>/", cluster_views.config_part, name="config_part"),
     path("clusters/<int:pk>/config/import/", cluster_views.import_setting, name="import_setting_into"),
     path("clusters/<int:pk>/config/move-to-aws/", cluster_views.move_to_aws, name="move_to_aws"),
     path("clusters/<int:pk>/config/check-aws/", cluster_views.check_aws, name="check_aws"),

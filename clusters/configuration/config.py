@@ -308,8 +308,12 @@ class Config:
 # --- from the database ------------------------------------------------------------------------------
 
 
-def from_models(cluster) -> Config:
-    """The cluster's draft configuration, in a fixed number of queries whatever its size."""
+def from_models(cluster, *, objects: bool = True) -> Config:
+    """The cluster's draft configuration, in a fixed number of queries whatever its size.
+
+    Without `objects`, only its cluster-wide part: no group resource and no monitor resource is read
+    (config mode's page of a large configuration, which loads them when they are opened).
+    """
 
     servers = list(cluster.servers.all())
     name = {s.pk: s.name for s in servers}
@@ -338,7 +342,7 @@ def from_models(cluster) -> Config:
         for g in group_rows
     ]  # fmt: skip
     group_name = {g.pk: g.name for g in group_rows}
-    resource_rows = list(cluster.resources.prefetch_related("depends_on"))
+    resource_rows = list(cluster.resources.prefetch_related("depends_on")) if objects else []
     resource_name = {r.pk: r.name for r in resource_rows}
     resources = [
         ResourceConfig(type=r.type, name=r.name, spec=RESOURCE_TYPES.get_type(r.type, cluster.server_os),
@@ -349,7 +353,7 @@ def from_models(cluster) -> Config:
         for r in resource_rows
     ]  # fmt: skip
     monitors = []
-    for m in cluster.monitors.all():
+    for m in cluster.monitors.all() if objects else ():
         if m.recovery_target == "rsc":
             recovery_name = resource_name.get(m.recovery_resource_id, "")
         elif m.recovery_target == "grp":

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +15,7 @@ from clusters.clpconf import transfer
 from clusters.configuration import services
 from clusters.configuration.config import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
-from clusters.models import Cluster, Interconnect, TaskRun
+from clusters.models import Cluster, FailoverGroup, Interconnect, TaskRun
 from clusters.operation import alertlog, alertservice, history
 from clusters.runs import taskruns
 from clusters.runs.taskruns import KINDS
@@ -42,11 +43,17 @@ def cluster_mode(request, pk, mode):
     return render(request, f"clusters/{mode}.html", context)
 
 
+# A larger configuration's page shows its groups collapsed: their resources, the monitor resources and
+# the problems load when opened (htmx), so the page comes at once whatever the size.
+SHOWN_UP_TO = 40
+
+
 def config_context(cluster: Cluster) -> dict:
     """What config mode shows: the tree and the configuration's problems (a fixed number of queries)."""
-    config = from_models(cluster)
-    pks = {kind: dict(rows.values_list("name", "pk")) for kind, rows in
-           (("group", cluster.groups), ("resource", cluster.resources), ("monitor", cluster.monitors))}  # fmt: skip
+    objects = cluster.resources.count() + cluster.monitors.count()
+    collapsed = objects > SHOWN_UP_TO
+    config = from_models(cluster, objects=not collapsed)
+    group_pk = dict(cluster.groups.values_list("name", "pk"))
     heartbeat_label = dict(Interconnect.Heartbeat.choices)
     devices = [(hb.name, f"{kind.label} heartbeat", kind.describe(hb.parameters))
                for hb in config.heartbeats if (kind := HEARTBEAT_KINDS[hb.kind])]  # fmt: skip
@@ -55,20 +62,60 @@ def config_context(cluster: Cluster) -> dict:
     if config.forced_stop is not None:
         devices.append(("Forced stop", "AWS", " ".join(f"{s}: {config.instance_id(s) or '—'}"
                                                         for s in config.server_names)))  # fmt: skip
-    return {
+    context = {
         "config": config,
+        "collapsed": collapsed,
         "interconnect_rows": [
             (ic, heartbeat_label.get(ic.heartbeat, ""), [ic.addresses.get(s, "—") for s in config.server_names])
             for ic in config.interconnects
         ],
         "devices": devices,
+    }
+    if collapsed:  # each group's resource count stands for its rows until it is opened
+        counts = dict(cluster.groups.annotate(n=Count("resources")).values_list("name", "n"))
+        return context | {"groups": [(g, group_pk[g.name], counts[g.name]) for g in config.groups],
+                          "monitors": [], "monitor_count": cluster.monitors.count()}  # fmt: skip
+    pks = {kind: dict(rows.values_list("name", "pk")) for kind, rows in
+           (("resource", cluster.resources), ("monitor", cluster.monitors))}  # fmt: skip
+    return context | {
         "groups": [
-            (g, pks["group"].get(g.name), [(r, pks["resource"].get(r.name)) for r in config.resources_of(g.name)])
-            for g in config.groups
+            (g, group_pk[g.name], resource_rows(config.resources_of(g.name), pks["resource"])) for g in config.groups
         ],
-        "monitors": [(m, pks["monitor"].get(m.name)) for m in config.monitors],
+        "monitors": monitor_rows(config.monitors, pks["monitor"]),
         "problems": services.validate(config),
     }
+
+
+def resource_rows(resources, pk_of: dict) -> list[tuple]:
+    return [(r.name, r.spec.label, r.settings_display, pk_of.get(r.name)) for r in resources]
+
+
+def monitor_rows(monitors, pk_of: dict) -> list[tuple]:
+    return [(m.name, m.spec.label, m.interval, m.timeout, m.monitor_timing, m.target, m.settings_display,
+             pk_of.get(m.name)) for m in monitors]  # fmt: skip
+
+
+@require_GET
+def config_part(request, pk, part):
+    """A part of a large configuration's page, loaded when opened: a group's resources, the monitor
+    resources, or the problems (htmx)."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    context = {"cluster": cluster}
+    if part == "group":
+        group = get_object_or_404(FailoverGroup, pk=request.GET.get("group"), cluster=cluster)
+        rows = group.resources.select_related("cluster")
+        context["rows"] = [(r.name, r.type_spec.label, r.settings_display, r.pk) for r in rows]
+        return render(request, "clusters/_resource_rows.html", context)
+    if part == "monitors":
+        rows = cluster.monitors.select_related("cluster", "target_resource")
+        context["rows"] = [(m.name, m.type_spec.label, m.interval, m.timeout, m.monitor_timing,
+                            m.target_resource.name if m.target_resource else "", m.settings_display, m.pk)
+                           for m in rows]  # fmt: skip
+        return render(request, "clusters/_monitor_rows.html", context)
+    if part == "problems":
+        context["problems"] = services.validate(from_models(cluster))
+        return render(request, "clusters/_problems.html", context)
+    raise Http404(f"Config mode has no part {part!r}.")
 
 
 @require_GET
