@@ -258,11 +258,6 @@ def _run_out(run: TaskRun, *, lines: bool = True) -> dict:
     }  # fmt: skip
 
 
-def _typed(obj) -> dict:
-    """A resource or monitor of the Config as JSON."""
-    return plain(obj)
-
-
 def _check_values(spec, name: str, parameters: dict, server_parameters: dict, cluster: Cluster) -> None:
     """The type's own rules, as its form applies them: refused with each field and its fix."""
     servers = set(cluster.servers.values_list("name", flat=True))
@@ -463,7 +458,7 @@ def add_resource(request, pk: int, group: str, payload: ResourceIn):
         parameters=payload.parameters, server_parameters=payload.server_parameters,
         depends_on=_resources(cluster, payload.depends_on),
     )  # fmt: skip
-    return Status(201, _typed(from_models(cluster).resource(resource.name)))
+    return Status(201, plain(from_models(cluster).resource(resource.name)))
 
 
 @clusters.patch("/{int:pk}/resources/{name}", response={200: dict, 422: Errors}, summary="Change a group resource")
@@ -476,7 +471,7 @@ def change_resource(request, pk: int, name: str, payload: ValuesChange):
         changes["depends_on"] = _resources(cluster, changes["depends_on"])
     _changed_values(request, cluster, resource, changes)
     services.update_group_resource(user=request.user, resource=resource, **changes)
-    return _typed(from_models(cluster).resource(name))
+    return plain(from_models(cluster).resource(name))
 
 
 @clusters.delete("/{int:pk}/resources/{name}", response={204: None},
@@ -498,7 +493,7 @@ def add_monitor(request, pk: int, payload: MonitorIn):
         user=request.user, cluster=cluster, type=payload.type, name=payload.name, target=target,
         parameters=payload.parameters, server_parameters=payload.server_parameters, comment=payload.comment,
     )  # fmt: skip
-    return Status(201, _typed(from_models(cluster).monitor(monitor.name)))
+    return Status(201, plain(from_models(cluster).monitor(monitor.name)))
 
 
 @clusters.patch("/{int:pk}/monitors/{name}", response={200: dict, 422: Errors}, summary="Change a monitor resource")
@@ -511,7 +506,7 @@ def change_monitor(request, pk: int, name: str, payload: ValuesChange):
         raise Refused([_problem("depends_on", "A monitor resource has no dependency.", "Leave depends_on out.")])
     _changed_values(request, cluster, monitor, changes)
     services.update_monitor_resource(user=request.user, monitor=monitor, **changes)
-    return _typed(from_models(cluster).monitor(name))
+    return plain(from_models(cluster).monitor(name))
 
 
 @clusters.delete("/{int:pk}/monitors/{name}", response={204: None}, summary="Remove a monitor resource")
