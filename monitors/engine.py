@@ -164,7 +164,7 @@ def _watch_servers(cluster, config: Config):
     return None
 
 
-@task_kind("server_down", label="Forced stop and failover", role=Role.OPERATOR)
+@task_kind("server_down", label="Forced stop and failover", role=Role.OPERATOR, needs=("server",), by_engine=True)
 def run_server_down(context: RunContext) -> dict:
     """A lost server: stop its instance (AWS forced stop), then fail its groups over."""
     cluster, server = context.cluster, context.params["server"]
@@ -279,7 +279,7 @@ def _restart(cluster, config: Config, kind, target, server, context) -> None:
     record_state(cluster, "resource", target, status="online", server=server, message="restarted by recovery")
 
 
-@task_kind("recovery", label="Recovery action", role=Role.OPERATOR)
+@task_kind("recovery", label="Recovery action", role=Role.OPERATOR, needs=("monitor", "server"), by_engine=True)
 def run_recovery(context: RunContext) -> dict:
     """Restart the recovery target, then fail its group over, then the final action (as the product does)."""
     cluster, params = context.cluster, context.params

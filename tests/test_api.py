@@ -176,6 +176,13 @@ def test_a_run_started_by_the_api_is_followed_with_its_log_lines(client, users, 
     assert busy.status_code == 409 and "busy" in busy.json()["detail"]
     unknown = call(client, "post", f"/clusters/{cluster.pk}/runs", bearer["admin"], {"kind": "explode"})
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "kind"
+    TaskRun.objects.filter(cluster=cluster).delete()
+    nameless = call(client, "post", f"/clusters/{cluster.pk}/runs", bearer["admin"], {"kind": "group_move"})
+    assert nameless.status_code == 422 and nameless.json()["errors"][0]["field"] == "params.group"
+    engine_only = call(client, "post", f"/clusters/{cluster.pk}/runs", bearer["admin"],
+                       {"kind": "server_down", "params": {"server": "server1"}})  # fmt: skip
+    assert engine_only.status_code == 422  # a forced stop is the engine's to decide, not a request's
+    assert not TaskRun.objects.filter(cluster=cluster).exists()
 
 
 def test_the_configuration_is_the_typed_config(client, users, bearer):

@@ -263,7 +263,7 @@ def _running(cluster) -> bool:
     return ClusterState.objects.filter(cluster=cluster, status=ClusterState.Status.RUNNING).exists()
 
 
-@task_kind("group_start", label="Start group", role=Role.OPERATOR)
+@task_kind("group_start", label="Start group", role=Role.OPERATOR, needs=("group",))
 def run_group_start(context: RunContext) -> dict:
     config = applied_config(context.cluster)
     group = context.params["group"]
@@ -272,13 +272,13 @@ def run_group_start(context: RunContext) -> dict:
     return {"group": group, "server": server}
 
 
-@task_kind("group_stop", label="Stop group", role=Role.OPERATOR)
+@task_kind("group_stop", label="Stop group", role=Role.OPERATOR, needs=("group",))
 def run_group_stop(context: RunContext) -> dict:
     stop_group(context.cluster, applied_config(context.cluster), context.params["group"], context.log)
     return {"group": context.params["group"]}
 
 
-@task_kind("group_move", label="Move group", role=Role.OPERATOR)
+@task_kind("group_move", label="Move group", role=Role.OPERATOR, needs=("group",))
 def run_group_move(context: RunContext) -> dict:
     config = applied_config(context.cluster)
     group, server = context.params["group"], context.params.get("server")
@@ -331,14 +331,14 @@ def _single_resource(cluster, config: Config, name: str, activate: bool, server:
     return {"resource": name, "server": server}
 
 
-@task_kind("resource_start", label="Start resource", role=Role.OPERATOR)
+@task_kind("resource_start", label="Start resource", role=Role.OPERATOR, needs=("resource",))
 def run_resource_start(context: RunContext) -> dict:
     config = applied_config(context.cluster)
     return _single_resource(context.cluster, config, context.params["resource"], True, context.params.get("server"),
                             context.log)  # fmt: skip
 
 
-@task_kind("resource_stop", label="Stop resource", role=Role.OPERATOR)
+@task_kind("resource_stop", label="Stop resource", role=Role.OPERATOR, needs=("resource",))
 def run_resource_stop(context: RunContext) -> dict:
     return _single_resource(context.cluster, applied_config(context.cluster), context.params["resource"], False, None,
                             context.log)  # fmt: skip

@@ -49,12 +49,12 @@ def stop_service(context: RunContext) -> dict:
     return {"server": server, "moved": moved}
 
 
-@task_kind("server_stop", label="Stop the cluster service on a server", role=Role.OPERATOR)
+@task_kind("server_stop", label="Stop the cluster service on a server", role=Role.OPERATOR, needs=("server",))
 def run_server_stop(context: RunContext) -> dict:
     return stop_service(context)
 
 
-@task_kind("server_start", label="Start the cluster service on a server", role=Role.OPERATOR)
+@task_kind("server_start", label="Start the cluster service on a server", role=Role.OPERATOR, needs=("server",))
 def run_server_start(context: RunContext) -> dict:
     cluster, config = context.cluster, applied_config(context.cluster)
     server = _server(context, config)
@@ -63,7 +63,7 @@ def run_server_start(context: RunContext) -> dict:
     return {"server": server}
 
 
-@task_kind("server_shutdown", label="Shut down or reboot a server", role=Role.OPERATOR)
+@task_kind("server_shutdown", label="Shut down or reboot a server", role=Role.OPERATOR, needs=("server",))
 def run_server_shutdown(context: RunContext) -> dict:
     """clpdown: the groups move away, the cluster service stops, then EC2 stops or reboots the instance."""
     cluster, config = context.cluster, applied_config(context.cluster)

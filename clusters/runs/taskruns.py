@@ -29,6 +29,14 @@ class ClusterBusy(Exception):
     """The cluster already has an active run."""
 
 
+class MissingParameter(ValueError):
+    """A run was asked for without what it needs; `field` names the parameter."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 class TaskFailed(Exception):
     """A handler's expected failure: the message is shown to the user as is."""
 
@@ -44,16 +52,19 @@ class TaskKind:
     handler: Callable[["RunContext"], dict | None]
     # Gives back what a run of this kind held (TaskRun.held) when it ended without doing so itself.
     release: Callable[[TaskRun], None] | None = None
+    needs: tuple[str, ...] = ()  # the parameters a run of this kind cannot do without, e.g. ("group",)
+    by_engine: bool = False  # started by the cluster engine itself (a lost server, a recovery), not by a user
 
 
 KINDS: dict[str, TaskKind] = {}
 
 
-def task_kind(name: str, *, label: str, role: Role, release: Callable[[TaskRun], None] | None = None):
-    """Register a handler for TaskRuns of kind `name`; starting one needs `role`."""
+def task_kind(name: str, *, label: str, role: Role, release: Callable[[TaskRun], None] | None = None,
+              needs: tuple[str, ...] = (), by_engine: bool = False):  # fmt: skip
+    """Register a handler for TaskRuns of kind `name`; starting one needs `role` and the parameters in `needs`."""
 
     def register(handler):
-        KINDS[name] = TaskKind(name, label, role, handler, release)
+        KINDS[name] = TaskKind(name, label, role, handler, release, needs, by_engine)
         return handler
 
     return register
@@ -90,6 +101,9 @@ def start_run(*, kind: str, user, cluster: Cluster | None = None, params: dict |
     if spec is None:
         raise ValueError(f"Unknown task kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}.")
     require_role(user, spec.role)
+    for needed in spec.needs:
+        if not (params or {}).get(needed):
+            raise MissingParameter(needed, f"{spec.label} needs the {needed} to act on: give params.{needed}.")
     if cluster is not None:
         reap(cluster=cluster)  # a run orphaned by a lost worker must not lock the cluster
     try:

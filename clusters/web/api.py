@@ -103,6 +103,12 @@ def _busy(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
+@api.exception_handler(taskruns.MissingParameter)
+def _missing_parameter(request, exc):
+    problem = _problem(f"params.{exc.field}", str(exc), f"Add {exc.field} to params.")
+    return api.create_response(request, {"errors": [problem]}, status=422)
+
+
 @api.exception_handler(transfer.ConfError)
 def _bad_file(request, exc):
     return api.create_response(request, {"errors": [_problem("file", str(exc), "Export the file again.")]}, status=422)
@@ -543,9 +549,10 @@ def apply(request, pk: int):
 @clusters.post("/{int:pk}/runs", response={202: RunOut, 409: Message, 422: Errors},
                summary="Start an operation: group_start, group_move, resource_stop, cluster_start, ...")  # fmt: skip
 def start_run(request, pk: int, payload: RunIn):
-    if payload.kind not in taskruns.KINDS:
-        raise Refused([_problem("kind", f"There is no operation {payload.kind!r}.",
-                                f"Use one of: {', '.join(sorted(taskruns.KINDS))}.")])  # fmt: skip
+    operations = sorted(name for name, kind in taskruns.KINDS.items() if not kind.by_engine)
+    if payload.kind not in operations:
+        raise Refused([_problem("kind", f"There is no operation {payload.kind!r} to start.",
+                                f"Use one of: {', '.join(operations)}.")])  # fmt: skip
     run = taskruns.start_run(kind=payload.kind, user=request.user, cluster=_cluster(request, pk), params=payload.params)
     return Status(202, _run_out(run))
 

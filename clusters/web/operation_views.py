@@ -67,7 +67,7 @@ def operate(request, pk):
         kind, params["reboot"] = "server_shutdown", True
     try:
         run = taskruns.start_run(kind=kind, user=request.user, cluster=cluster, params=params)
-    except taskruns.ClusterBusy as exc:
+    except (taskruns.ClusterBusy, taskruns.MissingParameter) as exc:
         messages.error(request, str(exc))
     else:
         run.refresh_from_db(fields=["status", "error"])
