@@ -246,8 +246,16 @@ class Config:
     def monitor(self, name: str) -> MonitorConfig | None:
         return next((m for m in self.monitors if m.name == name), None)
 
+    @cached_property
+    def _by_group(self) -> dict[str, list[ResourceConfig]]:
+        found: dict[str, list[ResourceConfig]] = {}
+        for r in self.resources:
+            found.setdefault(r.group, []).append(r)
+        return found
+
     def resources_of(self, group: str) -> list[ResourceConfig]:
-        return [r for r in self.resources if r.group == group]
+        """The group's resources, in their order (once per group, not a scan of every resource per call)."""
+        return list(self._by_group.get(group, ()))
 
     def startup_servers(self, group: str) -> tuple[str, ...]:
         """The group's Startup Servers in order; all servers when it lists none."""

@@ -3,6 +3,7 @@ the guide's terms and as clp.conf, and Restore (an older version becomes the dra
 
 import difflib
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db.models import QuerySet
 
@@ -83,7 +84,7 @@ def changes(old: Config, new: Config) -> list[Change]:
     if old.cluster.comment != new.cluster.comment:
         found.append(Change("Cluster", "Comment", old.cluster.comment, new.cluster.comment))
     found += _objects("Server", old.servers, new.servers, lambda s: {"Order": s.priority})
-    found += _objects("Interconnect", _interconnects(old), _interconnects(new), lambda i: i["values"])
+    found += _objects("Interconnect", _interconnects(old), _interconnects(new), lambda i: i.values)
     found += _objects("Heartbeat", old.heartbeats, new.heartbeats, lambda h: _params(HEARTBEAT_KINDS[h.kind], h))
     found += _objects("NP resolution", old.network_partitions, new.network_partitions,
                       lambda n: _params(NP_KINDS[n.kind], n))  # fmt: skip
@@ -95,7 +96,7 @@ def changes(old: Config, new: Config) -> list[Change]:
 
 
 def _objects(kind: str, old, new, settings) -> list[Change]:
-    before, after = {_name(o): o for o in old}, {_name(o): o for o in new}
+    before, after = {o.name: o for o in old}, {o.name: o for o in new}
     found = [Change(f"{kind} {name}", "", "", "added") for name in after if name not in before]
     found += [Change(f"{kind} {name}", "", "removed", "") for name in before if name not in after]
     for name in before.keys() & after.keys():
@@ -106,10 +107,6 @@ def _objects(kind: str, old, new, settings) -> list[Change]:
     return sorted(found, key=lambda c: (c.object, c.setting))
 
 
-def _name(obj) -> str:
-    return obj["name"] if isinstance(obj, dict) else obj.name
-
-
 def _text(value) -> str:
     if value is None:
         return ""
@@ -118,9 +115,10 @@ def _text(value) -> str:
     return str(value)
 
 
-def _interconnects(config: Config) -> list[dict]:
-    return [{"name": f"{ic.priority + 1}", "values": {f"{server} address": address
-             for server, address in ic.addresses.items()} | {"Type": ic.heartbeat, "MDC": ic.mdc}}
+def _interconnects(config: Config) -> list[SimpleNamespace]:
+    """Each interconnect as a named object of settings (interconnects have no name but their number)."""
+    return [SimpleNamespace(name=f"{ic.priority + 1}", values={f"{server} address": address
+            for server, address in ic.addresses.items()} | {"Type": ic.heartbeat, "MDC": ic.mdc})
             for ic in config.interconnects]  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from clusters.configuration.config import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from clusters.models import Cluster, FailoverGroup, Interconnect, TaskRun
 from clusters.operation import alertlog, alertservice, history
+from clusters.operation.status import LIST_UP_TO
 from clusters.runs import taskruns
 from clusters.runs.taskruns import KINDS
 from clusters.runtime import Alert, AlertDestination
@@ -43,15 +44,14 @@ def cluster_mode(request, pk, mode):
     return render(request, f"clusters/{mode}.html", context)
 
 
-# A larger configuration's page shows its groups collapsed: their resources, the monitor resources and
-# the problems load when opened (htmx), so the page comes at once whatever the size.
-SHOWN_UP_TO = 40
-
-
 def config_context(cluster: Cluster) -> dict:
-    """What config mode shows: the tree and the configuration's problems (a fixed number of queries)."""
-    objects = cluster.resources.count() + cluster.monitors.count()
-    collapsed = objects > SHOWN_UP_TO
+    """What config mode shows: the tree and the configuration's problems (a fixed number of queries).
+
+    A larger configuration (as operation mode counts it: LIST_UP_TO) shows its groups collapsed: their
+    resources, the monitor resources and the problems load when opened (htmx), whatever the size.
+    """
+    monitor_count = cluster.monitors.count()
+    collapsed = cluster.resources.count() + monitor_count > LIST_UP_TO
     config = from_models(cluster, objects=not collapsed)
     group_pk = dict(cluster.groups.values_list("name", "pk"))
     heartbeat_label = dict(Interconnect.Heartbeat.choices)
@@ -74,7 +74,7 @@ def config_context(cluster: Cluster) -> dict:
     if collapsed:  # each group's resource count stands for its rows until it is opened
         counts = dict(cluster.groups.annotate(n=Count("resources")).values_list("name", "n"))
         return context | {"groups": [(g, group_pk[g.name], counts[g.name]) for g in config.groups],
-                          "monitors": [], "monitor_count": cluster.monitors.count()}  # fmt: skip
+                          "monitors": [], "monitor_count": monitor_count}  # fmt: skip
     pks = {kind: dict(rows.values_list("name", "pk")) for kind, rows in
            (("resource", cluster.resources), ("monitor", cluster.monitors))}  # fmt: skip
     return context | {

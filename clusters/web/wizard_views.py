@@ -405,11 +405,16 @@ def _update_resource(request, resource):
     return lambda **changes: services.update_group_resource(user=request.user, resource=resource, **changes)
 
 
-def _resource_definition(request, cluster, resource, data):
-    initial = {"type": resource.type, "name": resource.name, "comment": resource.comment}
-    update = _update_resource(request, resource)
-    return Edit(ResourceDefinitionForm(data, cluster=cluster, instance=resource, initial=initial),
-                lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"]))  # fmt: skip
+def _definition(form_class, updater):
+    """A resource's or monitor's Definition page: its type is shown, its name and comment change."""
+
+    def edit(request, cluster, obj, data):
+        initial = {"type": obj.type, "name": obj.name, "comment": obj.comment}
+        update = updater(request, obj)
+        return Edit(form_class(data, cluster=cluster, instance=obj, initial=initial),
+                    lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"]))  # fmt: skip
+
+    return edit
 
 
 def _resource_dependency(request, cluster, resource, data):
@@ -444,13 +449,6 @@ def _update_monitor(request, monitor):
     return lambda **changes: services.update_monitor_resource(user=request.user, monitor=monitor, **changes)
 
 
-def _monitor_definition(request, cluster, monitor, data):
-    initial = {"type": monitor.type, "name": monitor.name, "comment": monitor.comment}
-    update = _update_monitor(request, monitor)
-    return Edit(MonitorDefinitionForm(data, cluster=cluster, instance=monitor, initial=initial),
-                lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"]))  # fmt: skip
-
-
 def _monitor_common(request, cluster, monitor, data):
     update = _update_monitor(request, monitor)
     return Edit(MonitorCommonForm(data, instance=monitor), lambda f: update(**f.cleaned_data))
@@ -475,13 +473,13 @@ OBJECT_PAGES = {
         Page("resources", "Group Resource List", _group_resources),
     ), finish_url=lambda cluster, group: _return_url(cluster, "groups")),
     "resource": ObjectPages("resource", GroupResource, "resource_page", (
-        Page("definition", "Resource Definition", _resource_definition),
+        Page("definition", "Resource Definition", _definition(ResourceDefinitionForm, _update_resource)),
         Page("dependency", "Dependency", _resource_dependency),
         Page("recovery", "Recovery Operation", _resource_recovery),
         Page("details", "Details", _resource_details),
     ), finish_url=lambda cluster, r: reverse("group_page", args=[cluster.pk, r.group_id, "resources"]), titled=True),
     "monitor": ObjectPages("monitor", MonitorResource, "monitor_page", (
-        Page("definition", "Monitor Resource Definition", _monitor_definition),
+        Page("definition", "Monitor Resource Definition", _definition(MonitorDefinitionForm, _update_monitor)),
         Page("common", "Monitor (common)", _monitor_common),
         Page("special", "Monitor (special)", _monitor_special),
         Page("recovery", "Recovery Action", _monitor_recovery),
