@@ -18,6 +18,7 @@ from .models import (
     Interconnect,
     InterconnectAddress,
     NetworkPartition,
+    NodeAgent,
     ObjectState,
     PendingInput,
     Server,
@@ -126,8 +127,16 @@ class TaskRunAdmin(admin.ModelAdmin):
 class AppliedVersionAdmin(admin.ModelAdmin):
     list_display = ("cluster", "number", "applied_by", "applied_at", "distributed_to")
     list_select_related = ("cluster", "applied_by")
-    exclude = ("conf",)
+    exclude = ("conf", "files")
     readonly_fields = ("operations",)
+
+
+@admin.register(NodeAgent)
+class NodeAgentAdmin(admin.ModelAdmin):
+    """Deleting a server's agent here (a server retired) hands its node-local work back to the console."""
+
+    list_display = ("cluster", "server", "host", "listen", "started_at", "seen_at")
+    list_select_related = ("cluster",)
 
 
 @admin.register(ClusterState)

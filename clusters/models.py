@@ -343,4 +343,4 @@ class TaskRunLine(models.Model):
         return self.message
 
 
-from .runtime import Alert, AlertDestination, AppliedVersion, ClusterState, ObjectState  # noqa: E402, F401  (models of this app)
+from .runtime import Alert, AlertDestination, AppliedVersion, ClusterState, NodeAgent, ObjectState  # noqa: E402, F401  (models of this app)

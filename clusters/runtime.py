@@ -18,6 +18,8 @@ class AppliedVersion(models.Model):
     applied_at = models.DateTimeField(auto_now_add=True)
     distributed_to = models.CharField(max_length=500, blank=True)
     operations = models.JSONField(default=list, blank=True)
+    # The scripts/ folder of the export zip (path -> base64): script resources and custom monitors run them.
+    files = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["cluster", "-number"]
@@ -26,6 +28,28 @@ class AppliedVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster} v{self.number}"
+
+
+class NodeAgent(models.Model):
+    """A server's node agent (`manage.py node_agent CLUSTER SERVER`), as it registered and last reported.
+
+    Node-local work of a server with an agent goes to the agent's queue; a server without one has it
+    done by the console's worker (a single machine, the embedded simulation), and says so.
+    """
+
+    cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="node_agents")
+    server = models.CharField(max_length=63)
+    host = models.CharField(max_length=255, help_text="The machine and process the agent runs as.")
+    listen = models.CharField(max_length=45, help_text="The address the LB probe port listens on.")
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(help_text="Its last heartbeat.")
+
+    class Meta:
+        ordering = ["cluster", "server"]
+        constraints = [models.UniqueConstraint(fields=["cluster", "server"], name="node_agent_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} {self.server} ({self.host})"
 
 
 class ClusterState(models.Model):

@@ -1,8 +1,10 @@
 from celery import shared_task
 from django.conf import settings
 
+from clusters.node import agent
 from clusters.operation import alertservice
 from clusters.runs import taskruns
+from webui import nodes
 
 from .runtime import Alert, AlertDestination
 
@@ -30,3 +32,9 @@ def deliver_alert(self, alert_id: int, destination_id: int) -> None:
         if self.request.retries < self.max_retries:
             raise self.retry(exc=exc, countdown=settings.WEBUI_ALERT_RETRY_SECONDS * 2**self.request.retries) from exc
         alertservice.record_failure(alert_id, destination_id, exc)
+
+
+@shared_task(name=nodes.RUN_TASK, ignore_result=False)
+def node_run(payload: dict) -> dict:
+    """Node-local work on a server's agent (only agents consume their server's queue)."""
+    return agent.perform(payload)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from clusters.aws.account import AwsAccount
 from clusters.configuration.config import Config, MonitorConfig
 from clusters.models import Cluster, TaskRun
+from clusters.node import remote
 from clusters.operation.groups import (
     act,
     alert,
@@ -28,8 +29,8 @@ from clusters.operation.groups import (
 )
 from clusters.runs import taskruns
 from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
-from clusters.runtime import ClusterState, ObjectState
-from webui import aws
+from clusters.runtime import ClusterState, NodeAgent, ObjectState
+from webui import aws, nodes
 from webui.roles import Role, acting_user, require_role
 
 from .registry import Watch
@@ -50,35 +51,57 @@ SERVER_REFRESH = timedelta(seconds=10)  # how fresh the status page's instance s
 
 
 def tick(*, force: bool = False) -> list[int]:
-    """One round of monitoring over all running clusters; returns the runs it started.
+    """One round of monitoring over all clusters in this process; returns the runs it started.
 
-    A failure in one cluster is logged and alerted, and the round goes on with the others.
+    Celery's round does the same spread over the workers (monitors.tasks: a task per cluster, then
+    one per due monitor, each under a lease). A failure in one cluster is logged and alerted, and the
+    round goes on with the others.
     """
     started = []
-    running = set(ClusterState.objects.filter(status=ClusterState.Status.RUNNING).values_list("cluster", flat=True))
-    for cluster in Cluster.objects.filter(applied_versions__isnull=False).distinct():
-        try:
-            run = _tick_cluster(cluster, cluster.pk in running, force)
-        except Exception as exc:
-            logger.exception("monitoring of cluster %s failed", cluster.name)
-            alert(cluster, f"Monitoring of this cluster failed this round ({type(exc).__name__}: {exc}).", "error")
-            continue
+    for pk in clusters_to_watch():
+        run, due = watch_cluster(pk, force=force)
+        for name in due:
+            run = run or watch_monitor(pk, name, force=force)
         if run is not None:
             started.append(run.pk)
     return started
 
 
-def _tick_cluster(cluster, running: bool, force: bool):
+def clusters_to_watch() -> list[int]:
+    return list(Cluster.objects.filter(applied_versions__isnull=False).distinct().values_list("pk", flat=True))
+
+
+def watch_cluster(pk: int, *, force: bool = False) -> tuple[TaskRun | None, list[str]]:
+    """A cluster's servers (EC2 states, heartbeats): the run it started, and the monitors now due."""
+    cluster = Cluster.objects.filter(pk=pk).first()
+    if cluster is None:
+        return None, []
+    try:
+        return _watch_cluster(cluster, force)
+    except Exception as exc:
+        logger.exception("monitoring of cluster %s failed", cluster.name)
+        alert(cluster, f"Monitoring of this cluster failed this round ({type(exc).__name__}: {exc}).", "error")
+        return None, []
+
+
+def _watch_cluster(cluster, force: bool):
     _, config = applied(cluster)
-    if not running:
+    if not ClusterState.objects.filter(cluster=cluster, status=ClusterState.Status.RUNNING).exists():
         newest = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.SERVER).order_by("-checked_at")
         last = newest.values_list("checked_at", flat=True).first()
         if force or last is None or timezone.now() - last > SERVER_REFRESH:
             record_server_states(cluster, config, AwsAccount())
-        return None
-    if TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).exists():
-        return None  # one operation at a time: watch again next round
-    return _watch_servers(cluster, config) or _watch_monitors(cluster, config, force)
+        return None, []
+    if _busy(cluster):
+        return None, []  # one operation at a time: watch again next round
+    run = _watch_servers(cluster, config)
+    if run is not None:
+        return run, []
+    return None, _due_monitors(cluster, config, force)
+
+
+def _busy(cluster) -> bool:
+    return TaskRun.objects.filter(cluster=cluster, status__in=TaskRun.ACTIVE).exists()
 
 
 def _start(kind, cluster, params):
@@ -88,21 +111,19 @@ def _start(kind, cluster, params):
 # --- servers ---------------------------------------------------------------------------------------
 
 
-def heartbeat_key(cluster_name: str, server: str = "") -> str:
-    """Where each server's cluster service writes its object storage heartbeat (one object per server)."""
-    return f"clusterwebui/{cluster_name}/heartbeat/{server}"
-
-
 def stale_heartbeats(cluster, config: Config) -> dict[str, str]:
     """Servers whose object storage heartbeat is missing or older than the timeout: server -> why.
 
     Nothing is judged when no server writes heartbeats at all (no cluster service reports there).
+    Without a bucket, the servers with a node agent are judged by when their agent last beat.
     """
     bucket = config.bucket()
     if not bucket:
-        return {}
+        return _stale_agents(cluster, config)
     try:
-        listing = aws.all_pages("s3", "list_objects_v2", "Contents", Bucket=bucket, Prefix=heartbeat_key(cluster.name))
+        listing = aws.all_pages(
+            "s3", "list_objects_v2", "Contents", Bucket=bucket, Prefix=nodes.heartbeat_key(cluster.name)
+        )
     except aws.AWS_ERRORS as exc:  # not a server loss, but not a healthy judgement either: say so
         _judgement(cluster, "heartbeat", f"The object storage heartbeat in {bucket} could not be read "
                    f"({aws.error_message(exc)}); a lost server would not be noticed from it.")  # fmt: skip
@@ -120,6 +141,13 @@ def stale_heartbeats(cluster, config: Config) -> dict[str, str]:
         elif now - seen[server] > timeout:
             stale[server] = f"no object storage heartbeat for {(now - seen[server]).total_seconds():.0f} s"
     return stale
+
+
+def _stale_agents(cluster, config: Config) -> dict[str, str]:
+    limit = timezone.now() - timedelta(seconds=settings.WEBUI_HEARTBEAT_TIMEOUT)
+    agents = NodeAgent.objects.filter(cluster=cluster, server__in=config.server_names, seen_at__lt=limit)
+    return {a.server: f"no heartbeat from its node agent for {(timezone.now() - a.seen_at).total_seconds():.0f} s"
+            for a in agents}  # fmt: skip
 
 
 def _judgement(cluster, source: str, problem: str | None) -> None:
@@ -194,45 +222,73 @@ def run_server_down(context: RunContext) -> dict:
 # --- monitors --------------------------------------------------------------------------------------
 
 
-def _watch_monitors(cluster, config: Config, force: bool):
-    now = timezone.now()
+def _due_monitors(cluster, config: Config, force: bool) -> list[str]:
     states = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="monitor")}
-    resource_states = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="resource")}
-    for monitor in config.monitors:
-        state = states.get(monitor.name) or ObjectState(cluster=cluster, kind="monitor", name=monitor.name,
-                                                        status="normal")  # fmt: skip
-        if state.status == ObjectState.Status.SUSPENDED:
-            continue
-        if not force and state.checked_at and now - state.checked_at < timedelta(seconds=monitor.interval):
-            continue
-        target = config.resource(monitor.target)
-        if target is not None:
-            online = resource_states.get(target.name)
-            if online is None or online.status != "online":
-                continue  # Monitor Timing Active: only while the target is online
-            if not force and now - online.updated_at < timedelta(seconds=monitor.wait_to_start):
-                continue
-            servers = [online.server]
-        else:
-            servers = config.server_names
-        run = None
-        for server in servers:
-            watch = _watch_one(monitor, target, server, state)
-            run = _record(cluster, monitor, state, server, watch) or run
-            if run is not None:
-                break
+    resources = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="resource")}
+    now = timezone.now()
+    return [m.name for m in config.monitors
+            if _servers_to_watch(config, m, states.get(m.name), resources, now, force)]  # fmt: skip
+
+
+def _servers_to_watch(config: Config, monitor: MonitorConfig, state, resources: dict, now, force: bool) -> list[str]:
+    """Where `monitor` is to be watched now: none while suspended, before its interval, or (monitor
+    timing active) while its target is not online or has not waited the monitor's wait time to start."""
+    if state is not None and state.status == ObjectState.Status.SUSPENDED:
+        return []
+    if (
+        not force
+        and state is not None
+        and state.checked_at
+        and now - state.checked_at < timedelta(seconds=monitor.interval)
+    ):
+        return []
+    target = config.resource(monitor.target)
+    if target is None:
+        return list(config.server_names)
+    online = resources.get(target.name)
+    if online is None or online.status != "online":
+        return []  # Monitor Timing Active: only while the target is online
+    if not force and now - online.updated_at < timedelta(seconds=monitor.wait_to_start):
+        return []
+    return [online.server]
+
+
+def watch_monitor(pk: int, name: str, *, force: bool = False) -> TaskRun | None:
+    """Watch one monitor resource if it is still due; the recovery run it started, if any."""
+    cluster = Cluster.objects.filter(pk=pk).first()
+    if cluster is None or _busy(cluster):
+        return None
+    _, config = applied(cluster)
+    monitor = config.monitor(name) if config is not None else None
+    if monitor is None:
+        return None  # applied away meanwhile
+    state = ObjectState.objects.filter(cluster=cluster, kind="monitor", name=name).first() or ObjectState(
+        cluster=cluster, kind="monitor", name=name, status="normal"
+    )
+    target = config.resource(monitor.target)
+    resources = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="resource",
+                                                                name=target.name)} if target else {}  # fmt: skip
+    now = timezone.now()
+    run = None
+    for server in _servers_to_watch(config, monitor, state, resources, now, force):
+        try:
+            watch = _watch_one(cluster, monitor, target, server, state)
+        except Exception as exc:  # a monitor that cannot watch says so; it never looks normal
+            logger.exception("monitor %s of %s failed", name, cluster.name)
+            watch = Watch("error", "", f"The monitoring itself failed ({type(exc).__name__}: {exc}).")
+        run = _record(cluster, monitor, state, server, watch)
         state.checked_at = now
         state.save()
         if run is not None:
-            return run
-    return None
+            break
+    return run
 
 
-def _watch_one(monitor: MonitorConfig, target, server, state) -> Watch:
+def _watch_one(cluster, monitor: MonitorConfig, target, server, state) -> Watch:
     if state.dummy_failure:
         return Watch("error", "", "Dummy failure (Verification Mode).")
     with aws.bounded(monitor.timeout):  # the monitor's own Timeout bounds its AWS calls
-        watch = monitor.spec.watch(monitor, target, server)
+        watch = remote.watch(cluster, monitor, target, server)
     if watch.no_response:  # "Action when AWS CLI command failed to receive response"
         mode = str(monitor.parameters.get("mode", "0"))
         if mode == "0":
@@ -260,7 +316,11 @@ def _record(cluster, monitor: MonitorConfig, state, server, watch: Watch):
     state.status, state.message = "error", f"Monitor {name} detected an error. {text}"
     alert(cluster, state.message, "error", server)
     state.save()
-    return _start("recovery", cluster, {"monitor": name, "server": server, "message": state.message})
+    try:
+        return _start("recovery", cluster, {"monitor": name, "server": server, "message": state.message})
+    except taskruns.ClusterBusy:
+        state.failures = monitor.retry_count  # another run came first: the next watch finds the error again
+        return None
 
 
 def _restart(cluster, config: Config, kind, target, server, context) -> None:
@@ -272,7 +332,7 @@ def _restart(cluster, config: Config, kind, target, server, context) -> None:
     resource = config.resource(target)
 
     for activate in (False, True):
-        _, ok, message, _ = act(resource, server, activate)
+        _, ok, message, _ = act(cluster, resource, server, activate)
         if not ok and activate:
             record_state(cluster, "resource", target, status="error", server=server, message=message[:500])
             raise TaskFailed(f"Failed to start the resource {target}. ({message})")

@@ -1,22 +1,64 @@
+"""Monitoring on Celery: beat's tick sends a task per cluster, which sends one per due monitor.
+
+Any worker may take any of them; a lease in Redis (a lock that runs out) keeps two workers off the
+same cluster or monitor, and a worker killed while holding one holds it only until it runs out.
+"""
+
 import contextlib
+from functools import cache
 
 import redis
 from celery import shared_task
 from django.conf import settings
 
+from clusters.models import Cluster
+from clusters.operation.groups import applied
+
 from . import engine
+
+
+@cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=5)
+
+
+@contextlib.contextmanager
+def lease(name: str, seconds: float):
+    """Yields whether this worker holds the lease `name`; given back at the end (it runs out anyway)."""
+    lock = _redis(settings.CELERY_BROKER_URL).lock(f"webui:lease:{name}", timeout=seconds, blocking=False)
+    held = lock.acquire()
+    try:
+        yield held
+    finally:
+        if held:
+            with contextlib.suppress(redis.exceptions.LockError):  # it ran out: someone may hold it anew
+                lock.release()
 
 
 @shared_task(name="monitors.tick", ignore_result=True)
 def tick() -> None:
-    """Beat's round. One at a time across every worker: a round slower than beat's period is not doubled."""
-    lock = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5).lock(
-        "webui:monitors.tick", timeout=settings.WEBUI_TICK_LOCK_SECONDS, blocking=False
-    )
-    if not lock.acquire():
+    """Beat's round (one beat acts at a time: celery-redbeat). A cluster still being watched is skipped."""
+    for pk in engine.clusters_to_watch():
+        watch_cluster.apply_async(args=[pk], expires=settings.WEBUI_CLUSTER_LEASE_SECONDS)
+
+
+@shared_task(name="monitors.watch_cluster", ignore_result=True)
+def watch_cluster(pk: int) -> None:
+    with lease(f"cluster:{pk}", settings.WEBUI_CLUSTER_LEASE_SECONDS) as held:
+        if not held:
+            return
+        _, due = engine.watch_cluster(pk)
+    for name in due:
+        watch_monitor.apply_async(args=[pk, name], expires=settings.WEBUI_CLUSTER_LEASE_SECONDS)
+
+
+@shared_task(name="monitors.watch_monitor", ignore_result=True)
+def watch_monitor(pk: int, name: str) -> None:
+    cluster = Cluster.objects.filter(pk=pk).first()
+    config = applied(cluster)[1] if cluster else None
+    monitor = config.monitor(name) if config else None
+    if monitor is None:
         return
-    try:
-        engine.tick()
-    finally:
-        with contextlib.suppress(redis.exceptions.LockError):  # it outlived its timeout: the next round takes anew
-            lock.release()
+    with lease(f"monitor:{pk}:{name}", monitor.timeout + settings.WEBUI_MONITOR_LEASE_SLACK_SECONDS) as held:
+        if held:
+            engine.watch_monitor(pk, name)

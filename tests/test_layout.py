@@ -9,14 +9,14 @@ PACKAGES = ("clusters", "monitors", "resources", "webui")
 
 # Lowest first: a module imports from its own layer and the ones before it, never from a later one.
 LAYERS = [
-    ("platform", ["webui.aws", "webui.awssim", "webui.roles", "webui.celery", "webui.settings",
+    ("platform", ["webui.aws", "webui.awssim", "webui.roles", "webui.celery", "webui.settings", "webui.nodes",
                   "clusters.clpconf.names", "clusters.clpconf.xmlpath"]),
     ("configuration", ["clusters.models", "clusters.runtime", "clusters.configuration", "resources",
                        "monitors.models", "monitors.registry", "monitors.types"]),
     ("clp.conf", ["clusters.clpconf"]),
     ("AWS", ["clusters.aws"]),
     ("runs", ["clusters.runs"]),
-    ("operation", ["clusters.operation", "monitors.engine", "clusters.tasks", "monitors.tasks"]),
+    ("operation", ["clusters.operation", "clusters.node", "monitors.engine", "clusters.tasks", "monitors.tasks"]),
     ("web and entry points", ["clusters.web", "webui", "clusters.admin", "clusters.apps", "clusters.management",
                               "monitors.admin", "monitors.apps", "resources.admin", "resources.apps"]),
 ]  # fmt: skip

@@ -11,6 +11,7 @@ from monitors import engine
 from tests.guide import build_on_sim as build
 from tests.guide import sim_client as client
 from tests.runs import ok, recover, run, vip_targets
+from webui import nodes
 
 # Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
 pytestmark = pytest.mark.database
@@ -151,7 +152,7 @@ def test_verification_mode_page_sets_a_dummy_failure(client, users, sim):
 def test_a_server_whose_object_storage_heartbeat_stops_is_stopped_and_failed_over(users, sim, settings):
     cluster = running(users, sim, "vip")
     s3 = client(sim, "s3")
-    s3.put_object(Bucket=sim["bucket"], Key=engine.heartbeat_key(cluster.name, "server2"), Body=b"alive")
+    s3.put_object(Bucket=sim["bucket"], Key=nodes.heartbeat_key(cluster.name, "server2"), Body=b"alive")
     # server1 writes no heartbeat: its cluster service is gone though its instance still runs.
     runs = recover(users, cluster)
     assert [r.kind for r in runs] == ["server_down"] and runs[0].status == "succeeded", runs
@@ -162,7 +163,7 @@ def test_a_server_whose_object_storage_heartbeat_stops_is_stopped_and_failed_ove
     assert state["Reservations"][0]["Instances"][0]["State"]["Name"] in ("stopping", "stopped")  # forced stop
     # Fresh heartbeats from both: nothing more happens.
     settings.WEBUI_HEARTBEAT_TIMEOUT = 3600
-    s3.put_object(Bucket=sim["bucket"], Key=engine.heartbeat_key(cluster.name, "server1"), Body=b"alive")
+    s3.put_object(Bucket=sim["bucket"], Key=nodes.heartbeat_key(cluster.name, "server1"), Body=b"alive")
     assert engine.stale_heartbeats(cluster, applied(cluster)[1]) == {}
 
 
@@ -189,7 +190,7 @@ def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, se
             config = applied(cluster)[1]
             monitor = replace(config.monitor("awsvipw1"), parameters=frozen({"mode": mode}))
             engine._record(cluster, monitor, state.get(), "server1",
-                           engine._watch_one(monitor, config.resource("awsvip1"), "server1", state.get()))  # fmt: skip
+                           engine._watch_one(cluster, monitor, config.resource("awsvip1"), "server1", state.get()))  # fmt: skip
             assert state.get().status == status, mode
             levels = set(Alert.objects.filter(cluster=cluster, message__contains="Timeout occurred.")
                          .values_list("level", flat=True))  # fmt: skip
@@ -209,7 +210,9 @@ def test_an_error_answer_from_aws_is_a_detected_error_whatever_the_no_response_s
     monitor = next(m for m in config.monitors if m.type == "awseipw")
     assert monitor.parameters.get("mode", "0") == "0"  # "Do nothing" on no response
     state = ObjectState.objects.get(cluster=cluster, kind="monitor", name=monitor.name)
-    watch = engine._watch_one(monitor, next(r for r in config.resources if r.type == "awseip"), "server1", state)
+    watch = engine._watch_one(
+        cluster, monitor, next(r for r in config.resources if r.type == "awseip"), "server1", state
+    )
     assert (watch.status, watch.code, watch.no_response) == ("error", "50", False)
     assert sim["eip"]["allocation_id"] in watch.message
 
@@ -296,7 +299,7 @@ def test_a_monitors_timeout_bounds_its_aws_calls_without_leaving_threads(users, 
         state = ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1")
         threads = threading.active_count()
         started = time.monotonic()
-        watch = engine._watch_one(monitor, config.resource("awsvip1"), "server1", state)
+        watch = engine._watch_one(cluster, monitor, config.resource("awsvip1"), "server1", state)
         assert time.monotonic() - started < 4
         assert (watch.status, watch.code, watch.message) == ("error", "51", "Timeout occurred.")
         assert threading.active_count() == threads  # nothing left waiting on the endpoint

@@ -219,8 +219,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True  # the TaskRun row is the result
 CELERY_TASK_ALWAYS_EAGER = False  # never eager: it hides real worker bugs
 # Monitor resources and server health are watched by beat's tick; each monitor keeps its own interval.
+# The tick sends one task per cluster (and one per due monitor), so every worker shares the watching.
 CELERY_BEAT_SCHEDULE = {
-    "monitor-resources": {"task": "monitors.tick", "schedule": 5.0},
+    "monitor-resources": {"task": "monitors.tick", "schedule": env_float("WEBUI_TICK_SECONDS", 5)},
     "reap-runs": {"task": "clusters.reap_runs", "schedule": 10.0},  # orphaned runs fail within a minute
 }
 # Alert Service: e-mail through this SMTP server; deliveries retry after 10 s, 20 s, 40 s.
@@ -240,8 +241,26 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = os.environ.get("WEBUI_EMAIL_FROM", "cluster-webui@localhost")
 WEBUI_ALERT_RETRY_SECONDS = env_float("WEBUI_ALERT_RETRY_SECONDS", 10)
 
-# A monitoring round holds a lock this long at most (a round never overlaps the next one).
-WEBUI_TICK_LOCK_SECONDS = env_float("WEBUI_TICK_LOCK_SECONDS", 120)
+# Beat may run on every console host (`celery -A webui worker -B`): celery-redbeat keeps its schedule in
+# Redis and lets one scheduler act at a time; a lost scheduler's lock runs out and another takes over.
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+CELERY_REDBEAT_REDIS_URL = REDIS_URL
+CELERY_REDBEAT_KEY_PREFIX = "webui:redbeat"
+CELERY_REDBEAT_LOCK_TIMEOUT = int(env_float("WEBUI_SCHEDULER_LOCK_SECONDS", 20))
+# Leases: a worker watching a cluster (servers, heartbeats) or a monitor holds its lease in Redis; a worker
+# killed while it holds one loses it when it runs out, and any surviving worker carries on.
+WEBUI_CLUSTER_LEASE_SECONDS = env_float("WEBUI_CLUSTER_LEASE_SECONDS", 30)
+WEBUI_MONITOR_LEASE_SLACK_SECONDS = env_float("WEBUI_MONITOR_LEASE_SLACK_SECONDS", 10)
+# Node agents (`manage.py node_agent CLUSTER SERVER`) answer on their own queues through this result store.
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_RESULT_EXPIRES = 3600
+# What an agent does locally and the console waits for (a script has its own timeout on top of this).
+WEBUI_NODE_CALL_SECONDS = env_float("WEBUI_NODE_CALL_SECONDS", 30)
+# The address node-local listeners (the LB probe port) bind: the agent's --listen; loopback without an agent.
+WEBUI_NODE_LISTEN = os.environ.get("WEBUI_NODE_LISTEN", "127.0.0.1")
+# How often an agent writes its server's object storage heartbeat.
+WEBUI_HEARTBEAT_INTERVAL = env_float("WEBUI_HEARTBEAT_INTERVAL", 5)
 # Runs (clusters/runs/taskruns.py): a worker renews a run's lease while it works; one whose lease ran out
 # lost its worker, one no worker took in time was never delivered. Both fail within a minute.
 WEBUI_RUN_LEASE_SECONDS = env_float("WEBUI_RUN_LEASE_SECONDS", 30)

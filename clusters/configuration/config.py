@@ -189,6 +189,14 @@ class MonitorConfig(TypedObject):
                 "target": self.target}  # fmt: skip
 
 
+def revived(data: Mapping, server_os: str) -> "ResourceConfig | MonitorConfig":
+    """A group resource or monitor resource again from its plain() form (as a node agent receives it)."""
+    kind, registry = (MonitorConfig, MONITOR_TYPES) if "interval" in data else (ResourceConfig, RESOURCE_TYPES)
+    names = {f.name for f in dataclasses.fields(kind)} - {"spec"}
+    values = {k: frozen(v) for k, v in data.items() if k in names}
+    return kind(spec=registry.get_type(data["type"], server_os), **values)
+
+
 MONITOR_COMMON_FIELDS = ("interval", "timeout", "retry_count", "wait_to_start", "monitor_timing",
                          "restart_threshold", "failover_threshold", "final_action")  # fmt: skip
 

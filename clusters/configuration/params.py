@@ -118,6 +118,9 @@ class ObjectType:
     scripts: tuple[str, ...] = ()  # script files the type keeps in the export zip
     # AWS checks about the values typed on the type's own page, refused there (the rest wait for Check AWS).
     form_checks: tuple[str, ...] = ()
+    # Acts on the cluster server itself (a script, a service, a port, a local disk): its activate /
+    # deactivate / watch run on that server's node agent (clusters/node), not in the console.
+    on_server: bool = False
     extra: dict = field(default_factory=dict)
 
     def param(self, name: str) -> Param:

@@ -4,6 +4,7 @@ Everything here reads the applied version (its clp.conf, read back with our own 
 the draft. Each operation is a TaskRun on a worker; a cluster runs one at a time.
 """
 
+import base64
 import difflib
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,14 +17,16 @@ from django.utils import timezone
 
 from clusters.aws.account import AwsAccount
 from clusters.aws.checks import run_checks, typed_objects
+from clusters.clpconf import names as N
 from clusters.clpconf import reader, writer
 from clusters.configuration.config import Config, ResourceConfig, from_models
 from clusters.models import Cluster
+from clusters.node import remote
 from clusters.operation import alertlog, alertservice
 from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
 from clusters.runtime import Alert, AppliedVersion, ClusterState, ObjectState
 from resources.registry import ResourceFailed
-from webui import aws
+from webui import aws, nodes
 from webui.roles import Role
 
 SUCCESS = "The application finished successfully."
@@ -41,7 +44,7 @@ def applied(cluster: Cluster) -> tuple[AppliedVersion | None, Config | None]:
     The file itself is fetched only when this process has not read that version yet: every open
     status tab polls this, and a large cluster's clp.conf is megabytes.
     """
-    version = AppliedVersion.objects.filter(cluster=cluster).defer("conf").order_by("-number").first()
+    version = AppliedVersion.objects.filter(cluster=cluster).defer("conf", "files").order_by("-number").first()
     if version is None:
         return None, None
     # A row id alone could come back after a rolled-back Apply (SQLite): the time it was applied tells them apart.
@@ -49,7 +52,7 @@ def applied(cluster: Cluster) -> tuple[AppliedVersion | None, Config | None]:
     if key not in _CONFIGS:
         if len(_CONFIGS) > 64:
             _CONFIGS.clear()
-        _CONFIGS[key] = reader.read(bytes(version.conf))
+        _CONFIGS[key] = reader.read(bytes(version.conf), files=version.files)
     return version, _CONFIGS[key]
 
 
@@ -126,15 +129,17 @@ def alert(cluster, message, level="info", server=""):
     alertservice.route(created)  # to the people its destinations' rules name, from a worker
 
 
-def act(resource: ResourceConfig, server: str, activate: bool):
-    """One resource's AWS action, in a worker thread: (name, ok, message, seconds in AWS)."""
-    spec = resource.spec
+def act(cluster, resource: ResourceConfig, server: str, activate: bool):
+    """One resource's action (on AWS, or on the server's node agent), in a worker thread:
+    (name, ok, message, seconds it took)."""
     started = time.perf_counter()
     try:
-        done = (spec.activate if activate else spec.deactivate)(resource, server)
+        done = remote.act(cluster, resource, server, activate)
         return resource.name, True, done, time.perf_counter() - started
     except ResourceFailed as exc:
         return resource.name, False, f"{exc.code} : {exc.message}".strip(" :"), time.perf_counter() - started
+    except nodes.NodeUnreachable as exc:  # a server problem: the activation failed there, the group moves on
+        return resource.name, False, str(exc), time.perf_counter() - started
     except aws.AWS_ERRORS as exc:
         message = aws.error_message(exc)
         code = "9" if message == aws.TIMEOUT_MESSAGE else "50"
@@ -157,7 +162,7 @@ def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server:
     for i, level in enumerate(levels or [[]]):
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
-            results = list(pool.map(lambda r: act(r, server, activate), level))
+            results = list(pool.map(lambda r: act(cluster, r, server, activate), level))
         timings.append(Timing(time.perf_counter() - started, {name: seconds for name, _, _, seconds in results}))
         failed = [(name, message) for name, ok, message, _ in results if not ok]
         with transaction.atomic():
@@ -317,7 +322,7 @@ def _single_resource(cluster, config: Config, name: str, activate: bool, server:
         server = state.server if state and state.status != "offline" else ""
         if not server:
             raise TaskFailed(f"Resource {name} is not online.")
-    _, ok, message, _ = act(resource, server, activate)
+    _, ok, message, _ = act(cluster, resource, server, activate)
     verb, done = ("start", "started") if activate else ("stop", "stopped")
     if not ok:
         text = f"Failed to {verb} the resource {name}. ({message})"
@@ -415,15 +420,21 @@ def plan_operations(old: Config | None, new: Config) -> list[dict]:
     return operations
 
 
-def distribute(cluster: Cluster, config: Config, number: int, conf: bytes) -> str:
-    """Write the versioned clp.conf where the servers take it: the object storage bucket, or a folder."""
+def distribute(cluster: Cluster, config: Config, number: int, conf: bytes, files: dict[str, str]) -> str:
+    """Write the versioned clp.conf and its scripts/ folder where the servers take them: the object
+    storage bucket, or a folder."""
     if bucket := config.bucket():
         s3 = aws.client("s3")
         prefix = f"clusterwebui/{cluster.name}"
+        for path, content in files.items():
+            s3.put_object(Bucket=bucket, Key=f"{prefix}/v{number}/{path}", Body=base64.b64decode(content))
         s3.put_object(Bucket=bucket, Key=f"{prefix}/v{number}/clp.conf", Body=conf)
         s3.put_object(Bucket=bucket, Key=f"{prefix}/clp.conf", Body=conf)
         return f"s3://{bucket}/{prefix}/v{number}/clp.conf"
     folder = Path(settings.VAR_DIR) / "distribute" / cluster.name / f"v{number}"
+    for path, content in files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(base64.b64decode(content))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "clp.conf").write_bytes(conf)
     return str(folder / "clp.conf")
@@ -449,23 +460,30 @@ def run_apply(context: RunContext) -> dict:
     if errors:
         raise TaskFailed(f"The configuration was not applied: {len(errors)} problem(s), the first: {errors[0]}")
     context.progress(50)
-    conf = writer.render(cluster)
+    draft = from_models(cluster)
+    conf = writer.render_config(draft)
+    files = draft.files(N.SCRIPTS_DIR, N.MONITOR_SCRIPTS_DIR)  # the scripts the servers run, versioned with it
     previous, old_config = applied(cluster)
     old_text = bytes(previous.conf).decode(cluster.encoding or "shift_jis", "replace") if previous else ""
     diff = list(difflib.unified_diff(old_text.splitlines(), conf.decode(cluster.encoding or "shift_jis", "replace")
                                      .splitlines(), "applied", "new", lineterm="", n=0))  # fmt: skip
     context.log(f"Rendered clp.conf: {len(diff)} changed line(s) against the applied version.")
-    new_config = reader.read(conf)
+    new_config = reader.read(conf, files=files)
     operations = plan_operations(old_config, new_config)
     for operation in operations:
         context.log(f"Needed: {operation['operation']} {operation.get('group', '')}".strip() + ".")
     number = (previous.number + 1) if previous else 1
     with transaction.atomic():  # a failure to distribute leaves the previous version in force
         version = AppliedVersion.objects.create(
-            cluster=cluster, number=number, conf=conf, applied_by=context.run.user, operations=operations
+            cluster=cluster,
+            number=number,
+            conf=conf,
+            applied_by=context.run.user,
+            operations=operations,
+            files=files,
         )
         try:
-            version.distributed_to = distribute(cluster, new_config, number, conf)
+            version.distributed_to = distribute(cluster, new_config, number, conf, files)
         except (*aws.AWS_ERRORS, OSError) as exc:
             message = aws.error_message(exc) if isinstance(exc, aws.AWS_ERRORS) else str(exc)
             raise TaskFailed(f"Could not distribute clp.conf ({message}); version {number} was not applied.") from exc

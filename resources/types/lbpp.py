@@ -4,12 +4,27 @@ import contextlib
 import socket
 import threading
 
+from django.conf import settings
+
 from clusters.configuration.params import Param
 from resources.registry import ResourceFailed, ResourceType
 
-# The probe port's listeners, by port, in the process that activated them.
+# The probe port's listeners, by port, in the process that activated them (the server's node agent).
 LISTENERS: dict[int, socket.socket] = {}
-PROBE_HOST = "127.0.0.1"  # the server's own address on a real node; loopback here
+
+
+def probe_host() -> str:
+    """Where the listener binds: the agent's --listen address (all of the server's addresses by default)."""
+    return settings.WEBUI_NODE_LISTEN
+
+
+def close(port: int) -> None:
+    listener = LISTENERS.pop(port, None)
+    if listener is not None:
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave the port listening.
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
 
 
 class LbProbePortType(ResourceType):
@@ -21,7 +36,7 @@ class LbProbePortType(ResourceType):
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            listener.bind((PROBE_HOST, port))
+            listener.bind((probe_host(), port))
         except OSError:
             listener.close()
             raise ResourceFailed("", f"Port {port} is already used.") from None
@@ -40,12 +55,7 @@ class LbProbePortType(ResourceType):
         return f"port {port} open"
 
     def deactivate(self, resource, server):
-        listener = LISTENERS.pop(int(resource.parameters["port"]), None)
-        if listener is not None:
-            # shutdown() wakes the thread blocked in accept(); close() alone would leave the port listening.
-            with contextlib.suppress(OSError):
-                listener.shutdown(socket.SHUT_RDWR)
-            listener.close()
+        close(int(resource.parameters["port"]))
         return "port closed"
 
     def check_aws(self, resource, ctx):
@@ -113,6 +123,7 @@ TYPE = LbProbePortType(
     points_to="port",
     label="LB probe port resource",
     monitor="lbppw",
+    on_server=True,
     params=(
         # INFERRED paths for the LB probe port resource.
         Param("port", "parameters/port", "Port Number", "int", required=True, minimum=1, maximum=65535),

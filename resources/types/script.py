@@ -2,12 +2,17 @@
 
 Its type name differs by OS: `script` on Windows (start.bat / stop.bat; SEEN: the vendor's clpcfset
 ResourceParameters_Windows), `exec` on Linux (start.sh / stop.sh; SEEN: real X 5.3 and clpcreate files).
+The scripts run on the server where the group starts (its node agent), with the product's
+environment variables (CLP_EVENT, CLP_SERVER, CLP_GROUPNAME, CLP_RESOURCENAME).
 """
 
-from dataclasses import replace
+import base64
+from dataclasses import dataclass, replace
+from pathlib import Path, PureWindowsPath
 
 from clusters.configuration.params import Param
-from resources.registry import ResourceType
+from resources.registry import ResourceFailed, ResourceType
+from webui import nodes
 
 
 def _params(start: str, stop: str) -> tuple[Param, ...]:
@@ -22,12 +27,51 @@ def _params(start: str, stop: str) -> tuple[Param, ...]:
     )  # fmt: skip
 
 
-WINDOWS = ResourceType(
+@dataclass(frozen=True)
+class ScriptType(ResourceType):
+    def activate(self, resource, server):
+        return run_script(resource, server, "start", "starttimeout", "START")
+
+    def deactivate(self, resource, server):
+        return run_script(resource, server, "stop", "stoptimeout", "STOP")
+
+
+def run_script(resource, server: str, which: str, timeout_name: str, event: str) -> str:
+    """Run the resource's start or stop script here; its exit code decides, as in the product."""
+    path = str(resource.value(which))
+    filename = PureWindowsPath(path).name if "\\" in path else Path(path).name
+    content = resource.scripts.get(filename)
+    if content is not None:  # the applied version's own copy (scripts/ of the zip)
+        script = nodes.work_dir(resource.group, resource.name) / filename
+        script.write_bytes(base64.b64decode(content))
+    elif Path(path).is_absolute() and Path(path).is_file():
+        script = Path(path)
+    else:
+        where = f"scripts/{resource.group}/{resource.name}/{filename}"
+        raise ResourceFailed("", f"{filename} is not in the configuration: import the zip with {where}, or give "
+                                 "its full path.")  # fmt: skip
+    timeout = int(resource.value(timeout_name))
+    try:
+        argv = nodes.script_argv(script)
+    except OSError as exc:
+        raise ResourceFailed("", str(exc)) from None
+    env = {"CLP_EVENT": event, "CLP_SERVER": server, "CLP_GROUPNAME": resource.group,
+           "CLP_RESOURCENAME": resource.name}  # fmt: skip
+    code, output = nodes.run_program(argv, timeout=timeout, env=env, cwd=script.parent)
+    if code is None:
+        raise ResourceFailed("", f"{filename} did not end within {timeout} s ({which} script timeout).")
+    if code != 0:
+        raise ResourceFailed(str(code), f"{filename} exited with code {code}." + (f" {output}" if output else ""))
+    return f"{filename} exited with code 0"
+
+
+WINDOWS = ScriptType(
     code="script",
     label="Script resource",
     server_os="windows",
     params=_params("start.bat", "stop.bat"),
     scripts=("start.bat", "stop.bat"),
+    on_server=True,
 )
 LINUX = replace(WINDOWS, code="exec", server_os="linux", params=_params("start.sh", "stop.sh"),
                 scripts=("start.sh", "stop.sh"))  # fmt: skip

@@ -109,16 +109,13 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"AWS: using the configured account (region {settings.AWS_REGION}).")
             celery = [sys.executable, "-m", "celery", "-A", "webui"]
-            # One process, several threads: the work is AWS calls (I/O), and the LB probe port's listener must
-            # live where its deactivation runs.
+            # One process, several threads: the work is AWS calls (I/O), and a server without a node agent has its
+            # LB probe port's listener in this process, where its deactivation runs.
             self.spawn(
                 "celery worker", [*celery, "worker", "--loglevel=INFO", "--pool=threads", "--concurrency=4"], env
             )
-            self.spawn(
-                "celery beat",
-                [*celery, "beat", "--loglevel=INFO", "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule")],
-                env,
-            )
+            # The schedule lives in Redis (celery-redbeat): a second console host's beat waits for its lock.
+            self.spawn("celery beat", [*celery, "beat", "--loglevel=INFO"], env)
             runserver = [sys.executable, "manage.py", "runserver", addrport, "--noreload"]
             self.spawn("web server", runserver if dev else self.gunicorn(addrport), env, log=dev)
             self.stdout.write(

@@ -1,0 +1,1 @@
+"""Node agents: the console's side (remote) and the agent's side (agent) of node-local work."""
