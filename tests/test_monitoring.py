@@ -189,8 +189,8 @@ def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, se
             state.update(status="normal", failures=1)  # the retry is used up: the next failure counts
             config = applied(cluster)[1]
             monitor = replace(config.monitor("awsvipw1"), parameters=frozen({"mode": mode}))
-            engine._record(cluster, monitor, state.get(), "server1",
-                           engine._watch_one(cluster, monitor, config.resource("awsvip1"), "server1", state.get()))  # fmt: skip
+            found = engine._watch_one(cluster, monitor, config.resource("awsvip1"), "server1", state.get())
+            engine._record(cluster, monitor, state.get(), "server1", found)
             assert state.get().status == status, mode
             levels = set(Alert.objects.filter(cluster=cluster, message__contains="Timeout occurred.")
                          .values_list("level", flat=True))  # fmt: skip
