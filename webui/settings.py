@@ -244,10 +244,11 @@ WEBUI_ALERT_RETRY_SECONDS = env_float("WEBUI_ALERT_RETRY_SECONDS", 10)
 # Beat may run on every console host (`celery -A webui worker -B`): celery-redbeat keeps its schedule in
 # Redis and lets one scheduler act at a time; a lost scheduler's lock runs out and another takes over.
 CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
-CELERY_BEAT_MAX_LOOP_INTERVAL = 5
 CELERY_REDBEAT_REDIS_URL = REDIS_URL
 CELERY_REDBEAT_KEY_PREFIX = "webui:redbeat"
 CELERY_REDBEAT_LOCK_TIMEOUT = int(env_float("WEBUI_SCHEDULER_LOCK_SECONDS", 20))
+# The acting scheduler renews its lock at least this often; a waiting one retries as often.
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, min(5, CELERY_REDBEAT_LOCK_TIMEOUT // 3))
 # Leases: a worker watching a cluster (servers, heartbeats) or a monitor holds its lease in Redis; a worker
 # killed while it holds one loses it when it runs out, and any surviving worker carries on.
 WEBUI_CLUSTER_LEASE_SECONDS = env_float("WEBUI_CLUSTER_LEASE_SECONDS", 30)

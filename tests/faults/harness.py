@@ -69,7 +69,7 @@ def _answers(port: int) -> bool:
 class Console:
     """`manage.py serve` with its own var/, Redis and simulated AWS behind a FaultProxy."""
 
-    def __init__(self, var: Path, **settings):
+    def __init__(self, var: Path, *, workers: bool = True, **settings):
         self.var = var
         var.mkdir(parents=True, exist_ok=True)
         self.redis = Redis(var)
@@ -82,6 +82,7 @@ class Console:
             WEBUI_AWS_READ_TIMEOUT="3", WEBUI_AWS_MAX_ATTEMPTS="2", **{k: str(v) for k, v in settings.items()},
         )  # fmt: skip
         self.sim = None
+        self.processes: dict[str, subprocess.Popen] = {}  # what a test started beside serve, by name
         self.start_simulation()
         self.proxy = FaultProxy(self.sim_port)
         self.web_port = free_port()
@@ -90,7 +91,8 @@ class Console:
         self.env["AWS_ENDPOINT_URL"] = self.proxy.url
         with open(self.log, "wb") as out:
             self.serve = subprocess.Popen(
-                [sys.executable, "manage.py", "serve", "--addrport", f"127.0.0.1:{self.web_port}"],
+                [sys.executable, "manage.py", "serve", "--addrport", f"127.0.0.1:{self.web_port}",
+                 *([] if workers else ["--without-workers"])],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         wait(self._up, 90, f"the console answering ({self.log})")
@@ -198,7 +200,33 @@ class Console:
         found = re.search(r'<ol class="runs"><li><a href="(/runs/\d+/)"', html)
         return self.base + found.group(1) if found else ""
 
+    # --- processes beside serve (console workers, node agents) ----------------------------------------
+    def start(self, name: str, argv: list[str], ready: str = "ready.") -> subprocess.Popen:
+        """Start `argv` (python arguments) with the console's settings; return once its log shows `ready`."""
+        log = self.var / f"{name}.log"
+        with open(log, "wb") as out:
+            proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=self.env, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        self.processes[name] = proc
+        wait(lambda: (proc.poll() is None and ready in log.read_text(errors="replace"))
+             or (proc.poll() is not None and _failed(log)), 90, f"{name} ready ({log})")  # fmt: skip
+        return proc
+
+    def kill(self, name: str) -> None:
+        """kill -9 of the process and every child of it (a worker's embedded beat): as if its host was lost."""
+        proc = self.processes.pop(name)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
     def stop(self):
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.processes.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
         if self.serve.poll() is None:
             self.serve.send_signal(signal.SIGTERM)
             try:
@@ -212,6 +240,10 @@ class Console:
         self.proxy.close()
         if self.redis.proc.poll() is None:
             self.redis.stop()
+
+
+def _failed(log: Path):
+    raise AssertionError(f"the process exited:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 def id_pairs(old: dict, new: dict):

@@ -87,8 +87,11 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default=os.environ.get("WEBUI_ADDRPORT", "127.0.0.1:8000"))
         parser.add_argument("--check", action="store_true", help="Only check the database and Redis, then exit.")
         parser.add_argument("--dev", action="store_true", help="Django's development server instead of gunicorn.")
+        parser.add_argument("--without-workers", action="store_true",
+                            help="No Celery worker or beat here: they run as their own services "
+                                 "(`celery -A webui worker -B`, on one or more console hosts).")  # fmt: skip
 
-    def handle(self, *args, addrport, check, dev, **options):
+    def handle(self, *args, addrport, check, dev, without_workers, **options):
         self.children: list[Child] = []
         self.log_dir = Path(settings.VAR_DIR) / "log"
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -111,11 +114,12 @@ class Command(BaseCommand):
             celery = [sys.executable, "-m", "celery", "-A", "webui"]
             # One process, several threads: the work is AWS calls (I/O), and a server without a node agent has its
             # LB probe port's listener in this process, where its deactivation runs.
-            self.spawn(
-                "celery worker", [*celery, "worker", "--loglevel=INFO", "--pool=threads", "--concurrency=4"], env
-            )
-            # The schedule lives in Redis (celery-redbeat): a second console host's beat waits for its lock.
-            self.spawn("celery beat", [*celery, "beat", "--loglevel=INFO"], env)
+            if not without_workers:
+                self.spawn(
+                    "celery worker", [*celery, "worker", "--loglevel=INFO", "--pool=threads", "--concurrency=4"], env
+                )
+                # The schedule lives in Redis (celery-redbeat): a second console host's beat waits for its lock.
+                self.spawn("celery beat", [*celery, "beat", "--loglevel=INFO"], env)
             runserver = [sys.executable, "manage.py", "runserver", addrport, "--noreload"]
             self.spawn("web server", runserver if dev else self.gunicorn(addrport), env, log=dev)
             self.stdout.write(
