@@ -150,8 +150,9 @@ def _stale_agents(cluster, config: Config) -> dict[str, str]:
             for a in agents}  # fmt: skip
 
 
-def _judgement(cluster, source: str, problem: str | None) -> None:
-    """A server-health judgement that could not be made is a warning in the alert log (once, until it can)."""
+def _judgement(cluster, source: str, problem: str | None, back: str = "", level: str = "warning") -> None:
+    """A server-health problem (a judgement that could not be made, a lost standby server) is in the alert
+    log once, until it is over; then `back` says so."""
     state = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.HEALTH, name=source).first()
     if problem and (state is None or state.status != ObjectState.Status.WARNING):
         ObjectState.objects.update_or_create(
@@ -160,11 +161,11 @@ def _judgement(cluster, source: str, problem: str | None) -> None:
             name=source,
             defaults={"status": ObjectState.Status.WARNING, "message": problem[:500]},
         )
-        alert(cluster, problem, "warning")
+        alert(cluster, problem, level)
     elif not problem and state is not None and state.status == ObjectState.Status.WARNING:
         state.status, state.message = ObjectState.Status.NORMAL, ""
         state.save(update_fields=["status", "message", "updated_at"])
-        alert(cluster, f"Server health can be judged from the {JUDGED_FROM[source]} again.")
+        alert(cluster, back or f"Server health can be judged from the {JUDGED_FROM[source]} again.")
 
 
 JUDGED_FROM = {"instances": "EC2 instance states", "heartbeat": "object storage heartbeat"}
@@ -174,10 +175,15 @@ def _watch_servers(cluster, config: Config):
     account = AwsAccount()
     record_server_states(cluster, config, account)  # one DescribeInstances serves this and the judgement below
     online = {s.server for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online")}
-    stale = stale_heartbeats(cluster, config) if online else {}
+    stale = stale_heartbeats(cluster, config)
     stopped = stopped_services(cluster)  # stopped on purpose (clpcl -t -h, clpdown): not a lost server
     for server in config.server_names:
-        if server not in online or server in stopped:
+        if server in stopped:
+            continue
+        if server not in online:  # a lost standby server holds nothing to fail over, but cannot take any over
+            _judgement(cluster, f"standby {server}", stale.get(server) and (
+                f"Server {server} is lost ({stale[server]}): no group can fail over to it until it is back."),
+                back=f"Server {server} is back (its heartbeat is fresh again).", level="error")  # fmt: skip
             continue
         instance = config.instance_of(server, account)
         if instance is None and account.errors:

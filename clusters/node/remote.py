@@ -6,6 +6,9 @@ activation, or the monitor reports an error). A server with no agent has the wor
 console's own worker, as on one machine with the embedded simulation, and every message says so.
 """
 
+from django.conf import settings
+from django.utils import timezone
+
 from clusters.configuration.config import plain
 from clusters.runtime import NodeAgent
 from monitors.registry import Watch
@@ -14,7 +17,14 @@ from webui import nodes
 
 
 def agent_of(cluster, server: str) -> NodeAgent | None:
-    return NodeAgent.objects.filter(cluster=cluster, server=server).first()
+    """The server's registered agent; NodeUnreachable at once if it stopped beating (no call waits on it)."""
+    agent = NodeAgent.objects.filter(cluster=cluster, server=server).first()
+    if agent is not None:
+        silent = (timezone.now() - agent.seen_at).total_seconds()
+        if silent > settings.WEBUI_HEARTBEAT_TIMEOUT:
+            raise nodes.NodeUnreachable(f"The node agent of {server} has not reported for {silent:.0f} s "
+                                        f"(heartbeat timeout {settings.WEBUI_HEARTBEAT_TIMEOUT:.0f} s).")  # fmt: skip
+    return agent
 
 
 def _here(server: str) -> str:
@@ -43,7 +53,11 @@ def watch(cluster, monitor, target, server: str) -> Watch:
     """Monitor once on `server`: on its agent for a type that watches the server itself."""
     if not monitor.spec.on_server:
         return monitor.spec.watch(monitor, target, server)
-    if agent_of(cluster, server) is None:
+    try:
+        agent = agent_of(cluster, server)
+    except nodes.NodeUnreachable as exc:
+        return Watch("error", "", str(exc))
+    if agent is None:
         found = monitor.spec.watch(monitor, target, server)
         return found if found.status == "normal" else Watch(found.status, found.code, found.message + _here(server),
                                                               found.no_response)  # fmt: skip

@@ -1,0 +1,202 @@
+"""Node-local work: what an agent does on its server (scripts, monitors), what the console does when a server
+has no agent or a silent one, the heartbeat an agent writes, and the leases that share monitoring."""
+
+import base64
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from clusters.clpconf import names as N
+from clusters.configuration import services
+from clusters.configuration.config import from_models, plain, revived
+from clusters.models import Cluster
+from clusters.node import agent, remote
+from clusters.operation.groups import act, applied
+from clusters.runtime import Alert, NodeAgent
+from monitors import engine
+from resources.models import GroupResource
+from resources.registry import ResourceFailed
+from tests.guide import build_on_sim as build
+from tests.guide import sim_client as client
+from tests.runs import ok, recover, run
+from webui import nodes
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def linux_cluster(users, scripts: dict[str, str], **monitors):
+    """Two servers and a failover group with an exec resource whose scripts are `scripts`."""
+    admin = users["admin"]
+    cluster = services.create_cluster(user=admin, name="linux1")
+    Cluster.objects.filter(pk=cluster.pk).update(server_os="linux")
+    cluster.refresh_from_db()
+    for name, address in (("server1", "10.0.110.10"), ("server2", "10.0.120.10")):
+        services.add_server_with_address(user=admin, cluster=cluster, name=name, address=address)
+    group = services.add_failover_group(user=admin, cluster=cluster, name="failover1")
+    exec1 = services.add_group_resource(user=admin, group=group, type="exec", name="exec1",
+                                        parameters={"starttimeout": 2})  # fmt: skip
+    GroupResource.objects.filter(pk=exec1.pk).update(scripts={k: b64(v) for k, v in scripts.items()})
+    for name, (type_, parameters) in monitors.items():
+        monitor = services.add_monitor_resource(user=admin, cluster=cluster, type=type_, name=name,
+                                                parameters=parameters)  # fmt: skip
+        if type_ == "genw":
+            monitor.scripts = {"genw.sh": b64("exit 3\n")}
+            monitor.save()
+    return cluster, from_models(cluster)
+
+
+def perform(cluster, config, action, name, server="server1"):
+    obj = config.resource(name) or config.monitor(name)
+    payload = {"action": action, "cluster": cluster.name, "server": server, "server_os": "linux",
+               "object": plain(obj), "target": None}  # fmt: skip
+    return agent.perform(payload)
+
+
+def test_resources_and_monitors_reach_an_agent_unchanged(users, sim):
+    cluster = build("nlb", users, sim)
+    config = from_models(cluster)
+    for obj in (*config.resources, *config.monitors):
+        assert revived(plain(obj), cluster.server_os) == obj
+        assert revived(plain(obj), cluster.server_os).spec is obj.spec
+
+
+def test_scripts_run_with_the_products_variables_and_their_exit_code_decides(users, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    marker = tmp_path / "marker"
+    cluster, config = linux_cluster(users, {
+        "start.sh": f'echo "$CLP_EVENT $CLP_SERVER $CLP_GROUPNAME $CLP_RESOURCENAME" > {marker}\n',
+        "stop.sh": "echo cannot stop >&2; exit 7\n",
+    })  # fmt: skip
+    assert perform(cluster, config, "activate", "exec1") == {"ok": True, "done": "start.sh exited with code 0"}
+    assert marker.read_text() == "START server1 failover1 exec1\n"
+    assert perform(cluster, config, "deactivate", "exec1") == {
+        "ok": False, "code": "7", "message": "stop.sh exited with code 7. cannot stop"}  # fmt: skip
+
+
+def test_a_script_that_outlives_its_timeout_fails_the_activation(users, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    cluster, config = linux_cluster(users, {"start.sh": "sleep 30\n", "stop.sh": "exit 0\n"})
+    started = time.monotonic()
+    answer = perform(cluster, config, "activate", "exec1")
+    assert answer == {"ok": False, "code": "", "message": "start.sh did not end within 2 s (start script timeout)."}
+    assert time.monotonic() - started < 10
+
+
+def test_a_script_missing_from_the_configuration_or_of_another_os_says_what_to_do(users, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    cluster, config = linux_cluster(users, {"stop.sh": "exit 0\n"})
+    answer = perform(cluster, config, "activate", "exec1")
+    assert answer["message"] == ("start.sh is not in the configuration: import the zip with "
+                                 "scripts/failover1/exec1/start.sh, or give its full path.")  # fmt: skip
+    bat = tmp_path / "start.bat"
+    bat.write_text("exit 0\n")
+    resource = config.resource("exec1")
+    windows = revived(plain(resource) | {"type": "script", "parameters": {"start": str(bat)}}, "windows")
+    with pytest.raises(ResourceFailed, match=r"start\.bat is a Windows batch file and this server runs linux"):
+        windows.spec.activate(windows, "server1")
+
+
+def test_local_monitors_watch_the_server_itself(users, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    disk = tmp_path / "diskw.dat"
+    cluster, config = linux_cluster(users, {}, genw1=("genw", {"path": "genw.sh"}),
+                                    diskw1=("diskw", {"object": str(disk), "size": 100000}),
+                                    diskw2=("diskw", {"object": str(tmp_path / "no" / "such" / "dir")}),
+                                    userw1=("userw", {}))  # fmt: skip
+    assert perform(cluster, config, "watch", "genw1")["status"] == "error"
+    assert perform(cluster, config, "watch", "genw1")["message"] == "genw.sh exited with code 3."
+    assert perform(cluster, config, "watch", "diskw1")["status"] == "normal" and disk.stat().st_size == 100000
+    found = perform(cluster, config, "watch", "diskw2")
+    assert found["status"] == "error" and "No such file or directory" in found["message"]
+    assert perform(cluster, config, "watch", "userw1")["status"] == "normal"
+
+
+def test_without_an_agent_the_console_does_node_local_work_and_says_so(users, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    cluster, config = linux_cluster(users, {"start.sh": "exit 0\n", "stop.sh": "exit 4\n"},
+                                    genw1=("genw", {"path": "genw.sh"}))  # fmt: skip
+    resource = config.resource("exec1")
+    assert remote.act(cluster, resource, "server1", True) == (
+        "start.sh exited with code 0 (by the console: no node agent on server1)")  # fmt: skip
+    assert act(cluster, resource, "server1", False)[1:3] == (
+        False, "4 : stop.sh exited with code 4. (by the console: no node agent on server1)")  # fmt: skip
+    watch = remote.watch(cluster, config.monitor("genw1"), None, "server1")
+    assert watch.status == "error" and watch.message.endswith("(by the console: no node agent on server1)")
+
+
+def test_a_silent_agent_is_a_server_problem_at_once(users, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    cluster, config = linux_cluster(users, {"start.sh": "exit 0\n"}, genw1=("genw", {"path": "genw.sh"}))
+    long_ago = timezone.now() - timedelta(seconds=settings.WEBUI_HEARTBEAT_TIMEOUT + 30)
+    NodeAgent.objects.create(cluster=cluster, server="server1", host="vm pid 1", listen="127.0.0.1",
+                             started_at=long_ago, seen_at=long_ago)  # fmt: skip
+    started = time.monotonic()
+    name, done, message, _ = act(cluster, config.resource("exec1"), "server1", True)
+    assert (name, done) == ("exec1", False) and message.startswith("The node agent of server1 has not reported for")
+    watch = remote.watch(cluster, config.monitor("genw1"), None, "server1")
+    assert watch.status == "error" and "heartbeat timeout" in watch.message
+    assert time.monotonic() - started < 2  # nobody waited for a call it would not answer
+    # Without a bucket, the agent's own beat is the heartbeat the engine judges.
+    assert engine.stale_heartbeats(cluster, config)["server1"].startswith("no heartbeat from its node agent for")
+
+
+def test_an_agent_writes_its_servers_heartbeat_and_a_lost_standby_is_an_error_once(users, sim, settings):
+    cluster = build("vip", users, sim)
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))  # failover1 on server1
+    _, config = applied(cluster)
+    beats = {}
+    for server in ("server2", "server1"):
+        agent.register(cluster, server, "127.0.0.1")
+        beats[server] = agent.Heartbeat(cluster, server, interval=1)
+        beats[server].beat()
+        time.sleep(2.1)  # server2's heartbeat is the older one by two seconds (S3 keeps whole seconds)
+    keys = client(sim, "s3").list_objects_v2(Bucket=sim["bucket"], Prefix=nodes.heartbeat_key(cluster.name))
+    assert sorted(o["Key"].rsplit("/", 1)[-1] for o in keys["Contents"]) == ["server1", "server2"]
+    assert engine.stale_heartbeats(cluster, config) == {}
+    assert recover(users, cluster) == []
+
+    settings.WEBUI_HEARTBEAT_TIMEOUT = 3  # server2's agent stopped beating; server1's beats again
+    beats["server1"].beat()
+    assert set(engine.stale_heartbeats(cluster, config)) == {"server2"}
+    assert recover(users, cluster) == []  # server2 holds no group: nothing to fail over, nothing force-stopped
+    lost = Alert.objects.filter(cluster=cluster, message__startswith="Server server2 is lost (no object storage")
+    assert lost.count() == 1 and lost.get().level == "error"
+    beats["server1"].beat()
+    recover(users, cluster)
+    assert lost.count() == 1  # said once, until it is over
+    beats["server2"].beat()
+    recover(users, cluster)
+    assert Alert.objects.filter(cluster=cluster, message="Server server2 is back (its heartbeat is fresh again).")
+    assert NodeAgent.objects.get(cluster=cluster, server="server2").seen_at > timezone.now() - timedelta(seconds=5)
+
+
+def test_apply_versions_the_scripts_with_the_configuration(users, sim):
+    cluster = build("vip", users, sim)
+    group = cluster.groups.get()
+    script = services.add_group_resource(user=users["admin"], group=group, type="script", name="script1")
+    GroupResource.objects.filter(pk=script.pk).update(scripts={"start.bat": b64("@echo start\r\n")})
+    ok(run("apply", users, cluster))
+    _, config = applied(cluster)
+    assert config.resource("script1").scripts == {"start.bat": b64("@echo start\r\n")}
+    key = f"clusterwebui/{cluster.name}/v1/{N.SCRIPTS_DIR}/failover1/script1/start.bat"
+    assert client(sim, "s3").get_object(Bucket=sim["bucket"], Key=key)["Body"].read() == b"@echo start\r\n"
+
+
+@pytest.mark.worker
+def test_a_lease_keeps_a_second_worker_off_until_it_is_given_back_or_runs_out(redis_url, settings):
+    from monitors.tasks import lease
+
+    settings.CELERY_BROKER_URL = redis_url
+    with lease("test:cluster", 30) as first, lease("test:cluster", 30) as second:
+        assert (first, second) == (True, False)
+    with lease("test:cluster", 30) as again:
+        assert again  # given back at the end
+    with lease("test:monitor", 1) as held:  # a worker killed while holding it: the lease runs out
+        time.sleep(1.2)
+        with lease("test:monitor", 30) as other:
+            assert held and other
