@@ -1,9 +1,15 @@
-"""A group move with four AWS resources (VIP, EIP, secondary IP, DNS) against moto's server.
+"""A group move with four AWS resources (VIP, EIP, secondary IP, DNS) against moto's server; then a
+server lost for real, and the time until its service is back on the other server.
 
-Prints the move's wall time, the time spent inside AWS calls on its critical path (the slowest
+Move: prints the move's wall time, the time spent inside AWS calls on its critical path (the slowest
 resource of each level of independent resources), the console's own share of the wall time, and
 whether the independent resources ran in parallel (their AWS times add up to more than the level
 took). Target: the console's share under 10%.
+
+Server lost -> service back: the whole console on loopback with two console workers and a node agent
+per server (tests/faults/agents.py); the agent of the server holding the group is killed (kill -9)
+and the clock runs until the VIP route and the LB probe port are on the other server. Prints the
+total and its parts: detection (the heartbeat timeout and a round), forced stop, activation.
 """
 
 import os
@@ -98,6 +104,42 @@ def main():
               f"independent resources in parallel: {'yes' if parallel else 'NO'}")  # fmt: skip
     server.terminate()
     server.wait(10)
+    server_lost(admin)
+
+
+def server_lost(admin) -> None:
+    import tempfile
+    from datetime import datetime
+    from pathlib import Path
+
+    from tests.faults.agents import HEARTBEAT_TIMEOUT, MONITOR_INTERVAL, AgentsCluster
+    from tests.faults.harness import wait
+
+    admin.save()
+    folder = Path(tempfile.mkdtemp(prefix="webui-failover-"))
+    (folder / "markers").mkdir()
+    cluster = AgentsCluster(folder / "var", admin, folder / "markers")
+    try:
+        lost = time.time()
+        cluster.console.kill("agent-server1")
+        wait(lambda: cluster.serves_on("server2"), 120, "the service back on server2", every=0.05)
+        back = time.time()
+        runs = cluster.api(f"clusters/{cluster.pk}/runs?limit=20")
+        down = cluster.api(f"runs/{next(r['id'] for r in runs if r['kind'] == 'server_down')}")
+
+        def at(text: str) -> float:
+            return datetime.fromisoformat(text).timestamp()
+
+        stopped = next(at(line["at"]) for line in down["lines"] if line["message"].startswith("Forced stop:"))
+        detected, finished = at(down["created_at"]), at(down["finished_at"])
+        print(f"server lost -> service back: {back - lost:5.1f} s total (heartbeat timeout {HEARTBEAT_TIMEOUT} s, "
+              f"agent heartbeat every 1 s, monitoring round every 1 s, monitor interval {MONITOR_INTERVAL} s)")
+        print(f"  detection (agent killed -> forced stop and failover run): {detected - lost:5.1f} s")
+        print(f"  forced stop (StopInstances of server1's instance):        {stopped - detected:5.1f} s")
+        print(f"  activation on server2 (VIP route, LB probe port, script): {finished - stopped:5.1f} s")
+        print(f"  seen from outside after the run ended:                     {back - finished:5.1f} s")
+    finally:
+        cluster.stop()
 
 
 if __name__ == "__main__":

@@ -129,7 +129,8 @@ def stale_heartbeats(cluster, config: Config) -> dict[str, str]:
                    f"({aws.error_message(exc)}); a lost server would not be noticed from it.")  # fmt: skip
         return {}
     _judgement(cluster, "heartbeat", None)
-    seen = {o["Key"].rsplit("/", 1)[-1]: o["LastModified"] for o in listing}
+    # S3 keeps whole seconds: a heartbeat may be up to a second younger than its LastModified says.
+    seen = {o["Key"].rsplit("/", 1)[-1]: o["LastModified"] + timedelta(seconds=1) for o in listing}
     if not seen:
         return {}
     timeout = timedelta(seconds=settings.WEBUI_HEARTBEAT_TIMEOUT)
