@@ -132,8 +132,10 @@ def server_lost(admin) -> None:
 
         stopped = next(at(line["at"]) for line in down["lines"] if line["message"].startswith("Forced stop:"))
         detected, finished = at(down["created_at"]), at(down["finished_at"])
-        print(f"server lost -> service back: {back - lost:5.1f} s total (heartbeat timeout {HEARTBEAT_TIMEOUT} s, "
-              f"agent heartbeat every 1 s, monitoring round every 1 s, monitor interval {MONITOR_INTERVAL} s)")
+        print(
+            f"server lost -> service back: {back - lost:5.1f} s total (heartbeat timeout {HEARTBEAT_TIMEOUT} s, "
+            f"agent heartbeat every 1 s, monitoring round every 1 s, monitor interval {MONITOR_INTERVAL} s)"
+        )
         print(f"  detection (agent killed -> forced stop and failover run): {detected - lost:5.1f} s")
         print(f"  forced stop (StopInstances of server1's instance):        {stopped - detected:5.1f} s")
         print(f"  activation on server2 (VIP route, LB probe port, script): {finished - stopped:5.1f} s")

@@ -127,6 +127,7 @@ def point_celery_at(broker_url: str) -> None:
     from webui.celery import app
 
     app.conf.broker_url = broker_url
+    app.conf.result_backend = broker_url  # node agents answer through it
     app._after_fork()  # Celery's own reset of its connection and producer pools (as after a fork)
 
 

@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from clusters.clpconf import names as N
@@ -14,6 +15,7 @@ from clusters.configuration.config import from_models, plain, revived
 from clusters.models import Cluster
 from clusters.node import agent, remote
 from clusters.operation.groups import act, applied
+from clusters.operation.status import status_context
 from clusters.runtime import Alert, NodeAgent
 from monitors import engine
 from resources.models import GroupResource
@@ -200,3 +202,17 @@ def test_a_lease_keeps_a_second_worker_off_until_it_is_given_back_or_runs_out(re
         time.sleep(1.2)
         with lease("test:monitor", 30) as other:
             assert held and other
+
+
+def test_operation_mode_shows_each_servers_agent(users, sim, client, settings):
+    cluster = build("vip", users, sim)
+    ok(run("apply", users, cluster))
+    agent.register(cluster, "server1", "127.0.0.1")
+    states = {name: a for name, _, _, a in status_context(cluster)["servers"]}
+    assert states["server1"].status == "online" and states["server1"].text.startswith("seen 0 s ago (")
+    assert (states["server2"].status, states["server2"].text) == ("pending", "none: the console stands in")
+    settings.WEBUI_HEARTBEAT_TIMEOUT = -1
+    assert status_context(cluster)["servers"][0][3].text.startswith("silent for 0 s (")
+    client.force_login(users["viewer"])
+    page = client.get(reverse("operation_status", args=[cluster.pk])).text
+    assert "<th>Node agent</th>" in page and "none: the console stands in" in page

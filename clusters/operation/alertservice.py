@@ -45,7 +45,7 @@ def _queue(alert_id: int, destinations: list[int]) -> None:
 
     for destination_id in destinations:
         try:
-            app.send_task("clusters.deliver_alert", args=[alert_id, destination_id],
+            app.send_task("clusters.deliver_alert", args=[alert_id, destination_id], ignore_result=True,
                           retry=True, retry_policy=settings.WEBUI_DISPATCH_RETRY)  # fmt: skip
         except Exception as exc:  # the broker is down: the operation goes on; the log says what was not sent
             logger.warning("alert %s not queued for destination %s: %s", alert_id, destination_id, exc)

@@ -60,7 +60,7 @@ def layout(status: dict) -> dict:
             line = f"{resource.name} -> {target}" if target != "" else resource.name
             resources_on.setdefault(state.server, []).append((state.status, line))
     zones: dict[str, dict[str, list]] = {}
-    for name, instance, _service in status["servers"]:
+    for name, instance, _service, _agent in status["servers"]:
         details = instance.details if instance else {}
         lines = groups_on.get(name, []) + resources_on.get(name, [])
         if len(lines) > MAX_LINES:  # a large cluster: the box stays readable, the lists tell the rest

@@ -1,13 +1,16 @@
 """What operation mode and clpstat show of a cluster: the applied version and the state the engine keeps."""
 
 from collections import Counter
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from clusters.models import Cluster, TaskRun
 from clusters.operation import picture
 from clusters.operation.groups import applied
-from clusters.runtime import Alert, ClusterState, ObjectState
+from clusters.runtime import Alert, ClusterState, NodeAgent, ObjectState
 
 # A larger cluster's status lists only the resources and monitors that need attention, with counts;
 # every one is a click away (objects_context). The poll stays small whatever the cluster's size.
@@ -41,11 +44,12 @@ def status_context(cluster: Cluster, *, summary: bool = False) -> dict:
     recent = list(TaskRun.objects.filter(cluster=cluster).order_by("-created_at", "-id")[:5])
     active = next((run for run in recent if run.is_active), None)
     judged = [s for (kind, _), s in states.items() if kind == "health" and s.status == "warning"]
+    agents = node_agents(cluster, servers)
     context = {
         "version": version,
         "cluster_status": cluster_state.get_status_display() if cluster_state else "Stopped",
         "running": bool(cluster_state and cluster_state.status == "running"),
-        "servers": [(s, states.get(("server", s)), states.get(("service", s))) for s in servers],
+        "servers": [(s, states.get(("server", s)), states.get(("service", s)), agents[s]) for s in servers],
         "suspended": bool(cluster_state and cluster_state.status == "suspended"),
         "groups": [(g, states.get(("group", g.name)), config.startup_servers(g.name)) for g in config.groups],
         "resources": [(r, states.get(("resource", r.name))) for r in config.resources],
@@ -70,6 +74,29 @@ def status_context(cluster: Cluster, *, summary: bool = False) -> dict:
             context[listed] = [(o, s) for o, s in context[listed] if _attention(s)][:LIST_UP_TO]
     context["picture"] = picture.layout(context)
     return context
+
+
+@dataclass(frozen=True)
+class AgentState:
+    """A server's node agent as operation mode shows it: online, silent (error) or none."""
+
+    status: str
+    text: str
+
+
+def node_agents(cluster: Cluster, servers) -> dict[str, AgentState]:
+    found = {a.server: a for a in NodeAgent.objects.filter(cluster=cluster)}
+    now, timeout = timezone.now(), settings.WEBUI_HEARTBEAT_TIMEOUT
+    agents = {}
+    for server in servers:
+        agent = found.get(server)
+        if agent is None:
+            agents[server] = AgentState("pending", "none: the console stands in")
+            continue
+        silent = (now - agent.seen_at).total_seconds()
+        agents[server] = (AgentState("error", f"silent for {silent:.0f} s ({agent.host})") if silent > timeout
+                          else AgentState("online", f"seen {silent:.0f} s ago ({agent.host})"))  # fmt: skip
+    return agents
 
 
 def objects_context(cluster: Cluster, kind: str, *, group: str = "", status: str = "") -> dict:

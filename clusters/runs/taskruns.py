@@ -124,7 +124,13 @@ def dispatch(run_id: int) -> None:
     """Send the run to a worker; a broker that cannot be reached fails the run now, with the reason."""
 
     try:  # by name: this module and clusters.tasks must not import each other
-        app.send_task("clusters.execute_run", args=[run_id], retry=True, retry_policy=settings.WEBUI_DISPATCH_RETRY)
+        app.send_task(
+            "clusters.execute_run",
+            args=[run_id],
+            retry=True,
+            retry_policy=settings.WEBUI_DISPATCH_RETRY,
+            ignore_result=True,
+        )  # the row is the result: nothing waits on the result store
     except Exception as exc:  # kombu's OperationalError, a refused or timed-out connection...
         logger.warning("run #%s not dispatched: %s", run_id, exc)
         _end(run_id, f"The broker was unreachable ({type(exc).__name__}: {exc}); the run was not started. "

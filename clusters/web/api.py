@@ -366,7 +366,9 @@ def get_status(request, pk: int) -> dict:
     return {
         "applied_version": status["version"].number,
         "cluster_status": status["cluster_status"],
-        "servers": [{"name": n, "instance": state(i), "service": state(svc)} for n, i, svc in status["servers"]],
+        "servers": [{"name": n, "instance": state(i), "service": state(svc),
+                     "agent": {"status": agent.status, "message": agent.text}}
+                    for n, i, svc, agent in status["servers"]],
         "groups": [{"name": g.name, **state(s)} for g, s, _ in status["groups"]],
         "resources": [{"name": r.name, "type": r.type, "group": r.group, **state(s)} for r, s in status["resources"]],
         "monitors": [{"name": m.name, "type": m.type, **state(s)} for m, s in status["monitors"]],

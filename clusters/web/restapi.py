@@ -98,7 +98,7 @@ def _current(state) -> str:
 
 def _servers(status) -> list[dict]:
     found = []
-    for name, instance, service in status["servers"]:
+    for name, instance, service, _agent in status["servers"]:
         stopped = (service and service.status == "offline") or (instance and instance.status != "online")
         found.append({"name": name, "status": "Offline" if stopped or not status["running"] else "Online"})
     return found

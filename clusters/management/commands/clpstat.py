@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 "status": status["cluster_status"],
                 "applied_version": status["version"].number,
                 "servers": [{"name": s, "instance_state": state.message if state else "unknown"}
-                            for s, state, _ in status["servers"]],
+                            for s, state, _, _ in status["servers"]],
                 "groups": [{"name": g.name, "status": st.status if st else "offline",
                             "current_server": st.server if st else ""} for g, st, _ in status["groups"]],
                 "resources": [{"name": r.name, "type": r.type, "group": r.group,
