@@ -37,6 +37,9 @@ class ResourceType(ObjectType):
     monitor: str | None = None  # the monitor type the product adds with this resource
     aws: bool = False
     points_to: str = ""  # the parameter operation mode's picture shows where it points (the VIP, the EIP, ...)
+    # What it holds lives in the agent's own process (a listener): a restarted agent opens it again while the
+    # resource is online on its server.
+    held_by_agent: bool = False
 
     def activate(self, resource, server: str) -> str:
         """Bring the resource (the applied version's ResourceConfig, clusters.configuration.config) online on

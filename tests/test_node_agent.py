@@ -20,6 +20,7 @@ from clusters.runtime import Alert, NodeAgent
 from monitors import engine
 from resources.models import GroupResource
 from resources.registry import ResourceFailed
+from resources.types import lbpp
 from tests.guide import build_on_sim as build
 from tests.guide import sim_client as client
 from tests.runs import ok, recover, run
@@ -216,3 +217,13 @@ def test_operation_mode_shows_each_servers_agent(users, sim, client, settings):
     client.force_login(users["viewer"])
     page = client.get(reverse("operation_status", args=[cluster.pk])).text
     assert "<th>Node agent</th>" in page and "none: the console stands in" in page
+
+
+def test_a_restarted_agent_opens_the_probe_port_of_a_resource_online_on_its_server(users, sim):
+    cluster = build("nlb", users, sim)  # probe port 12345
+    ok(run("apply", users, cluster))
+    ok(run("group_start", users, cluster, group="failover1", server="server2"))
+    lbpp.close(12345)  # the agent's process was restarted: its listener is gone
+    assert agent.restore(cluster, "server1") == []  # nothing of it is online there
+    assert agent.restore(cluster, "server2") == ["lbpp1"] and 12345 in lbpp.LISTENERS
+    lbpp.close(12345)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from clusters.configuration.config import revived
 from clusters.models import Cluster
 from clusters.operation.groups import applied
-from clusters.runtime import NodeAgent
+from clusters.runtime import NodeAgent, ObjectState
 from resources.registry import ResourceFailed
 from resources.types import lbpp
 from webui import aws, nodes
@@ -91,10 +91,29 @@ def register(cluster: Cluster, server: str, listen: str) -> NodeAgent:
     return agent
 
 
+def restore(cluster: Cluster, server: str) -> list[str]:
+    """After a restart, open again what this process holds for resources online here (the LB probe port)."""
+    _, config = applied(cluster)
+    online = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.RESOURCE, status="online",
+                                        server=server).values_list("name", flat=True)  # fmt: skip
+    restored = []
+    for name in online:
+        resource = config.resource(name)
+        if resource is not None and resource.spec.held_by_agent:
+            try:
+                resource.spec.activate(resource, server)
+                restored.append(name)
+            except ResourceFailed as exc:  # its monitor finds it and recovers as usual
+                logger.warning("%s not restored on %s: %s", name, server, exc.message)
+    return restored
+
+
 def serve(cluster: Cluster, server: str, *, listen: str, concurrency: int, interval: float) -> None:
     """Register, beat, and serve the server's queue until stopped (SIGTERM / Ctrl-C)."""
     settings.WEBUI_NODE_LISTEN = listen  # where this server's LB probe port listens
     register(cluster, server, listen)
+    if restored := restore(cluster, server):
+        logger.warning("restored on %s: %s", server, ", ".join(restored))
     heartbeat = Heartbeat(cluster, server, interval)
     heartbeat.beat()  # registered and beating before the first task arrives
     heartbeat.start()

@@ -16,9 +16,13 @@ from resources.registry import ResourceFailed
 from webui import nodes
 
 
-def agent_of(cluster, server: str) -> NodeAgent | None:
-    """The server's registered agent; NodeUnreachable at once if it stopped beating (no call waits on it)."""
-    agent = NodeAgent.objects.filter(cluster=cluster, server=server).first()
+def agents_of(cluster) -> dict[str, NodeAgent]:
+    """The cluster's registered agents by server (read before work fans out to threads: no query there)."""
+    return {a.server: a for a in NodeAgent.objects.filter(cluster=cluster)}
+
+
+def live(agent: NodeAgent | None, server: str) -> NodeAgent | None:
+    """The agent, if any; NodeUnreachable at once if it stopped beating (no call waits on it)."""
     if agent is not None:
         silent = (timezone.now() - agent.seen_at).total_seconds()
         if silent > settings.WEBUI_HEARTBEAT_TIMEOUT:
@@ -31,12 +35,13 @@ def _here(server: str) -> str:
     return f" (by the console: no node agent on {server})"
 
 
-def act(cluster, resource, server: str, activate: bool) -> str:
-    """Activate or deactivate `resource` on `server`; ResourceFailed (or nodes.NodeUnreachable) if it failed."""
+def act(cluster, resource, server: str, activate: bool, *, agents: dict | None = None) -> str:
+    """Activate or deactivate `resource` on `server`; ResourceFailed (or nodes.NodeUnreachable) if it failed.
+    `agents` (agents_of) when called from a worker thread."""
     spec = resource.spec
     if not spec.on_server:
         return (spec.activate if activate else spec.deactivate)(resource, server)
-    if agent_of(cluster, server) is None:
+    if live((agents_of(cluster) if agents is None else agents).get(server), server) is None:
         try:
             return (spec.activate if activate else spec.deactivate)(resource, server) + _here(server)
         except ResourceFailed as exc:
@@ -54,7 +59,7 @@ def watch(cluster, monitor, target, server: str) -> Watch:
     if not monitor.spec.on_server:
         return monitor.spec.watch(monitor, target, server)
     try:
-        agent = agent_of(cluster, server)
+        agent = live(agents_of(cluster).get(server), server)
     except nodes.NodeUnreachable as exc:
         return Watch("error", "", str(exc))
     if agent is None:

@@ -129,12 +129,12 @@ def alert(cluster, message, level="info", server=""):
     alertservice.route(created)  # to the people its destinations' rules name, from a worker
 
 
-def act(cluster, resource: ResourceConfig, server: str, activate: bool):
+def act(cluster, resource: ResourceConfig, server: str, activate: bool, agents: dict | None = None):
     """One resource's action (on AWS, or on the server's node agent), in a worker thread:
-    (name, ok, message, seconds it took)."""
+    (name, ok, message, seconds it took). `agents` (remote.agents_of) keeps the thread off the database."""
     started = time.perf_counter()
     try:
-        done = remote.act(cluster, resource, server, activate)
+        done = remote.act(cluster, resource, server, activate, agents=agents)
         return resource.name, True, done, time.perf_counter() - started
     except ResourceFailed as exc:
         return resource.name, False, f"{exc.code} : {exc.message}".strip(" :"), time.perf_counter() - started
@@ -159,10 +159,11 @@ def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server:
     """Activate (or deactivate) level after level; one commit per level, the group's state with the last."""
     verb, done = ("start", "started") if activate else ("stop", "stopped")
     timings = []
+    agents = remote.agents_of(cluster)
     for i, level in enumerate(levels or [[]]):
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
-            results = list(pool.map(lambda r: act(cluster, r, server, activate), level))
+            results = list(pool.map(lambda r: act(cluster, r, server, activate, agents), level))
         timings.append(Timing(time.perf_counter() - started, {name: seconds for name, _, _, seconds in results}))
         failed = [(name, message) for name, ok, message, _ in results if not ok]
         with transaction.atomic():

@@ -124,6 +124,7 @@ TYPE = LbProbePortType(
     label="LB probe port resource",
     monitor="lbppw",
     on_server=True,
+    held_by_agent=True,
     params=(
         # INFERRED paths for the LB probe port resource.
         Param("port", "parameters/port", "Port Number", "int", required=True, minimum=1, maximum=65535),
