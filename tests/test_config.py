@@ -49,3 +49,23 @@ def test_loading_a_config_costs_the_same_queries_at_any_size(users):
         return len(captured)
 
     assert queries(2) == queries(20)
+
+
+def test_a_registry_filled_by_many_threads_at_once_is_seen_whole_by_each():
+    import threading
+
+    from clusters.configuration.params import Registry
+
+    registry = Registry("resources.types", "group resource")
+    seen, start = [], threading.Barrier(8)
+
+    def look():
+        start.wait()
+        seen.append(len(registry.load()))
+
+    threads = [threading.Thread(target=look) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [len(registry)] * 8 and len(registry) >= 8

@@ -8,6 +8,7 @@ all come from that declaration.
 import ipaddress
 import pkgutil
 import re
+import threading
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
@@ -227,16 +228,27 @@ class Registry(dict):
         self.kind = kind
         self.loaded = False
         self.variants: dict[tuple[str, str], ObjectType] = {}
+        self._filling = threading.Lock()
+        self._filler: int | None = None
 
     def load(self) -> "Registry":
-        if not self.loaded:
-            self.loaded = True
-            pkg = import_module(self.package)
-            for info in pkgutil.iter_modules(pkg.__path__):
-                module = import_module(f"{self.package}.{info.name}")
-                for spec in getattr(module, "TYPES", None) or (module.TYPE,):
-                    self.variants[(spec.code, spec.server_os)] = spec
-                    self.setdefault(spec.code, spec)
+        # Worker and web threads reach this at once in a fresh process: one fills the registry while the
+        # others wait; none may see it half filled (an awsvip resource read as a type this console lacks).
+        if self.loaded or self._filler == threading.get_ident():  # (a type module asking while it is imported)
+            return self
+        with self._filling:
+            if not self.loaded:
+                self._filler = threading.get_ident()
+                try:
+                    pkg = import_module(self.package)
+                    for info in pkgutil.iter_modules(pkg.__path__):
+                        module = import_module(f"{self.package}.{info.name}")
+                        for spec in getattr(module, "TYPES", None) or (module.TYPE,):
+                            self.variants[(spec.code, spec.server_os)] = spec
+                            self.setdefault(spec.code, spec)
+                    self.loaded = True
+                finally:
+                    self._filler = None
         return self
 
     def get_type(self, code: str, server_os: str = ""):
