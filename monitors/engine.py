@@ -242,12 +242,10 @@ def _servers_to_watch(config: Config, monitor: MonitorConfig, state, resources: 
     timing active) while its target is not online or has not waited the monitor's wait time to start."""
     if state is not None and state.status == ObjectState.Status.SUSPENDED:
         return []
-    if (
-        not force
-        and state is not None
-        and state.checked_at
-        and now - state.checked_at < timedelta(seconds=monitor.interval)
-    ):
+    # Due at the round nearest its interval: a monitor is watched every interval on average, never a
+    # whole round late (rounds come every WEBUI_TICK_SECONDS).
+    due_after = timedelta(seconds=max(0.0, monitor.interval - settings.WEBUI_TICK_SECONDS / 2))
+    if not force and state is not None and state.checked_at and now - state.checked_at < due_after:
         return []
     target = config.resource(monitor.target)
     if target is None:

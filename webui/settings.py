@@ -220,8 +220,9 @@ CELERY_TASK_IGNORE_RESULT = True  # the TaskRun row is the result
 CELERY_TASK_ALWAYS_EAGER = False  # never eager: it hides real worker bugs
 # Monitor resources and server health are watched by beat's tick; each monitor keeps its own interval.
 # The tick sends one task per cluster (and one per due monitor), so every worker shares the watching.
+WEBUI_TICK_SECONDS = env_float("WEBUI_TICK_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
-    "monitor-resources": {"task": "monitors.tick", "schedule": env_float("WEBUI_TICK_SECONDS", 5)},
+    "monitor-resources": {"task": "monitors.tick", "schedule": WEBUI_TICK_SECONDS},
     "reap-runs": {"task": "clusters.reap_runs", "schedule": 10.0},  # orphaned runs fail within a minute
 }
 # Alert Service: e-mail through this SMTP server; deliveries retry after 10 s, 20 s, 40 s.
