@@ -7,8 +7,10 @@ standard mode, which also retries throttling; timeouts come from settings.
 
 import contextlib
 import contextvars
+import os
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 import boto3
 import botocore.exceptions
@@ -106,6 +108,19 @@ def account_configured() -> bool:
     if settings.AWS_ENDPOINT_URL:
         return True
     return boto3.session.Session().get_credentials() is not None
+
+
+def use_embedded_simulation() -> bool:
+    """With no account configured, talk to the simulation `manage.py serve` runs on this machine (as its own
+    children do), if it runs; True if so. A node agent started beside `make run` needs nothing set."""
+    if account_configured() or not (Path(settings.VAR_DIR) / "awssim.json").exists():
+        return False
+    os.environ.update(
+        {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": settings.AWS_REGION}
+    )
+    settings.AWS_ENDPOINT_URL = f"http://127.0.0.1:{settings.EMBEDDED_AWS_PORT}"
+    reset_clients()
+    return True
 
 
 def error_message(exc: Exception) -> str:

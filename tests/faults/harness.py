@@ -69,7 +69,7 @@ def _answers(port: int) -> bool:
 class Console:
     """`manage.py serve` with its own var/, Redis and simulated AWS behind a FaultProxy."""
 
-    def __init__(self, var: Path, *, workers: bool = True, **settings):
+    def __init__(self, var: Path, *, workers: bool = True, serve_args: tuple = (), **settings):
         self.var = var
         var.mkdir(parents=True, exist_ok=True)
         self.redis = Redis(var)
@@ -92,7 +92,7 @@ class Console:
         with open(self.log, "wb") as out:
             self.serve = subprocess.Popen(
                 [sys.executable, "manage.py", "serve", "--addrport", f"127.0.0.1:{self.web_port}",
-                 *([] if workers else ["--without-workers"])],
+                 *([] if workers else ["--without-workers"]), *serve_args],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         wait(self._up, 90, f"the console answering ({self.log})")
@@ -102,7 +102,7 @@ class Console:
         assert self.serve.poll() is None, self.log.read_text()[-3000:]
         try:
             return requests.get(self.base + "/login/", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or too slow to answer yet
             return False
 
     # --- the simulation (what AWS is) ------------------------------------------------------------

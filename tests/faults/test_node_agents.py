@@ -65,3 +65,24 @@ def test_the_failover_path_survives_a_lost_agent_and_a_lost_console_worker(clust
     assert (markers / "start-server2").stat().st_mtime > time.time() - took - 1  # started again there, now
     # Detection takes the heartbeat timeout and a round; the forced stop and the activation a few seconds more.
     assert took < HEARTBEAT_TIMEOUT + MONITOR_INTERVAL + 20, took
+
+
+def test_serve_runs_and_looks_after_an_agent_for_each_applied_server(tmp_path):
+    from tests.faults.harness import Console
+
+    console = Console(tmp_path / "var", serve_args=("--agents",), WEBUI_HEARTBEAT_INTERVAL=1)
+    try:
+        session = console.session()
+        pk = console.import_guide_vip(session)
+        applied = console.post(session, f"/clusters/{pk}/config/apply/")
+        assert console.finish(session, applied.url) == ("succeeded", ""), applied.url
+
+        def agents_seen() -> int:
+            return session.get(f"{console.base}/clusters/{pk}/operation/status/", timeout=10).text.count("seen ")
+
+        wait(lambda: agents_seen() == 2, 60, "both servers' agents reporting")
+        console.kill_child("node_agent faults server1")  # serve starts it again
+        wait(lambda: console.child("node_agent faults server1"), 30, "server1's agent restarted")
+        wait(lambda: agents_seen() == 2, 60, "both servers' agents reporting again")
+    finally:
+        console.stop()

@@ -3,7 +3,8 @@
 A green suite once hid a run command that failed on every fresh machine (a package only the test
 requirements pulled in). This test builds an environment with the runtime requirements only, runs
 `manage.py serve` there on free ports with no account and no Redis configured, and uses the console
-over HTTP: sign in, Check the AWS connection on the worker, import and apply a configuration.
+over HTTP: sign in, Check the AWS connection on the worker, import and apply a configuration, and
+run a server's node agent from the same environment.
 """
 
 import hashlib
@@ -86,10 +87,11 @@ def test_the_run_command_serves_the_console_from_the_runtime_requirements_alone(
     var_dir = tmp_path / "var"
     base = f"http://127.0.0.1:{web}"
     log = tmp_path / "serve.log"
+    environment = _environment(var_dir, web)
     with open(log, "wb") as out:
         serve = subprocess.Popen(
             [str(runtime_python), "manage.py", "serve"],
-            cwd=ROOT, env=_environment(var_dir, web), stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
         session = requests.Session()
@@ -132,6 +134,23 @@ def test_the_run_command_serves_the_console_from_the_runtime_requirements_alone(
         assert re.search(r"/runs/\d+/$", applied.url), applied.text[-2000:]
         assert _wait_for_run(session, base, applied.url[len(base) :]) == "succeeded"
         assert "smoke" in session.get(base + f"/clusters/{pk}/operation/", timeout=10).text
+        # A server's node agent, from the same runtime requirements and the same shell, registers and beats
+        # (its heartbeat object in the simulation's bucket).
+        with open(tmp_path / "agent.log", "wb") as out:
+            agent = subprocess.Popen(
+                [str(runtime_python), "manage.py", "node_agent", "smoke", "server1", "--listen", "127.0.0.9"],
+                cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while "seen " not in session.get(base + f"/clusters/{pk}/operation/status/", timeout=10).text:
+                assert agent.poll() is None, (tmp_path / "agent.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, (tmp_path / "agent.log").read_text()[-3000:]
+                time.sleep(0.5)
+        finally:
+            agent.terminate()
+            assert agent.wait(30) == 0, (tmp_path / "agent.log").read_text()[-3000:]
+        assert "heartbeat of server1 failed" not in (tmp_path / "agent.log").read_text()
     finally:
         serve.send_signal(signal.SIGTERM)  # what Ctrl-C or systemd does; serve stops its children itself
         try:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from clusters.node import agent
 from clusters.operation.groups import applied
+from webui import aws
 
 from ._runs import cluster_named
 
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         if server not in config.server_names:
             raise CommandError(f"{server} is not a server of {target.name}; its servers: "
                                f"{', '.join(config.server_names)}.")  # fmt: skip
+        if aws.use_embedded_simulation():
+            self.stdout.write(f"AWS: no account configured, so the embedded simulation at {settings.AWS_ENDPOINT_URL}.")
         self.stdout.write(f"Node agent of {server} in {target.name}: queue node.{target.name}.{server}, "
                           f"LB probe port on {listen}.")  # fmt: skip
         agent.serve(target, server, listen=listen, concurrency=concurrency,

@@ -6,7 +6,9 @@ Celery worker, Celery beat and the web server on http://127.0.0.1:8000: gunicorn
 server (static files through whitenoise, access log in var/log/); Django's runserver only with --dev.
 Any failure at start is one clear line. Afterwards `serve` supervises: a child that exits is
 logged and started again with back-off (1 s doubling to 30 s, reset once it has run a minute), so
-the console stays up; the embedded simulation keeps its state across such restarts.
+the console stays up; the embedded simulation keeps its state across such restarts. With
+--agents, it also runs a node agent for each server of each applied cluster (this machine plays
+them all, each on a loopback address of its own).
 """
 
 import os
@@ -23,9 +25,11 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import DatabaseError, close_old_connections, connections
 from django.db.utils import OperationalError
 
+from clusters.models import Cluster
+from clusters.operation.groups import applied
 from webui import aws
 
 
@@ -45,6 +49,7 @@ def _wait_until(predicate, seconds: float, what: str) -> None:
 
 
 BACKOFF_FIRST, BACKOFF_MAX, STABLE_AFTER = 1.0, 30.0, 60.0
+AGENTS_SYNC = 5.0  # seconds between looks for clusters applied or removed (serve --agents)
 
 
 @dataclass
@@ -87,12 +92,16 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default=os.environ.get("WEBUI_ADDRPORT", "127.0.0.1:8000"))
         parser.add_argument("--check", action="store_true", help="Only check the database and Redis, then exit.")
         parser.add_argument("--dev", action="store_true", help="Django's development server instead of gunicorn.")
+        parser.add_argument("--agents", action="store_true",
+                            help="Also run a node agent for every server of every applied cluster here, each on a "
+                                 "loopback address of its own: this machine plays all the servers.")  # fmt: skip
         parser.add_argument("--without-workers", action="store_true",
                             help="No Celery worker or beat here: they run as their own services "
                                  "(`celery -A webui worker -B`, on one or more console hosts).")  # fmt: skip
 
-    def handle(self, *args, addrport, check, dev, without_workers, **options):
+    def handle(self, *args, addrport, check, dev, without_workers, agents, **options):
         self.children: list[Child] = []
+        self.agents: dict[tuple[str, str], Child] | None = {} if agents else None
         self.log_dir = Path(settings.VAR_DIR) / "log"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = os.environ.copy()
@@ -125,7 +134,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Cluster WebUI serves http://{addrport}/  (logs in {self.log_dir}; Ctrl-C stops)")
             )
-            self.supervise()
+            self.supervise(env)
         finally:
             self.stop_all()
 
@@ -206,16 +215,43 @@ class Command(BaseCommand):
         )
         return sim_env | {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
 
-    def supervise(self) -> None:
+    def supervise(self, env: dict) -> None:
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        synced = 0.0
         try:
             while not stopping:
+                if self.agents is not None and time.monotonic() - synced > AGENTS_SYNC:
+                    self.sync_agents(env)
+                    synced = time.monotonic()
                 for child in self.children:
                     self._look_after(child)
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
+
+    def sync_agents(self, env: dict) -> None:
+        """An agent for each server of each applied cluster (started as clusters are applied, stopped as they go)."""
+        try:
+            wanted = [(c.name, s) for c in Cluster.objects.filter(applied_versions__isnull=False).distinct()
+                      for s in applied(c)[1].server_names]  # fmt: skip
+        except DatabaseError as exc:  # the next sync tries again
+            self.stderr.write(f"Node agents not synced: {exc}")
+            return
+        finally:
+            close_old_connections()
+        for key in wanted:
+            if key not in self.agents:
+                address = f"127.0.{1 + len(self.agents) // 250}.{1 + len(self.agents) % 250}"  # loopback, its own
+                argv = [sys.executable, "manage.py", "node_agent", *key, "--listen", address]
+                self.agents[key] = child = Child(f"node agent {key[0]} {key[1]}", argv, env, True)
+                self.children.append(child)
+                self._start(child)
+                self.stdout.write(f"Node agent of {key[1]} in {key[0]} started (LB probe port on {address}).")
+        for key in [k for k in self.agents if k not in wanted]:
+            child = self.agents.pop(key)
+            self.children.remove(child)
+            child.proc.terminate()
 
     def _look_after(self, child: Child) -> None:
         """Restart a child that exited, after its back-off; a child that ran a minute starts afresh."""
