@@ -74,6 +74,14 @@ class AgentsCluster:
 
     def __init__(self, var: Path, user, marker_dir: Path):
         self.console = console = Console(var, workers=False, **SETTINGS)
+        try:
+            self._start(user, marker_dir)
+        except BaseException:
+            console.stop()
+            raise
+
+    def _start(self, user, marker_dir: Path) -> None:
+        console = self.console
         self.ids = guide.ids_from_sim(dict(console.ids, endpoint_url=console.proxy.url))
         self.eni = {name: server["eni"] for name, server in self.ids["servers"].items()}
         data = cluster_zip(user, self.ids, marker_dir)

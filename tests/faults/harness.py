@@ -95,7 +95,11 @@ class Console:
                  *([] if workers else ["--without-workers"]), *serve_args],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        wait(self._up, 90, f"the console answering ({self.log})")
+        try:
+            wait(self._up, 90, f"the console answering ({self.log})")
+        except BaseException:
+            self.stop()  # a console that never came up leaves nothing running behind it
+            raise
         self.password = re.search(r"Password: (\S+)", self.log.read_text()).group(1)
 
     def _up(self) -> bool:
