@@ -10,6 +10,7 @@ and records the agent as seen. The agent does only what the console sends it; th
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 
@@ -108,15 +109,20 @@ def restore(cluster: Cluster, server: str) -> list[str]:
     return restored
 
 
+def _stopped(signum, frame):
+    raise SystemExit(0)
+
+
 def serve(cluster: Cluster, server: str, *, listen: str, concurrency: int, interval: float) -> None:
     """Register, beat, and serve the server's queue until stopped (SIGTERM / Ctrl-C)."""
     settings.WEBUI_NODE_LISTEN = listen  # where this server's LB probe port listens
+    # Until the Celery worker installs its own handler, a stop (systemctl stop, Ctrl-C) ends the start-up cleanly.
+    signal.signal(signal.SIGTERM, _stopped)
     register(cluster, server, listen)
     if restored := restore(cluster, server):
         logger.warning("restored on %s: %s", server, ", ".join(restored))
     heartbeat = Heartbeat(cluster, server, interval)
-    heartbeat.beat()  # registered and beating before the first task arrives
-    heartbeat.start()
+    heartbeat.start()  # its first beat at once; one that fails (no AWS yet) is logged and tried again
     try:
         app.worker_main([
             "worker", f"--queues={nodes.queue(cluster.name, server)}", "--pool=threads",
