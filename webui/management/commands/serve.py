@@ -102,6 +102,7 @@ class Command(BaseCommand):
     def handle(self, *args, addrport, check, dev, without_workers, agents, **options):
         self.children: list[Child] = []
         self.agents: dict[tuple[str, str], Child] | None = {} if agents else None
+        self.agents_started = 0
         self.log_dir = Path(settings.VAR_DIR) / "log"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = os.environ.copy()
@@ -242,7 +243,10 @@ class Command(BaseCommand):
             close_old_connections()
         for key in wanted:
             if key not in self.agents:
-                address = f"127.0.{1 + len(self.agents) // 250}.{1 + len(self.agents) % 250}"  # loopback, its own
+                # Loopback, its own: counted over every agent started, so one started after another stopped
+                # never takes a running agent's address.
+                n, self.agents_started = self.agents_started, self.agents_started + 1
+                address = f"127.0.{1 + n // 250}.{1 + n % 250}"
                 argv = [sys.executable, "manage.py", "node_agent", *key, "--listen", address]
                 self.agents[key] = child = Child(f"node agent {key[0]} {key[1]}", argv, env, True)
                 self.children.append(child)
