@@ -6,6 +6,7 @@ rows, so editing in config mode cannot change what operation mode shows until it
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AppliedVersion(models.Model):
@@ -50,6 +51,14 @@ class NodeAgent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster} {self.server} ({self.host})"
+
+    def silent_for(self) -> float:
+        """Seconds since its last heartbeat."""
+        return (timezone.now() - self.seen_at).total_seconds()
+
+    def lost(self) -> bool:
+        """Silent for longer than the heartbeat timeout: a server problem, as a lost server is."""
+        return self.silent_for() > settings.WEBUI_HEARTBEAT_TIMEOUT
 
 
 class ClusterState(models.Model):

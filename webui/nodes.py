@@ -5,17 +5,19 @@ server's queue and waits for the answer through Celery's result store, with a ti
 expires with its timeout, so an agent that comes back later never runs work that was given up on.
 """
 
+import base64
 import os
 import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PureWindowsPath
 
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
 
 from webui.celery import app
 
-RUN_TASK = "node.run"  # the one task an agent serves: clusters.node.agent.run
+RUN_TASK = "node.run"  # the one task an agent serves (clusters.tasks.node_run)
 
 
 class NodeUnreachable(Exception):
@@ -62,6 +64,20 @@ def work_dir(*parts: str) -> Path:
     folder = Path(settings.VAR_DIR, "node", *parts)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def script_file(path: str, scripts: Mapping, *folder: str) -> tuple[str, Path | None]:
+    """The script a parameter names, as (its file name, where it is here or None): the configuration's own
+    copy (scripts/ of the export zip) written under work_dir(*folder), else the server's file at that full path."""
+    filename = PureWindowsPath(path).name if "\\" in path else Path(path).name
+    content = scripts.get(filename)
+    if content is not None:
+        script = work_dir(*folder) / filename
+        script.write_bytes(base64.b64decode(content))
+        return filename, script
+    if Path(path).is_absolute() and Path(path).is_file():
+        return filename, Path(path)
+    return filename, None
 
 
 def run_program(argv: list[str], *, timeout: float, env: dict | None = None, cwd: Path | None = None):

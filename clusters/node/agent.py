@@ -57,7 +57,6 @@ class Heartbeat(threading.Thread):
         super().__init__(name="heartbeat", daemon=True)
         self.cluster, self.server, self.interval = cluster, server, interval
         self.stopped = threading.Event()
-        self.beats = 0
 
     def run(self):
         while not self.stopped.is_set():
@@ -79,7 +78,6 @@ class Heartbeat(threading.Thread):
             aws.client("s3").put_object(Bucket=bucket, Key=nodes.heartbeat_key(self.cluster.name, self.server),
                                         Body=body.encode())  # fmt: skip
         NodeAgent.objects.filter(cluster=self.cluster, server=self.server).update(seen_at=now)
-        self.beats += 1
 
 
 def register(cluster: Cluster, server: str, listen: str) -> NodeAgent:

@@ -7,7 +7,6 @@ console's own worker, as on one machine with the embedded simulation, and every 
 """
 
 from django.conf import settings
-from django.utils import timezone
 
 from clusters.configuration.config import plain
 from clusters.runtime import NodeAgent
@@ -23,11 +22,9 @@ def agents_of(cluster) -> dict[str, NodeAgent]:
 
 def live(agent: NodeAgent | None, server: str) -> NodeAgent | None:
     """The agent, if any; NodeUnreachable at once if it stopped beating (no call waits on it)."""
-    if agent is not None:
-        silent = (timezone.now() - agent.seen_at).total_seconds()
-        if silent > settings.WEBUI_HEARTBEAT_TIMEOUT:
-            raise nodes.NodeUnreachable(f"The node agent of {server} has not reported for {silent:.0f} s "
-                                        f"(heartbeat timeout {settings.WEBUI_HEARTBEAT_TIMEOUT:.0f} s).")  # fmt: skip
+    if agent is not None and agent.lost():
+        raise nodes.NodeUnreachable(f"The node agent of {server} has not reported for {agent.silent_for():.0f} s "
+                                    f"(heartbeat timeout {settings.WEBUI_HEARTBEAT_TIMEOUT:.0f} s).")  # fmt: skip
     return agent
 
 

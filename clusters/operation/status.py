@@ -3,9 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 
 from clusters.models import Cluster, TaskRun
 from clusters.operation import picture
@@ -86,15 +84,14 @@ class AgentState:
 
 def node_agents(cluster: Cluster, servers) -> dict[str, AgentState]:
     found = {a.server: a for a in NodeAgent.objects.filter(cluster=cluster)}
-    now, timeout = timezone.now(), settings.WEBUI_HEARTBEAT_TIMEOUT
     agents = {}
     for server in servers:
         agent = found.get(server)
         if agent is None:
             agents[server] = AgentState("pending", "none: the console stands in")
             continue
-        silent = (now - agent.seen_at).total_seconds()
-        agents[server] = (AgentState("error", f"silent for {silent:.0f} s ({agent.host})") if silent > timeout
+        silent = agent.silent_for()
+        agents[server] = (AgentState("error", f"silent for {silent:.0f} s ({agent.host})") if agent.lost()
                           else AgentState("online", f"seen {silent:.0f} s ago ({agent.host})"))  # fmt: skip
     return agents
 

@@ -3,9 +3,6 @@
 The script runs on each server by its agent; exit code 0 is normal, anything else an error.
 """
 
-import base64
-from pathlib import Path, PureWindowsPath
-
 from clusters.configuration.params import Param
 from monitors.registry import MonitorType, Watch
 from webui import nodes
@@ -14,14 +11,8 @@ from webui import nodes
 class CustomMonitorType(MonitorType):
     def watch(self, monitor, target, server):
         path = str(monitor.value("path") or "genw.bat")
-        filename = PureWindowsPath(path).name if "\\" in path else Path(path).name
-        content = monitor.scripts.get(filename)
-        if content is not None:
-            script = nodes.work_dir("monitor.s", monitor.name) / filename
-            script.write_bytes(base64.b64decode(content))
-        elif Path(path).is_absolute() and Path(path).is_file():
-            script = Path(path)
-        else:
+        filename, script = nodes.script_file(path, monitor.scripts, "monitor.s", monitor.name)
+        if script is None:
             return Watch("error", "", f"{filename} is not in the configuration (scripts/monitor.s/{monitor.name}/).")
         try:
             argv = nodes.script_argv(script)

@@ -6,9 +6,7 @@ The scripts run on the server where the group starts (its node agent), with the 
 environment variables (CLP_EVENT, CLP_SERVER, CLP_GROUPNAME, CLP_RESOURCENAME).
 """
 
-import base64
 from dataclasses import dataclass, replace
-from pathlib import Path, PureWindowsPath
 
 from clusters.configuration.params import Param
 from resources.registry import ResourceFailed, ResourceType
@@ -38,15 +36,8 @@ class ScriptType(ResourceType):
 
 def run_script(resource, server: str, which: str, timeout_name: str, event: str) -> str:
     """Run the resource's start or stop script here; its exit code decides, as in the product."""
-    path = str(resource.value(which))
-    filename = PureWindowsPath(path).name if "\\" in path else Path(path).name
-    content = resource.scripts.get(filename)
-    if content is not None:  # the applied version's own copy (scripts/ of the zip)
-        script = nodes.work_dir(resource.group, resource.name) / filename
-        script.write_bytes(base64.b64decode(content))
-    elif Path(path).is_absolute() and Path(path).is_file():
-        script = Path(path)
-    else:
+    filename, script = nodes.script_file(str(resource.value(which)), resource.scripts, resource.group, resource.name)
+    if script is None:
         where = f"scripts/{resource.group}/{resource.name}/{filename}"
         raise ResourceFailed("", f"{filename} is not in the configuration: import the zip with {where}, or give "
                                  "its full path.")  # fmt: skip
