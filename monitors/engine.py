@@ -6,6 +6,7 @@ EC2 instance state. An error beyond the retry count starts a recovery run; a los
 a forced stop and failover run. Those are TaskRuns like any operation: one at a time per cluster.
 """
 
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -258,8 +259,11 @@ def _servers_to_watch(config: Config, monitor: MonitorConfig, state, resources: 
     return [online.server]
 
 
-def watch_monitor(pk: int, name: str, *, force: bool = False) -> TaskRun | None:
-    """Watch one monitor resource if it is still due; the recovery run it started, if any."""
+def watch_monitor(pk: int, name: str, *, force: bool = False, lease=None) -> TaskRun | None:
+    """Watch one monitor resource if it is still due; the recovery run it started, if any.
+
+    `lease(seconds)`, when given, is entered for the monitor's timeout (monitors.tasks: a worker's lease
+    on it); nothing is watched unless it yields True."""
     cluster = Cluster.objects.filter(pk=pk).first()
     if cluster is None or _busy(cluster):
         return None
@@ -267,6 +271,12 @@ def watch_monitor(pk: int, name: str, *, force: bool = False) -> TaskRun | None:
     monitor = config.monitor(name) if config is not None else None
     if monitor is None:
         return None  # applied away meanwhile
+    with lease(monitor.timeout) if lease else contextlib.nullcontext(True) as held:
+        return _watch_monitor(cluster, config, monitor, force) if held else None
+
+
+def _watch_monitor(cluster, config: Config, monitor: MonitorConfig, force: bool) -> TaskRun | None:
+    name = monitor.name
     state = ObjectState.objects.filter(cluster=cluster, kind="monitor", name=name).first() or ObjectState(
         cluster=cluster, kind="monitor", name=name, status="normal"
     )

@@ -11,9 +11,6 @@ import redis
 from celery import shared_task
 from django.conf import settings
 
-from clusters.models import Cluster
-from clusters.operation.groups import applied
-
 from . import engine
 
 
@@ -37,7 +34,8 @@ def lease(name: str, seconds: float):
 
 @shared_task(name="monitors.tick", ignore_result=True)
 def tick() -> None:
-    """Beat's round (one beat acts at a time: celery-redbeat). A cluster still being watched is skipped."""
+    """Beat's round (one beat acts at a time: celery-redbeat): a task per cluster, skipped by the worker that
+    takes it while another still holds that cluster's lease."""
     for pk in engine.clusters_to_watch():
         watch_cluster.apply_async(args=[pk], expires=settings.WEBUI_CLUSTER_LEASE_SECONDS)
 
@@ -54,11 +52,8 @@ def watch_cluster(pk: int) -> None:
 
 @shared_task(name="monitors.watch_monitor", ignore_result=True)
 def watch_monitor(pk: int, name: str) -> None:
-    cluster = Cluster.objects.filter(pk=pk).first()
-    config = applied(cluster)[1] if cluster else None
-    monitor = config.monitor(name) if config else None
-    if monitor is None:
-        return
-    with lease(f"monitor:{pk}:{name}", monitor.timeout + settings.WEBUI_MONITOR_LEASE_SLACK_SECONDS) as held:
-        if held:
-            engine.watch_monitor(pk, name)
+    engine.watch_monitor(
+        pk,
+        name,
+        lease=lambda seconds: lease(f"monitor:{pk}:{name}", seconds + settings.WEBUI_MONITOR_LEASE_SLACK_SECONDS),
+    )
