@@ -29,20 +29,6 @@ SIZES = (10, 15, 20, 25, 30, 40, 50, 60, 80)  # clusters
 CONCURRENCY = 8  # threads per worker: a watch mostly waits on AWS
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_port(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"nothing listens on {port}")
-        time.sleep(0.1)
-
-
 def main():
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="ap-northeast-1")  # noqa: S106
     setup(database_url=True)
@@ -55,26 +41,22 @@ def main():
     from clusters.configuration import services
     from clusters.runtime import AppliedVersion, ClusterState, ObjectState
     from tests import guide
+    from tests.faults.harness import Redis, free_port, wait
     from webui import aws, awssim
 
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     var = Path(settings.VAR_DIR)
-    redis_port, moto_port = free_port(), free_port()
-    helpers = [
-        subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "",
-                          "--appendonly", "no"], stdout=subprocess.DEVNULL),
-        subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-    ]  # fmt: skip
-    wait_port(redis_port)
-    wait_port(moto_port)
+    redis_server, moto_port = Redis(var), free_port()
+    moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    wait(lambda: socket.socket().connect_ex(("127.0.0.1", moto_port)) == 0, 30, "moto's server listening")
     endpoint = f"http://127.0.0.1:{moto_port}"
     settings.AWS_ENDPOINT_URL = endpoint
     aws.reset_clients()
     ids = guide.ids_from_sim(awssim.seed(endpoint, "ap-northeast-1"))
     admin = get_user_model().objects.create(username="bench", is_superuser=True)
     env = os.environ | {
-        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "AWS_ENDPOINT_URL": endpoint, "WEBUI_VAR_DIR": str(var),
+        "REDIS_URL": redis_server.url, "AWS_ENDPOINT_URL": endpoint, "WEBUI_VAR_DIR": str(var),
         "WEBUI_TICK_SECONDS": str(TICK), "WEBUI_LOG_LEVEL": "ERROR",
     }  # fmt: skip
     clusters = []
@@ -121,7 +103,9 @@ def main():
                 proc.terminate()
             for proc in procs:
                 proc.wait(30)
-            subprocess.run(["redis-cli", "-p", str(redis_port), "flushall"], stdout=subprocess.DEVNULL, check=False)
+            subprocess.run(
+                ["redis-cli", "-p", str(redis_server.port), "flushall"], stdout=subprocess.DEVNULL, check=False
+            )
 
     bound = INTERVAL + TICK / 2 + 1
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
@@ -147,9 +131,9 @@ def main():
             + (f" ({two / one:.1f}x)" if one else "")
         )
     finally:
-        for proc in helpers:
-            proc.terminate()
-            proc.wait(10)
+        moto.terminate()
+        moto.wait(10)
+        redis_server.stop()
 
 
 if __name__ == "__main__":
