@@ -127,6 +127,8 @@ class Reader:
         self.encoding = encoding
         self.spec = _Parsed()
         self.server_names: list[str] = []
+        self.server_set: set[str] = set()
+        self._per_server: dict[int, tuple] = {}  # id(type) -> its parameters a server may set
         # device id -> {server name: device element}
         self.devices: dict[int, dict[str, ET.Element]] = {}
 
@@ -191,6 +193,7 @@ class Reader:
                 self.devices.setdefault(device_id, {})[name] = device
             self.spec.servers.append({"name": name, "priority": int(priority), "element": element})
             self.server_names.append(name)
+            self.server_set.add(name)
         if not self.spec.servers:
             self.fail("clp.conf defines no server; a cluster needs at least one <server>.")
         priorities = [s["priority"] for s in self.spec.servers]
@@ -404,7 +407,7 @@ class Reader:
             startup = []
             for policy in element.findall("policy"):
                 server = policy.get("name")
-                if server not in self.server_names:
+                if server not in self.server_set:
                     self.fail(f"Group {name} lists startup server {server}, which is not a server of this cluster.")
                 order = self._int(policy, "order", f"group {name}")
                 startup.append((order if order is not None else len(startup), server))
@@ -432,14 +435,23 @@ class Reader:
         self._unique_names(self.spec.groups, "group")
 
     def _params(self, spec, element: ET.Element, name: str) -> tuple[dict, dict]:
-        self._known_servers(element, name)
         parameters = self._values(spec.params, element)
         server_parameters: dict = {}
-        per_server = [p for p in spec.params if p.per_server]
-        for block in element.findall("server") if per_server else ():  # server@NAME/...
+        blocks = element.findall("server")  # server@NAME/...
+        if not blocks:
+            return parameters, server_parameters
+        per_server = self._per_server.get(id(spec))
+        if per_server is None:  # types live in the registry: their id is theirs for the whole read
+            per_server = self._per_server[id(spec)] = tuple(p for p in spec.params if p.per_server)
+        for block in blocks:
+            server = block.get("name")
+            if server not in self.server_set:
+                self.fail(f"{name} has values for server {server}, which is not a server of this cluster.")
+            if not per_server:
+                continue
             values = self._values(per_server, block)
             if values:
-                server_parameters[block.get("name")] = values
+                server_parameters[server] = values
             if not len(block) and not (block.text or "").strip():
                 element.remove(block)
         return parameters, server_parameters
@@ -461,7 +473,7 @@ class Reader:
 
     def _known_servers(self, element: ET.Element, what: str):
         for child in element.findall("server"):
-            if child.get("name") not in self.server_names:
+            if child.get("name") not in self.server_set:
                 self.fail(f"{what} has values for server {child.get('name')}, which is not a server of this cluster.")
 
     def _resources(self):

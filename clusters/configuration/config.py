@@ -21,13 +21,16 @@ from resources.registry import RESOURCE_TYPES
 EMPTY: Mapping = MappingProxyType({})
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def frozen(value):
     """A read-only copy of JSON-like data: mappings become read-only, lists tuples."""
-    kind = type(value)
-    if kind is dict or kind is MappingProxyType:  # exact types: this runs for every value of a large config
-        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    kind = type(value)  # exact types, and no call per scalar: this runs for every value of a large config
+    if kind is dict or kind is MappingProxyType:
+        return MappingProxyType({k: v if type(v) in _SCALARS else frozen(v) for k, v in value.items()})
     if kind is list or kind is tuple:
-        return tuple(frozen(v) for v in value)
+        return tuple(v if type(v) in _SCALARS else frozen(v) for v in value)
     return value
 
 
