@@ -17,7 +17,7 @@ from webui import nodes
 
 def agents_of(cluster) -> dict[str, NodeAgent]:
     """The cluster's registered agents by server (read before work fans out to threads: no query there)."""
-    return {a.server: a for a in NodeAgent.objects.filter(cluster=cluster)}
+    return {a.server: a for a in NodeAgent.objects.filter(cluster=cluster).order_by()}  # unordered: compiles faster
 
 
 def live(agent: NodeAgent | None, server: str) -> NodeAgent | None:

@@ -36,7 +36,8 @@ def route(alert: Alert) -> None:
     """Queue the alert for each destination whose rule wants it, once the alert is committed."""
     if not alert.notify:
         return
-    wanted = [d.pk for d in AlertDestination.objects.filter(cluster_id=alert.cluster_id) if d.wants(alert)]
+    # Unordered: on every alert of a group move, an ORDER BY costs more to compile than the query to run.
+    wanted = [d.pk for d in AlertDestination.objects.filter(cluster_id=alert.cluster_id).order_by() if d.wants(alert)]
     if wanted:
         transaction.on_commit(lambda: _queue(alert.pk, wanted))
 
