@@ -185,3 +185,40 @@ def test_an_edited_import_keeps_the_files_order_and_puts_new_objects_beside_thei
     assert get(root, "resource/exec@exec2/parameters/act/path") == "start.sh"
     assert root.find("monitor/genw") is None and root.find("monitor/types[@name='genw']") is None
     assert root.find("monitor/userw/target") is not None  # the file's empty <target/> stays
+
+
+TRICKY = """<monitor name="m"><comment>c</comment><comment>second comment</comment>
+<polling><interval>30</interval><timing><nested>x</nested></timing><unknown>kept</unknown></polling>
+<relation><type>rsc</type><name>r1</name></relation><relation><type>grp</type></relation>
+<emergency><threshold><restart>1</restart></threshold></emergency><empty/><polling/>
+<server name="s1"><parameters><ip>10.0.0.1</ip></parameters></server><device id="4"><info>i</info></device>
+<parameters><ip>10.0.0.9</ip><ip>dup</ip><vpcid><x/></vpcid><vpcid>later</vpcid>
+<list id="0"><ip>1</ip></list></parameters>
+</monitor>"""
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ("comment", "polling/interval", "polling/timing", "relation/type", "relation/name", "missing/x",
+         "emergency/threshold/restart", "empty", "server@s1/parameters/ip", "device@4/info"),
+        ("parameters/ip", "parameters/vpcid", "parameters/list@0/ip", "polling/unknown"),
+    ],
+)  # fmt: skip
+def test_one_walk_takes_what_a_take_per_path_takes(paths):
+    """take_all (a monitor's and a resource's own settings) and the parameter plans read what `take` does,
+    path by path, and leave the same tree behind: what is left is kept verbatim on export."""
+    import xml.etree.ElementTree as ET
+
+    from clusters.clpconf.reader import _ParamPlan
+    from clusters.clpconf.xmlpath import take, take_all
+    from clusters.configuration.params import Param
+
+    one, walked, planned = (ET.fromstring(TRICKY) for _ in range(3))  # noqa: S314 (our own text)
+    expected = {path: value for path in paths if (value := take(one, path)) is not None}
+    assert take_all(walked, paths) == expected
+    assert ET.tostring(walked) == ET.tostring(one)
+    params = tuple(Param(f"p{i}", path, path) for i, path in enumerate(paths))
+    values = _ParamPlan(params).take(planned)
+    assert values == {p.name: expected[p.path].strip() for p in params if p.path in expected}
+    assert ET.tostring(planned) == ET.tostring(one)

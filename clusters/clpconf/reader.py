@@ -9,6 +9,7 @@ import codecs
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import defusedxml
 
@@ -24,13 +25,14 @@ from clusters.configuration.config import (
     ResourceConfig,
     ServerConfig,
     frozen,
+    sealed,
 )
 from clusters.configuration.heartbeats import HEARTBEAT_BY_CODE, HEARTBEAT_KINDS, NP_BY_CODE, NP_KINDS
 from monitors.registry import MONITOR_TYPES
 from resources.registry import RESOURCE_TYPES
 
 from . import names as N
-from .xmlpath import bulk, leftovers, safe_fromstring, set_value, take
+from .xmlpath import bulk, leftovers, safe_fromstring, set_value, take, take_all
 
 MAX_CONF_BYTES = 8 * 1024 * 1024
 DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]+)[\"'][^>]*\?>")
@@ -38,6 +40,13 @@ DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]
 
 class ConfError(ValueError):
     """The file cannot be imported; the message names the problem and the fix."""
+
+
+# A monitor's own settings (beside its type's parameters), those kept verbatim when it refers to a
+# resource of a type this console does not support, and a resource's own settings.
+HELD_PATHS = (N.MONITOR_TARGET, N.MONITOR_COMMON_PATHS["monitor_timing"], N.RELATION_TYPE, N.RELATION_NAME)
+MONITOR_PATHS = ("comment", *HELD_PATHS, *N.MONITOR_COMMON_PATHS.values())
+RESOURCE_PATHS = ("comment", *N.RESOURCE_RECOVERY_PATHS.values())
 
 
 @dataclass
@@ -121,14 +130,58 @@ def read_with_warnings(data: bytes, *, files: dict | None = None) -> tuple[Confi
         return reader.config(text, dict(files or {})), reader.spec.warnings
 
 
+class _ParamPlan:
+    """How to take a type's parameters from its element: those at parameters/NAME (nearly all) in one pass
+    over what is there, the others one by one."""
+
+    def __init__(self, params: tuple):
+        self.direct: dict = {}
+        self.others: list = []
+        for p in params:
+            head, _, name = p.path.partition("/")
+            if p.kind != "iplist" and head == "parameters" and name and "/" not in name and "@" not in name:
+                self.direct.setdefault(name, p)
+            else:
+                self.others.append(p)
+
+    def take(self, element: ET.Element) -> dict:
+        """`take` of each parameter: their values by name."""
+        values: dict = {}
+        holder = element.find("parameters") if self.direct else None
+        if holder is not None:
+            seen, taken = set(), False
+            for child in list(holder):
+                p = self.direct.get(child.tag)
+                if p is None or child.tag in seen:  # like take: the first element of a tag, if it is a value
+                    continue
+                seen.add(child.tag)
+                if not len(child):
+                    values[p.name] = p.from_text(child.text or "")
+                    holder.remove(child)
+                    taken = True
+            if taken and not len(holder) and not (holder.text or "").strip():
+                element.remove(holder)  # left empty by what was taken: it was ours too
+        for p in self.others:
+            if p.kind == "iplist":
+                items, i = [], 0
+                while (raw := take(element, p.path.format(i=i))) is not None:
+                    items.append(raw.strip())
+                    i += 1
+                if items:
+                    values[p.name] = tuple(items)
+            elif (raw := take(element, p.path)) is not None:
+                values[p.name] = p.from_text(raw)
+        return values
+
+
 class Reader:
     def __init__(self, root: ET.Element, encoding: str):
+        self._plans: dict[int, tuple] = {}  # id(type) -> (type, its parameters' plan, its per-server ones')
         self.root = root
         self.encoding = encoding
         self.spec = _Parsed()
         self.server_names: list[str] = []
         self.server_set: set[str] = set()
-        self._per_server: dict[int, tuple] = {}  # id(type) -> its parameters a server may set
         # device id -> {server name: device element}
         self.devices: dict[int, dict[str, ET.Element]] = {}
 
@@ -435,41 +488,25 @@ class Reader:
         self._unique_names(self.spec.groups, "group")
 
     def _params(self, spec, element: ET.Element, name: str) -> tuple[dict, dict]:
-        parameters = self._values(spec.params, element)
+        plans = self._plans.get(id(spec))
+        if plans is None:  # types live in the registry (held here too): an id is theirs for the whole read
+            per_server = tuple(p for p in spec.params if p.per_server)
+            plans = self._plans[id(spec)] = (spec, _ParamPlan(spec.params), per_server and _ParamPlan(per_server))
+        _, plan, server_plan = plans
+        parameters = plan.take(element)
         server_parameters: dict = {}
-        blocks = element.findall("server")  # server@NAME/...
-        if not blocks:
-            return parameters, server_parameters
-        per_server = self._per_server.get(id(spec))
-        if per_server is None:  # types live in the registry: their id is theirs for the whole read
-            per_server = self._per_server[id(spec)] = tuple(p for p in spec.params if p.per_server)
-        for block in blocks:
+        for block in element.findall("server"):  # server@NAME/...
             server = block.get("name")
             if server not in self.server_set:
                 self.fail(f"{name} has values for server {server}, which is not a server of this cluster.")
-            if not per_server:
+            if not server_plan:
                 continue
-            values = self._values(per_server, block)
+            values = server_plan.take(block)
             if values:
-                server_parameters[server] = values
+                server_parameters[server] = MappingProxyType(values)  # read-only already: sealed in place later
             if not len(block) and not (block.text or "").strip():
                 element.remove(block)
         return parameters, server_parameters
-
-    @staticmethod
-    def _values(params, element: ET.Element) -> dict:
-        values: dict = {}
-        for p in params:
-            if p.kind == "iplist":
-                items, i = [], 0
-                while (raw := take(element, p.path.format(i=i))) is not None:
-                    items.append(raw.strip())
-                    i += 1
-                if items:
-                    values[p.name] = items
-            elif (raw := take(element, p.path)) is not None:
-                values[p.name] = p.from_text(raw)
-        return values
 
     def _known_servers(self, element: ET.Element, what: str):
         for child in element.findall("server"):
@@ -490,17 +527,18 @@ class Reader:
                 spec = RESOURCE_TYPES.get_type(code, self.spec.cluster["server_os"])
                 name = element.get("name") or ""
                 parameters, server_parameters = self._params(spec, element, name)
+                found = take_all(element, RESOURCE_PATHS)  # what every resource may have, in one walk
                 resource = {
                     "type": code,
                     "name": name,
-                    "comment": (take(element, "comment") or "").strip(),
+                    "comment": (found.get("comment") or "").strip(),
                     "parameters": parameters,
                     "server_parameters": server_parameters,
                     "group": self.memberships.get((code, name)),
                     "order": getattr(self, "resource_order", {}).get((code, name), 0),
                 }
                 for field_name, path in N.RESOURCE_RECOVERY_PATHS.items():
-                    value = take(element, path)
+                    value = found.get(path)
                     if value is not None:
                         value = value.strip()
                         resource[field_name] = (
@@ -538,31 +576,24 @@ class Reader:
             spec = MONITOR_TYPES[code]
             name = element.get("name") or ""
             explicit = ["imported"]
-            monitor = {"type": code, "name": name, "comment": (take(element, "comment") or "").strip()}
+            found = take_all(element, MONITOR_PATHS)  # what every monitor may have, in one walk
+            monitor = {"type": code, "name": name, "comment": (found.get("comment") or "").strip()}
             held = []  # (path, value) kept verbatim
-            if (element.findtext(N.MONITOR_TARGET) or "").strip() in self.unsupported_resources or (
-                element.findtext(N.RELATION_NAME) or ""
+            if (found.get(N.MONITOR_TARGET) or "").strip() in self.unsupported_resources or (
+                found.get(N.RELATION_NAME) or ""
             ).strip() in self.unsupported_resources:
                 self.spec.warnings.append(
                     f"Monitor resource {name} refers to a resource this console does not support; "
                     "its target and recovery target are kept as found."
                 )
-                for path in (
-                    N.MONITOR_TARGET,
-                    N.MONITOR_COMMON_PATHS["monitor_timing"],
-                    N.RELATION_TYPE,
-                    N.RELATION_NAME,
-                ):
-                    value = take(element, path)
-                    if value is not None:
-                        held.append((path, value))
-            target = take(element, N.MONITOR_TARGET)
+                held = [(path, found.pop(path)) for path in HELD_PATHS if path in found]
+            target = found.get(N.MONITOR_TARGET)
             if target is not None and target.strip():
                 if target.strip() not in resources:
                     self.fail(f"Monitor {name} watches resource {target.strip()}, which does not exist.")
                 monitor["target"] = target.strip()
             for field_name, path in N.MONITOR_COMMON_PATHS.items():
-                value = take(element, path)
+                value = found.get(path)
                 if value is None:
                     continue
                 explicit.append(field_name)
@@ -573,7 +604,7 @@ class Reader:
                     monitor[field_name] = value
                 else:
                     monitor[field_name] = self._number(value, name, path)
-            rtype, rname = take(element, N.RELATION_TYPE), take(element, N.RELATION_NAME)
+            rtype, rname = found.get(N.RELATION_TYPE), found.get(N.RELATION_NAME)
             if rtype is not None or rname is not None:
                 explicit.append("relation")
                 rtype, rname = (rtype or "").strip(), (rname or "").strip()
@@ -642,7 +673,7 @@ class Reader:
         resources = [
             ResourceConfig(
                 type=r["type"], name=r["name"], spec=RESOURCE_TYPES.get_type(r["type"], server_os),
-                comment=r["comment"], parameters=frozen(r["parameters"]), servers=frozen(r["server_parameters"]),
+                comment=r["comment"], parameters=sealed(r["parameters"]), servers=sealed(r["server_parameters"]),
                 scripts=scripts(f"{N.SCRIPTS_DIR}/{r['group']}/{r['name']}/"), extra_xml=r["extra_xml"],
                 group=r["group"], order=r["order"], depends_on=tuple(r["depends_on"]),
                 **{f: r[f] for f in N.RESOURCE_RECOVERY_PATHS if f in r},
@@ -658,8 +689,8 @@ class Reader:
             if m.get("monitor_timing") == "active" and not target:
                 self.fail(f"Monitor {m['name']}: Monitor Timing is Active but it names no Target Resource.")
             monitors.append(MonitorConfig(
-                type=m["type"], name=m["name"], spec=mspec, comment=m["comment"], parameters=frozen(m["parameters"]),
-                servers=frozen(m["server_parameters"]), extra_xml=m["extra_xml"],
+                type=m["type"], name=m["name"], spec=mspec, comment=m["comment"], parameters=sealed(m["parameters"]),
+                servers=sealed(m["server_parameters"]), extra_xml=m["extra_xml"],
                 scripts=scripts(f"{N.SCRIPTS_DIR}/{N.MONITOR_SCRIPTS_DIR}/{m['name']}/"),
                 interval=m.get("interval", mspec.interval), timeout=m.get("timeout", mspec.timeout),
                 retry_count=m.get("retry_count", mspec.retry_count),

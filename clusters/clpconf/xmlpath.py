@@ -105,6 +105,53 @@ def take(element: ET.Element, path: str) -> str | None:
     return value
 
 
+@lru_cache(maxsize=64)
+def _trie(paths: tuple[str, ...]) -> dict:
+    """Paths as a tree: {tag, or (tag, attr, key) for a keyed step: [the path ending there or None, {deeper}]}."""
+    root: dict = {}
+    for path in paths:
+        node, steps = root, _steps(path)
+        for depth, step in enumerate(steps):
+            entry = node.setdefault(step[0] if step[1] is None else step, [None, {}])
+            if depth == len(steps) - 1:
+                entry[0] = path
+            node = entry[1]
+    return root
+
+
+def take_all(element: ET.Element, paths: tuple[str, ...]) -> dict[str, str]:
+    """`take` of each of `paths` that is there, in one walk over the children present: cheaper than a
+    search per path when most are absent (as most of a monitor's optional settings are)."""
+    found: dict[str, str] = {}
+    _take_under(element, _trie(paths), found)
+    return found
+
+
+def _take_under(parent: ET.Element, trie: dict, found: dict) -> bool:
+    """Take what `trie` names below `parent`; True if anything was removed from it."""
+    removed, seen = False, set()
+    for child in list(parent):
+        tag = key = child.tag  # like _child: the first child of a tag, or of a tag and key
+        entry = trie.get(tag)
+        if entry is None or tag in seen:
+            attr = "id" if tag in ID_KEYED_TAGS else "name"
+            key = (tag, attr, child.get(attr))
+            entry = trie.get(key)
+            if entry is None or key in seen:
+                continue
+        seen.add(key)
+        path, below = entry
+        if len(child):  # a container is not a value; what it held may be
+            if below and _take_under(child, below, found) and not len(child) and not (child.text or "").strip():
+                parent.remove(child)  # left empty by what was taken: it was ours too
+                removed = True
+        elif path is not None:
+            found[path] = child.text or ""
+            parent.remove(child)
+            removed = True
+    return removed
+
+
 def merge(target: ET.Element, extra: ET.Element) -> None:
     """Put the children of `extra` back into `target`, into same-keyed containers where they exist."""
     for child in list(extra):

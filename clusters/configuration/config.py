@@ -34,6 +34,18 @@ def frozen(value):
     return value
 
 
+def sealed(value: dict) -> Mapping:
+    """`frozen` without the copy, for a dict built for the Config alone (the clp.conf reader's): its
+    nested dicts and lists are replaced in place, and it is wrapped read-only."""
+    for key, item in value.items():
+        kind = type(item)
+        if kind is dict:
+            value[key] = sealed(item)
+        elif kind is list:
+            value[key] = frozen(item)
+    return MappingProxyType(value)
+
+
 def thawed(value):
     """JSON-ready plain data again (for saving to the database)."""
     if isinstance(value, Mapping):
