@@ -39,7 +39,12 @@ def test_apply_then_start_and_move_the_group_seen_without_reloading(page, login,
     current = page.get_by_test_id("current-server-failover1")
     expect(current).to_have_text("server1", timeout=30000)
     url_before = page.url
-    page.get_by_label("Server for failover1").select_option("server2")
+    chosen = page.get_by_label("Server for failover1")
+    chosen.select_option("server2")
+    for _ in range(2):  # the status polls every 2 s and swaps itself: the server chosen stays chosen
+        with page.expect_response(lambda r: "/operation/status/" in r.url and r.status == 200, timeout=10000):
+            pass
+    expect(chosen).to_have_value("server2")
     page.get_by_role("button", name="Move").click()
     expect(current).to_have_text("server2", timeout=30000)  # the status view polls; no reload
     assert page.url == url_before

@@ -53,16 +53,32 @@ def operation_status(request, pk):
     return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
 
 
+def _asked(post) -> tuple[str, dict]:
+    """The operation and its object: `operation` with `group` / `server` / `resource`, or, from the status
+    tables (one form per table), the button pressed, named by its operation and valued by its object's
+    name, with the server chosen on a group's row."""
+    kind = post.get("operation", "")
+    if kind:
+        return kind, {k: post[k] for k in ("group", "server", "resource") if post.get(k)}
+    for kind in sorted(OPERATIONS):
+        if name := post.get(kind):
+            target = kind.partition("_")[0]  # group, server or resource
+            params = {target: name}
+            if target == "group" and post.get(f"server-{name}"):
+                params["server"] = post[f"server-{name}"]
+            return kind, params
+    return "", {}
+
+
 @require_POST
 @role_required(Role.OPERATOR)
 def operate(request, pk):
     """Start / stop the cluster, start / stop / move a group: a run on a worker."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    kind = request.POST.get("operation", "")
+    kind, params = _asked(request.POST)
     if kind not in OPERATIONS:
         messages.error(request, f"Unknown operation {kind!r}.")
         return redirect("cluster_mode", pk=pk, mode="operation")
-    params = {k: request.POST[k] for k in ("group", "server", "resource") if request.POST.get(k)}
     if kind == "server_reboot":  # clpdown -r: the same run as a shutdown, rebooting at the end
         kind, params["reboot"] = "server_shutdown", True
     try:
