@@ -25,7 +25,7 @@ from _django import ROOT, setup
 INTERVAL = 10  # seconds between two watches of each monitor
 TICK = 2  # seconds between beat's rounds
 MONITORS = 10  # AWS AZ monitors per cluster
-SIZES = (10, 15, 20, 25, 30, 40, 50, 60, 80)  # clusters
+SIZES = (10, 20, 30, 40, 50, 60, 80, 100, 120)  # clusters
 CONCURRENCY = 8  # threads per worker: a watch mostly waits on AWS
 
 

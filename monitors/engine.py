@@ -8,7 +8,9 @@ a forced stop and failover run. Those are TaskRuns like any operation: one at a 
 
 import contextlib
 import logging
-from datetime import timedelta
+import math
+import zlib
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -238,15 +240,50 @@ def _due_monitors(cluster, config: Config, force: bool) -> list[str]:
             if _servers_to_watch(config, m, states.get(m.name), resources, now, force)]  # fmt: skip
 
 
+def phase_of(cluster: str, monitor: str) -> float:
+    """Where in its period a monitor's watches fall, as a fraction of it, fixed by its cluster and name."""
+    return zlib.crc32(f"{cluster}/{monitor}".encode()) / 2**32
+
+
+def _period(interval: float, tick: float) -> float:
+    """A monitor's interval in whole rounds: the nearest number of them (the fewer at a tie), at least one."""
+    return max(1, math.ceil(interval / tick - 0.5)) * tick
+
+
+def is_due(*, checked_at: datetime | None, due_at: float | None, now: datetime, interval: float, tick: float) -> bool:
+    """Whether a monitor is due in the round at `now` (rounds every `tick`): at the round nearest its next
+    instant (`due_at`, next_due), and never more than half a round after its interval since the last watch."""
+    if checked_at is None or due_at is None:
+        return True
+    return (now - checked_at).total_seconds() >= _period(
+        interval, tick
+    ) - tick / 2 or now.timestamp() >= due_at - tick / 2
+
+
+def next_due(*, due_at: float | None, watched_at: datetime, interval: float, phase: float, tick: float) -> float:
+    """The instant a monitor watched at `watched_at` is next due: a period after the one it was due at.
+
+    A monitor watched off its schedule (its first watch, or one long late: a cluster start, a console back
+    after an outage) is next due at its own instant (`phase` of the period, + k periods) instead, so that
+    monitors watched together are spread over their interval from then on, each watched once early,
+    instead of all coming due in the same round, every interval, and queueing there.
+    """
+    period, watched = _period(interval, tick), watched_at.timestamp()
+    if due_at is not None and abs(watched - due_at) <= period / 2:
+        return due_at + period
+    base = phase * period
+    return base + (math.floor((watched + tick / 2 - base) / period) + 1) * period  # the next after this round
+
+
 def _servers_to_watch(config: Config, monitor: MonitorConfig, state, resources: dict, now, force: bool) -> list[str]:
     """Where `monitor` is to be watched now: none while suspended, before its interval, or (monitor
     timing active) while its target is not online or has not waited the monitor's wait time to start."""
     if state is not None and state.status == ObjectState.Status.SUSPENDED:
         return []
-    # Due at the round nearest its interval: a monitor is watched every interval on average, never a
-    # whole round late (rounds come every WEBUI_TICK_SECONDS).
-    due_after = timedelta(seconds=max(0.0, monitor.interval - settings.WEBUI_TICK_SECONDS / 2))
-    if not force and state is not None and state.checked_at and now - state.checked_at < due_after:
+    if not force and state is not None and not is_due(
+        checked_at=state.checked_at, due_at=state.details.get("due"), now=now, interval=monitor.interval,
+        tick=settings.WEBUI_TICK_SECONDS,
+    ):  # fmt: skip
         return []
     target = config.resource(monitor.target)
     if target is None:
@@ -285,7 +322,10 @@ def _watch_monitor(cluster, config: Config, monitor: MonitorConfig, force: bool)
                                                                 name=target.name)} if target else {}  # fmt: skip
     now = timezone.now()
     run = None
+    due = next_due(due_at=state.details.get("due"), watched_at=now, interval=monitor.interval,
+                   phase=phase_of(cluster.name, name), tick=settings.WEBUI_TICK_SECONDS)  # fmt: skip
     for server in _servers_to_watch(config, monitor, state, resources, now, force):
+        state.details = {**state.details, "due": due}
         try:
             watch = _watch_one(cluster, monitor, target, server, state)
         except Exception as exc:  # a monitor that cannot watch says so; it never looks normal

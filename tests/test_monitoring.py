@@ -306,3 +306,45 @@ def test_a_monitors_timeout_bounds_its_aws_calls_without_leaving_threads(users, 
     finally:
         silent.close()
         aws.reset_clients()
+
+
+@pytest.mark.parametrize("interval, tick, jitter", [(60, 5, 0.0), (10, 2, 0.6), (30, 4, 1.0), (7, 5, 1.0)])
+def test_monitors_watched_together_spread_over_their_interval_and_are_never_late(interval, tick, jitter):
+    """120 monitors of 12 clusters, all first watched in one round (clusters started together, a console
+    back after an outage), are watched spread over their interval from then on, each every interval and
+    never more than half a round late, whatever the rounds' jitter: no round watches all of them while
+    the others watch none. Spreading costs each monitor one early watch (and the rounds' jitter, now and
+    then, a round early)."""
+    import random
+    from collections import Counter
+    from datetime import UTC, datetime, timedelta
+
+    from monitors.engine import is_due, next_due, phase_of
+
+    names = [(f"cluster{c}", f"awsazw{m}") for c in range(12) for m in range(10)]
+    start = datetime(2026, 11, 30, tzinfo=UTC)
+    checked, due_at, watches = dict.fromkeys(names), dict.fromkeys(names), Counter()
+    per_round, gaps, shaky = [], [], random.Random(7)
+    for n in range(40 * interval // tick):
+        now = start + timedelta(seconds=n * tick + shaky.uniform(0, jitter))
+        due = [
+            key
+            for key in names
+            if is_due(checked_at=checked[key], due_at=due_at[key], now=now, interval=interval, tick=tick)
+        ]
+        for key in due:
+            if watches[key] >= 2:  # after the early one
+                gaps.append((now - checked[key]).total_seconds())
+            due_at[key] = next_due(
+                due_at=due_at[key], watched_at=now, interval=interval, phase=phase_of(*key), tick=tick
+            )
+            checked[key] = now
+        watches.update(due)
+        per_round.append(len(due))  # fmt: skip
+    assert per_round[0] == len(names)  # a new monitor is watched at once
+    period = max(1, round(interval / tick - 0.01)) * tick  # the interval in whole rounds
+    assert max(gaps) <= period + tick / 2 + jitter  # never late
+    assert min(gaps) >= period - tick - jitter  # early by a round at most, where the rounds' jitter turns it
+    assert max(watches.values()) - min(watches.values()) <= 2  # each about as often as the others
+    even = len(names) * tick / period  # watches per round were they perfectly spread
+    assert max(per_round[1:]) <= 3 * even < len(names) or period == tick
