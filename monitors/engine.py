@@ -251,13 +251,13 @@ def _period(interval: float, tick: float) -> float:
 
 
 def is_due(*, checked_at: datetime | None, due_at: float | None, now: datetime, interval: float, tick: float) -> bool:
-    """Whether a monitor is due in the round at `now` (rounds every `tick`): at the round nearest its next
-    instant (`due_at`, next_due), and never more than half a round after its interval since the last watch."""
+    """Whether a monitor is due in the round at `now` (rounds every `tick`): in the round nearest the instant
+    it is due at (`due_at`, from next_due), and never more than half a round after its period since its
+    last watch, whatever the rounds' jitter did to that instant."""
     if checked_at is None or due_at is None:
         return True
-    return (now - checked_at).total_seconds() >= _period(
-        interval, tick
-    ) - tick / 2 or now.timestamp() >= due_at - tick / 2
+    late = (now - checked_at).total_seconds() >= _period(interval, tick) - tick / 2
+    return late or now.timestamp() >= due_at - tick / 2
 
 
 def next_due(*, due_at: float | None, watched_at: datetime, interval: float, phase: float, tick: float) -> float:
