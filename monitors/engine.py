@@ -114,7 +114,7 @@ def _start(kind, cluster, params):
 # --- servers ---------------------------------------------------------------------------------------
 
 
-def stale_heartbeats(cluster, config: Config) -> dict[str, str]:
+def stale_heartbeats(cluster, config: Config, *, health: dict | None = None) -> dict[str, str]:
     """Servers whose object storage heartbeat is missing or older than the timeout: server -> why.
 
     Nothing is judged when no server writes heartbeats at all (no cluster service reports there).
@@ -128,10 +128,10 @@ def stale_heartbeats(cluster, config: Config) -> dict[str, str]:
             "s3", "list_objects_v2", "Contents", Bucket=bucket, Prefix=nodes.heartbeat_key(cluster.name)
         )
     except aws.AWS_ERRORS as exc:  # not a server loss, but not a healthy judgement either: say so
-        _judgement(cluster, "heartbeat", f"The object storage heartbeat in {bucket} could not be read "
-                   f"({aws.error_message(exc)}); a lost server would not be noticed from it.")  # fmt: skip
+        problem = f"The object storage heartbeat in {bucket} could not be read ({aws.error_message(exc)})"
+        _judgement(cluster, "heartbeat", f"{problem}; a lost server would not be noticed from it.", health=health)
         return {}
-    _judgement(cluster, "heartbeat", None)
+    _judgement(cluster, "heartbeat", None, health=health)
     # S3 keeps whole seconds: a heartbeat may be up to a second younger than its LastModified says.
     seen = {o["Key"].rsplit("/", 1)[-1]: o["LastModified"] + timedelta(seconds=1) for o in listing}
     if not seen:
@@ -154,17 +154,23 @@ def _stale_agents(cluster, config: Config) -> dict[str, str]:
             for a in agents}  # fmt: skip
 
 
-def _judgement(cluster, source: str, problem: str | None, back: str = "", level: str = "warning") -> None:
+def _judgement(cluster, source: str, problem: str | None, back: str = "", level: str = "warning", *,
+               health: dict | None = None) -> None:  # fmt: skip
     """A server-health problem (a judgement that could not be made, a lost standby server) is in the alert
-    log once, until it is over; then `back` says so."""
-    state = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.HEALTH, name=source).first()
+    log once, until it is over; then `back` says so. `health`: the cluster's judgements read already."""
+    if health is None:
+        state = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.HEALTH, name=source).first()
+    else:
+        state = health.get(source)
     if problem and (state is None or state.status != ObjectState.Status.WARNING):
-        ObjectState.objects.update_or_create(
+        state, _ = ObjectState.objects.update_or_create(
             cluster=cluster,
             kind=ObjectState.Kind.HEALTH,
             name=source,
             defaults={"status": ObjectState.Status.WARNING, "message": problem[:500]},
         )
+        if health is not None:
+            health[source] = state  # the next server's judgement of this source sees it
         alert(cluster, problem, level)
     elif not problem and state is not None and state.status == ObjectState.Status.WARNING:
         state.status, state.message = ObjectState.Status.NORMAL, ""
@@ -179,22 +185,24 @@ def _watch_servers(cluster, config: Config):
     account = AwsAccount()
     record_server_states(cluster, config, account)  # one DescribeInstances serves this and the judgement below
     online = {s.server for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online")}
-    stale = stale_heartbeats(cluster, config)
+    # The judgements are read once a round, not once each (_judgement keeps the dict up to date).
+    health = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.HEALTH)}
+    stale = stale_heartbeats(cluster, config, health=health)
     stopped = stopped_services(cluster)  # stopped on purpose (clpcl -t -h, clpdown): not a lost server
     for server in config.server_names:
         if server in stopped:
             continue
         if server not in online:  # a lost standby server holds nothing to fail over, but cannot take any over
-            _judgement(cluster, f"standby {server}", stale.get(server) and (
-                f"Server {server} is lost ({stale[server]}): no group can fail over to it until it is back."),
-                back=f"Server {server} is back (its heartbeat is fresh again).", level="error")  # fmt: skip
+            lost = stale.get(server) and f"Server {server} is lost ({stale[server]}): no group can fail over to it"
+            _judgement(cluster, f"standby {server}", lost and f"{lost} until it is back.", level="error", health=health,
+                       back=f"Server {server} is back (its heartbeat is fresh again).")  # fmt: skip
             continue
         instance = config.instance_of(server, account)
         if instance is None and account.errors:
             _judgement(cluster, "instances", f"The EC2 state of {server} could not be read ({account.errors[-1]}); "
-                       "a stopped instance would not be noticed.")  # fmt: skip
+                       "a stopped instance would not be noticed.", health=health)  # fmt: skip
         elif instance is not None:
-            _judgement(cluster, "instances", None)
+            _judgement(cluster, "instances", None, health=health)
         if instance is not None and instance["State"]["Name"] in DOWN_STATES:
             return _start("server_down", cluster, {"server": server, "state": f"instance {instance['State']['Name']}"})
         if server in stale:

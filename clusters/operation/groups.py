@@ -60,8 +60,11 @@ SERVER_STATES = {"running": "online", "pending": "online"}  # any other EC2 stat
 
 
 def record_server_states(cluster: Cluster, config: Config, account) -> None:
-    """Each server's EC2 instance state, for the status page (which never calls AWS itself)."""
+    """Each server's EC2 instance state, for the status page (which never calls AWS itself): the cluster's
+    server rows read once and written in one statement, every round of every running cluster."""
     now = timezone.now()
+    rows = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.SERVER)}
+    new = []
     for server in config.server_names:
         instance = config.instance_of(server, account)
         if instance is not None:
@@ -71,8 +74,16 @@ def record_server_states(cluster: Cluster, config: Config, account) -> None:
                 "ip": instance.get("PrivateIpAddress", ""), "instance": instance["InstanceId"]}}  # fmt: skip
         else:
             values = {"status": "warning", "message": "unknown" if not account.errors else account.errors[-1][:500]}
-        ObjectState.objects.update_or_create(cluster=cluster, kind=ObjectState.Kind.SERVER, name=server,
-                                             defaults=values | {"checked_at": now})  # fmt: skip
+        row = rows.get(server)
+        if row is None:
+            new.append(
+                ObjectState(cluster=cluster, kind=ObjectState.Kind.SERVER, name=server, checked_at=now, **values)
+            )
+            continue
+        for field, value in (values | {"checked_at": now, "updated_at": now}).items():
+            setattr(row, field, value)
+    ObjectState.objects.bulk_update(rows.values(), ["status", "message", "details", "checked_at", "updated_at"])
+    ObjectState.objects.bulk_create(new, ignore_conflicts=True)  # one written meanwhile is written next round
 
 
 def draft_differs(cluster: Cluster, version: AppliedVersion | None) -> bool:
