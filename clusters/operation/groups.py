@@ -170,7 +170,8 @@ def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server:
     """Activate (or deactivate) level after level; one commit per level, the group's state with the last."""
     verb, done = ("start", "started") if activate else ("stop", "stopped")
     timings = []
-    agents = remote.agents_of(cluster)
+    # Only a type that acts on the server itself asks its agent; a group of AWS resources needs no lookup.
+    agents = remote.agents_of(cluster) if any(r.spec.on_server for level in levels for r in level) else {}
     for i, level in enumerate(levels or [[]]):
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
