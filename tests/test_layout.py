@@ -17,8 +17,9 @@ LAYERS = [
     ("AWS", ["clusters.aws"]),
     ("runs", ["clusters.runs"]),
     ("operation", ["clusters.operation", "clusters.node", "monitors.engine", "clusters.tasks", "monitors.tasks"]),
-    ("web and entry points", ["clusters.web", "webui", "clusters.admin", "clusters.apps", "clusters.management",
-                              "monitors.admin", "monitors.apps", "resources.admin", "resources.apps"]),
+    ("web and entry points", ["clusters.web", "clusters.templatetags", "webui", "clusters.admin", "clusters.apps",
+                              "clusters.management", "monitors.admin", "monitors.apps", "resources.admin",
+                              "resources.apps"]),
 ]  # fmt: skip
 
 

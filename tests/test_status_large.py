@@ -89,3 +89,21 @@ def test_config_mode_costs_the_same_queries_at_any_size(client, users):
             client.get(reverse("cluster_mode", args=[cluster.pk, "config"]))
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_group_rows_escape_what_they_show_and_offer_operations_to_operators_only():
+    """The Groups rows are built outside the template engine (clusters/templatetags/status_rows.py): every
+    value is still escaped, and only an Operator gets the server select and the buttons."""
+    from types import SimpleNamespace
+
+    from clusters.templatetags.status_rows import group_rows
+
+    group = SimpleNamespace(name='g<1>&"')
+    state = SimpleNamespace(status="online", server="s<2>", get_status_display=lambda: "Online")
+    html = group_rows([(group, state, ["s<2>", "s3"])], True, 4)
+    assert 'data-group="g&lt;1&gt;&amp;&quot;"' in html and '">s&lt;2&gt;</td>' in html
+    assert "<option>s&lt;2&gt;</option><option>s3</option>" in html and 'id="server-g&lt;1&gt;&amp;&quot;-4"' in html
+    assert 'name="group_move" value="g&lt;1&gt;&amp;&quot;"' in html
+    viewer = group_rows([(group, None, ["s3"])], False, 4)
+    assert '<span class="status offline">Offline</span>' in viewer and "<td data-testid" in viewer
+    assert "<button" not in viewer and "<select" not in viewer and ">—</td>" in viewer
