@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from clusters.models import Cluster, TaskRun
+from clusters.node import remote
 from clusters.operation import picture
 from clusters.operation.groups import applied
-from clusters.runtime import Alert, ClusterState, NodeAgent, ObjectState
+from clusters.runtime import Alert, ClusterState, ObjectState
 
 # A larger cluster's status lists only the resources and monitors that need attention, with counts;
 # every one is a click away (objects_context). The poll stays small whatever the cluster's size.
@@ -83,7 +84,7 @@ class AgentState:
 
 
 def node_agents(cluster: Cluster, servers) -> dict[str, AgentState]:
-    found = {a.server: a for a in NodeAgent.objects.filter(cluster=cluster)}
+    found = remote.agents_of(cluster)
     agents = {}
     for server in servers:
         agent = found.get(server)
