@@ -64,7 +64,7 @@ def record_server_states(cluster: Cluster, config: Config, account) -> None:
     server rows read once and written in one statement, every round of every running cluster."""
     now = timezone.now()
     rows = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.SERVER)}
-    new = []
+    new, read = [], []
     for server in config.server_names:
         instance = config.instance_of(server, account)
         if instance is not None:
@@ -82,7 +82,8 @@ def record_server_states(cluster: Cluster, config: Config, account) -> None:
             continue
         for field, value in (values | {"checked_at": now, "updated_at": now}).items():
             setattr(row, field, value)
-    ObjectState.objects.bulk_update(rows.values(), ["status", "message", "details", "checked_at", "updated_at"])
+        read.append(row)  # a row of a server no longer configured is left as it was
+    ObjectState.objects.bulk_update(read, ["status", "message", "details", "checked_at", "updated_at"])
     ObjectState.objects.bulk_create(new, ignore_conflicts=True)  # one written meanwhile is written next round
 
 
