@@ -119,10 +119,12 @@ def stale_heartbeats(cluster, config: Config, *, health: dict | None = None) -> 
 
     Nothing is judged when no server writes heartbeats at all (no cluster service reports there).
     Without a bucket, the servers with a node agent are judged by when their agent last beat.
+    `health`: the cluster's judgements (_health), read already this round.
     """
     bucket = config.bucket()
     if not bucket:
         return _stale_agents(cluster, config)
+    health = _health(cluster) if health is None else health
     try:
         listing = aws.all_pages(
             "s3", "list_objects_v2", "Contents", Bucket=bucket, Prefix=nodes.heartbeat_key(cluster.name)
@@ -154,23 +156,23 @@ def _stale_agents(cluster, config: Config) -> dict[str, str]:
             for a in agents}  # fmt: skip
 
 
+def _health(cluster) -> dict[str, ObjectState]:
+    """The cluster's server-health judgements by source, read once a round (_judgement keeps it up to date)."""
+    return {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.HEALTH)}
+
+
 def _judgement(cluster, source: str, problem: str | None, back: str = "", level: str = "warning", *,
-               health: dict | None = None) -> None:  # fmt: skip
+               health: dict[str, ObjectState]) -> None:  # fmt: skip
     """A server-health problem (a judgement that could not be made, a lost standby server) is in the alert
-    log once, until it is over; then `back` says so. `health`: the cluster's judgements read already."""
-    if health is None:
-        state = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.HEALTH, name=source).first()
-    else:
-        state = health.get(source)
+    log once, until it is over; then `back` says so."""
+    state = health.get(source)
     if problem and (state is None or state.status != ObjectState.Status.WARNING):
-        state, _ = ObjectState.objects.update_or_create(
+        health[source], _ = ObjectState.objects.update_or_create(
             cluster=cluster,
             kind=ObjectState.Kind.HEALTH,
             name=source,
             defaults={"status": ObjectState.Status.WARNING, "message": problem[:500]},
-        )
-        if health is not None:
-            health[source] = state  # the next server's judgement of this source sees it
+        )  # the next server's judgement of this source sees it
         alert(cluster, problem, level)
     elif not problem and state is not None and state.status == ObjectState.Status.WARNING:
         state.status, state.message = ObjectState.Status.NORMAL, ""
@@ -185,8 +187,7 @@ def _watch_servers(cluster, config: Config):
     account = AwsAccount()
     record_server_states(cluster, config, account)  # one DescribeInstances serves this and the judgement below
     online = {s.server for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online")}
-    # The judgements are read once a round, not once each (_judgement keeps the dict up to date).
-    health = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.HEALTH)}
+    health = _health(cluster)
     stale = stale_heartbeats(cluster, config, health=health)
     stopped = stopped_services(cluster)  # stopped on purpose (clpcl -t -h, clpdown): not a lost server
     for server in config.server_names:
