@@ -423,7 +423,8 @@ class Reader:
                 instance_id = take(element, f"server@{server}/{N.FORCED_STOP_INSTANCE_PATH}")
                 if instance_id is not None:
                     server_parameters[server] = {"instanceid": instance_id}
-            self._known_servers(element, "forced stop")
+            for block in element.findall("server"):  # left: values for a server the cluster does not have
+                self._known_server(block.get("name"), "forced stop")
             name = element.get("name")  # kept where it is not the name the product gives it
             self.spec.forced_stop = {
                 "kind": "aws",
@@ -497,8 +498,7 @@ class Reader:
         server_parameters: dict = {}
         for block in element.findall("server"):  # server@NAME/...
             server = block.get("name")
-            if server not in self.server_set:
-                self.fail(f"{name} has values for server {server}, which is not a server of this cluster.")
+            self._known_server(server, name)
             if not server_plan:
                 continue
             values = server_plan.take(block)
@@ -508,10 +508,9 @@ class Reader:
                 element.remove(block)
         return parameters, server_parameters
 
-    def _known_servers(self, element: ET.Element, what: str):
-        for child in element.findall("server"):
-            if child.get("name") not in self.server_set:
-                self.fail(f"{what} has values for server {child.get('name')}, which is not a server of this cluster.")
+    def _known_server(self, server: str | None, what: str):
+        if server not in self.server_set:
+            self.fail(f"{what} has values for server {server}, which is not a server of this cluster.")
 
     def _resources(self):
         section = self.root.find(N.RESOURCE_SECTION)
