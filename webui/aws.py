@@ -110,15 +110,22 @@ def account_configured() -> bool:
     return boto3.session.Session().get_credentials() is not None
 
 
+def simulation_env() -> dict[str, str]:
+    """The environment of a process that talks to the embedded simulation (moto takes any key)."""
+    return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": settings.AWS_REGION}
+
+
+def simulation_endpoint() -> str:
+    return f"http://127.0.0.1:{settings.EMBEDDED_AWS_PORT}"
+
+
 def use_embedded_simulation() -> bool:
     """With no account configured, talk to the simulation `manage.py serve` runs on this machine (as its own
     children do), if it runs; True if so. A node agent started beside `make run` needs nothing set."""
     if account_configured() or not (Path(settings.VAR_DIR) / "awssim.json").exists():
         return False
-    os.environ.update(
-        {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": settings.AWS_REGION}
-    )
-    settings.AWS_ENDPOINT_URL = f"http://127.0.0.1:{settings.EMBEDDED_AWS_PORT}"
+    os.environ.update(simulation_env())
+    settings.AWS_ENDPOINT_URL = simulation_endpoint()
     reset_clients()
     return True
 

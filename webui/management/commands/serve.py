@@ -201,20 +201,16 @@ class Command(BaseCommand):
         port = settings.EMBEDDED_AWS_PORT
         ids_file = Path(settings.VAR_DIR) / "awssim.json"
         ids_file.unlink(missing_ok=True)
-        sim_env = os.environ.copy() | {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": settings.AWS_REGION,
-        }
+        sim_env = os.environ.copy() | aws.simulation_env()
         state = Path(settings.VAR_DIR) / "awssim-state.jsonl"  # its changes, replayed at every start
         argv = [sys.executable, "manage.py", "awssim", "--port", str(port), "--ids-file", str(ids_file)]
         self.spawn("aws simulation", [*argv, "--state", str(state)], sim_env)
         _wait_until(ids_file.exists, 60, "The embedded AWS simulation")
         self.stdout.write(
-            f"AWS: no account configured, so the embedded simulation serves http://127.0.0.1:{port} with the guide's "
-            f"reference topology (IDs in {ids_file})."
+            f"AWS: no account configured, so the embedded simulation serves {aws.simulation_endpoint()} with the "
+            f"guide's reference topology (IDs in {ids_file})."
         )
-        return sim_env | {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+        return sim_env | {"AWS_ENDPOINT_URL": aws.simulation_endpoint()}
 
     def supervise(self, env: dict) -> None:
         stopping = []
