@@ -240,3 +240,22 @@ def test_one_resource_restarts_without_bouncing_its_group(users, sim):
     assert run("resource_stop", users, cluster, resource="nope").error == (
         "There is no group resource nope in the applied configuration."
     )
+
+
+def test_a_group_start_reports_when_each_resource_acted(users, sim):
+    """What bench/failover.py divides a move by: the time with a resource acting, the rest the console's."""
+    from clusters.operation.groups import Timing, levels, start_group
+
+    cluster = build("vip", users, sim)
+    ok(run("apply", users, cluster))
+    config = applied(cluster)[1]
+    timings = start_group(cluster, config, "failover1", "server1", lambda message: None)
+    names = [sorted(r.name for r in level) for level in levels(config, "failover1")]
+    assert [sorted(t.spans) for t in timings] == names
+    assert all(0 <= start <= end <= t.wall for t in timings for start, end in t.spans.values())
+    assert all(max(t.resources.values()) <= t.acting() <= t.wall for t in timings)
+    assert ObjectState.objects.get(cluster=cluster, kind="group", name="failover1").server == "server1"
+    assert Alert.objects.filter(cluster=cluster, message="Group failover1 started on server1.",
+                                object_kind="group", object_name="failover1", server="server1").exists()  # fmt: skip
+    # Overlapping actions count once; a gap between them is the console's.
+    assert Timing(1.0, {"a": (0.1, 0.5), "b": (0.2, 0.3), "c": (0.6, 0.7)}).acting() == pytest.approx(0.5)

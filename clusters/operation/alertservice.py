@@ -32,12 +32,16 @@ def validate_target(kind: str, target: str) -> None:
         raise ValidationError("Enter the webhook's http:// or https:// URL.")
 
 
+DESTINATIONS = f"SELECT * FROM {AlertDestination._meta.db_table} WHERE cluster_id = %s"  # noqa: S608
+
+
 def route(alert: Alert) -> None:
     """Queue the alert for each destination whose rule wants it, once the alert is committed."""
     if not alert.notify:
         return
-    # Unordered: on every alert of a group move, an ORDER BY costs more to compile than the query to run.
-    wanted = [d.pk for d in AlertDestination.objects.filter(cluster_id=alert.cluster_id).order_by() if d.wants(alert)]
+    # Raw: on every alert of a group move, building the ORM query cost three times the query itself.
+    destinations = AlertDestination.objects.raw(DESTINATIONS, [alert.cluster_id])
+    wanted = [d.pk for d in destinations if d.wants(alert)]
     if wanted:
         transaction.on_commit(lambda: _queue(alert.pk, wanted))
 

@@ -115,17 +115,26 @@ def levels(config: Config, group: str) -> list[list[ResourceConfig]]:
         raise TaskFailed(str(exc)) from None
 
 
+# The hot path of every group move and monitor alert: building an ORM query cost ~0.2-0.6 ms a statement,
+# more than the console's share of a move allows, so its statements are written once here. Only the models'
+# own table names are interpolated; every value is a query parameter.
 STATE_FIELDS = ("status", "server", "message")
-# Only the model's own table name is interpolated; every value is a query parameter.
 STATE_UPDATE = (
     f"UPDATE {ObjectState._meta.db_table} SET status = %s, server = %s, message = %s, updated_at = %s "  # noqa: S608
     "WHERE cluster_id = %s AND kind = %s AND name = %s"
 )
+STATE_READ = (
+    f"SELECT status, server FROM {ObjectState._meta.db_table} WHERE cluster_id = %s AND kind = %s AND name = %s"  # noqa: S608
+)
+ALERT_FIELDS = ("cluster_id", "at", "level", "server", "message", "object_kind", "object_name", "notify")
+ALERT_INSERT = (
+    f"INSERT INTO {Alert._meta.db_table} ({', '.join(ALERT_FIELDS)}) "  # noqa: S608
+    f"VALUES ({', '.join(['%s'] * len(ALERT_FIELDS))}) RETURNING id"
+)
 
 
 def record_state(cluster, kind, name, **values):
-    """One UPDATE (an INSERT the first time). This is the hot path of every group move: building an ORM
-    query per row cost more than the console's share allows, so the statement is written once here."""
+    """One UPDATE (an INSERT the first time)."""
     current = {"status": "offline", "server": "", "message": ""} | values
     with connection.cursor() as cursor:
         cursor.execute(STATE_UPDATE, [*(current[f] for f in STATE_FIELDS), timezone.now(), cluster.pk, kind, name])
@@ -134,36 +143,60 @@ def record_state(cluster, kind, name, **values):
         ObjectState.objects.create(cluster=cluster, kind=kind, name=name, **values)
 
 
+def read_state(cluster, kind, name) -> tuple[str, str] | None:
+    """(status, server) of an object, or None if it has no state yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(STATE_READ, [cluster.pk, kind, name])
+        return cursor.fetchone()
+
+
 def alert(cluster, message, level="info", server=""):
     kind, name = alertlog.subject(message)
-    created = Alert.objects.create(cluster=cluster, message=message[:1000], level=level, server=server,
-                                   object_kind=kind, object_name=name)  # fmt: skip
+    created = Alert(cluster_id=cluster.pk, at=timezone.now(), level=level, server=server, message=message[:1000],
+                    object_kind=kind, object_name=name, notify=True)  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(ALERT_INSERT, [getattr(created, f) for f in ALERT_FIELDS])
+        created.pk = cursor.fetchone()[0]
     alertservice.route(created)  # to the people its destinations' rules name, from a worker
 
 
 def act(cluster, resource: ResourceConfig, server: str, activate: bool, agents: dict | None = None):
     """One resource's action (on AWS, or on the server's node agent), in a worker thread:
-    (name, ok, message, seconds it took). `agents` (remote.agents_of) keeps the thread off the database."""
+    (name, ok, message, (perf_counter at its start, at its end)). `agents` (remote.agents_of) keeps the
+    thread off the database."""
     started = time.perf_counter()
     try:
-        done = remote.act(cluster, resource, server, activate, agents=agents)
-        return resource.name, True, done, time.perf_counter() - started
+        ok, message = True, remote.act(cluster, resource, server, activate, agents=agents)
     except ResourceFailed as exc:
-        return resource.name, False, f"{exc.code} : {exc.message}".strip(" :"), time.perf_counter() - started
+        ok, message = False, f"{exc.code} : {exc.message}".strip(" :")
     except nodes.NodeUnreachable as exc:  # a server problem: the activation failed there, the group moves on
-        return resource.name, False, str(exc), time.perf_counter() - started
+        ok, message = False, str(exc)
     except aws.AWS_ERRORS as exc:
-        message = aws.error_message(exc)
-        code = "9" if message == aws.TIMEOUT_MESSAGE else "50"
-        return resource.name, False, f"{code} : {message}", time.perf_counter() - started
+        text = aws.error_message(exc)
+        ok, message = False, f"{'9' if text == aws.TIMEOUT_MESSAGE else '50'} : {text}"
+    return resource.name, ok, message, (started, time.perf_counter())
 
 
 @dataclass
 class Timing:
-    """How long a level of independent resources took, and each resource's time inside AWS calls."""
+    """How long a level of independent resources took, and when each resource's action ran in it
+    (seconds from the level's start to the action's start and end)."""
 
     wall: float
-    resources: dict[str, float]
+    spans: dict[str, tuple[float, float]]
+
+    @property
+    def resources(self) -> dict[str, float]:
+        """Each resource's time inside its action (its AWS calls, or its node agent's answer)."""
+        return {name: end - start for name, (start, end) in self.spans.items()}
+
+    def acting(self) -> float:
+        """The time in which at least one resource's action ran: the rest of the level was the console's."""
+        total, reached = 0.0, 0.0
+        for start, end in sorted(self.spans.values()):
+            total += max(0.0, end - max(start, reached))
+            reached = max(reached, end)
+        return total
 
 
 def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server: str, activate: bool,
@@ -177,7 +210,8 @@ def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
             results = list(pool.map(lambda r: act(cluster, r, server, activate, agents), level))
-        timings.append(Timing(time.perf_counter() - started, {name: seconds for name, _, _, seconds in results}))
+        timings.append(Timing(time.perf_counter() - started,
+                              {name: (a - started, b - started) for name, _, _, (a, b) in results}))  # fmt: skip
         failed = [(name, message) for name, ok, message, _ in results if not ok]
         with transaction.atomic():
             for name, ok, message, _seconds in results:
@@ -263,9 +297,8 @@ def start_group_or_fail_over(cluster, config: Config, group: str, server: str, l
 
 
 def stop_group(cluster, config: Config, group: str, log) -> list[Timing]:
-    state = ObjectState.objects.filter(cluster=cluster, kind="group", name=group).first()
-    server = state.server if state and state.status != "offline" else ""
-    if not server:
+    status, server = read_state(cluster, "group", group) or ("offline", "")
+    if status == "offline" or not server:
         log(f"Group {group} is not online.")
         return []
     return _run_levels(cluster, group, list(reversed(levels(config, group))), server, False, log)
