@@ -8,7 +8,9 @@ prints, per size, the oldest it got; a size passes when no monitor was ever olde
 plus half a round (a monitor is watched at the round nearest its interval) plus a second.
 
 Prints the largest N x M that passes with one worker and with two, and their ratio (Celery scale-out
-should come close to 2x). The database is a new SQLite (the embedded default), or the PostgreSQL that
+should come close to 2x), and for each size the CPU the workers (with their beats), moto's server
+(one Python process: at most one core) and the whole machine used, so that a limit shows where it is.
+The database is a new SQLite (the embedded default), or the PostgreSQL that
 DATABASE_URL names: `scripts/with-postgres .venv/bin/python bench/monitors.py` (several worker
 processes writing at once is what PostgreSQL is for; SQLite takes one writer at a time).
 """
@@ -27,6 +29,27 @@ TICK = 2  # seconds between beat's rounds
 MONITORS = 10  # AWS AZ monitors per cluster
 SIZES = (10, 20, 30, 40, 50, 60, 80, 100, 120)  # clusters
 CONCURRENCY = 8  # threads per worker: a watch mostly waits on AWS
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children (a worker's embedded beat), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended meanwhile
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, all) CPU time of the machine since boot, in clock ticks summed over its cores."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return sum(values) - idle, sum(values)
 
 
 def main():
@@ -59,9 +82,11 @@ def main():
         "REDIS_URL": redis_server.url, "AWS_ENDPOINT_URL": endpoint, "WEBUI_VAR_DIR": str(var),
         "WEBUI_TICK_SECONDS": str(TICK), "WEBUI_LOG_LEVEL": "ERROR",
     }  # fmt: skip
-    clusters = []
+    clusters, confs = [], {}
 
-    def grow(size: int) -> None:
+    def use(size: int) -> None:
+        """Exactly the first `size` clusters applied: only clusters with an applied version are watched (a larger
+        size measured before must not leave its clusters to the next, smaller one)."""
         while len(clusters) < size:
             n = len(clusters)
             cluster = guide.build("vip", user=admin, name=f"bench{n}", ids=ids)
@@ -72,12 +97,16 @@ def main():
                                        zip(cluster.servers.all(), ids["servers"].values(), strict=True)},
                 )  # fmt: skip
             cluster.monitors.update(interval=INTERVAL)
-            AppliedVersion.objects.create(cluster=cluster, number=1, conf=writer.render(cluster))
+            confs[cluster.pk] = writer.render(cluster)
             ClusterState.objects.create(cluster=cluster, status="running")
             clusters.append(cluster)
+        AppliedVersion.objects.filter(cluster__in=clusters[size:]).delete()
+        applied = set(AppliedVersion.objects.values_list("cluster_id", flat=True))
+        AppliedVersion.objects.bulk_create(AppliedVersion(cluster=c, number=1, conf=confs[c.pk])
+                                           for c in clusters[:size] if c.pk not in applied)  # fmt: skip
 
-    def measure(workers: int, size: int) -> float:
-        """The oldest any monitor got (seconds since it was last watched) over two intervals."""
+    def measure(workers: int, size: int) -> tuple[float, str]:
+        """The oldest any monitor got (seconds since it was last watched) over two intervals, and the CPU used."""
         ObjectState.objects.filter(kind="monitor").delete()
         procs = [subprocess.Popen([sys.executable, "-m", "celery", "-A", "webui", "worker", "-B", "--pool=threads",
                                    f"--concurrency={CONCURRENCY}", "--without-mingle", "--without-gossip",
@@ -86,7 +115,8 @@ def main():
                  for i in range(workers)]  # fmt: skip
         try:
             time.sleep(INTERVAL + 2 * TICK)  # every monitor watched once: the steady state starts
-            oldest, end = 0.0, time.monotonic() + 2 * INTERVAL
+            oldest, began, end = 0.0, time.monotonic(), time.monotonic() + 2 * INTERVAL
+            cpu = [sum(cpu_seconds(p.pid) for p in procs), cpu_seconds(moto.pid), *machine_busy()]
             expected = size * MONITORS
             while time.monotonic() < end:
                 now = time.time()
@@ -97,7 +127,12 @@ def main():
                 else:
                     oldest = max(oldest, max(now - at.timestamp() for at in seen))
                 time.sleep(0.5)
-            return oldest
+            took = time.monotonic() - began
+            now = [sum(cpu_seconds(p.pid) for p in procs), cpu_seconds(moto.pid), *machine_busy()]
+            busy = (now[2] - cpu[2]) / (now[3] - cpu[3]) * 100
+            workers_cpu, moto_cpu = (100 * (now[i] - cpu[i]) / took for i in (0, 1))
+            return oldest, (f"CPU: workers {workers_cpu:3.0f}%, moto {moto_cpu:3.0f}% of a core; "
+                            f"machine {busy:3.0f}% busy of {os.cpu_count()} cores")  # fmt: skip
         finally:
             for proc in procs:
                 proc.terminate()
@@ -116,12 +151,12 @@ def main():
     try:
         for workers in (1, 2):
             for size in SIZES:
-                grow(size)
-                oldest = measure(workers, size)
+                use(size)
+                oldest, cpu = measure(workers, size)
                 ok = oldest <= bound
                 print(f"  {workers} worker(s), {size:3d} clusters x {MONITORS} = {size * MONITORS:4d} monitors "
                       f"({size * MONITORS / INTERVAL:5.1f} watches/s): oldest {oldest:5.1f} s  "
-                      f"{'ok' if ok else 'LATE'}")  # fmt: skip
+                      f"{'ok' if ok else 'LATE'}  ({cpu})")  # fmt: skip
                 if not ok:
                     break
                 largest[workers] = size * MONITORS
