@@ -342,9 +342,10 @@ def _watch_monitor(cluster, config: Config, monitor: MonitorConfig, force: bool)
             watch = Watch("error", "", f"The monitoring itself failed ({type(exc).__name__}: {exc}).")
         run = _record(cluster, monitor, state, server, watch)
         state.checked_at = now
-        state.save()
         if run is not None:
             break
+    if state.checked_at == now:  # watched on its servers: their outcome written once
+        state.save()
     return run
 
 
