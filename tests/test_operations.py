@@ -259,3 +259,29 @@ def test_a_group_start_reports_when_each_resource_acted(users, sim):
                                 object_kind="group", object_name="failover1", server="server1").exists()  # fmt: skip
     # Overlapping actions count once; a gap between them is the console's.
     assert Timing(1.0, {"a": (0.1, 0.5), "b": (0.2, 0.3), "c": (0.6, 0.7)}).acting() == pytest.approx(0.5)
+
+
+def test_a_server_round_rewrites_only_the_servers_whose_ec2_state_changed(users, sim):
+    from clusters.aws.account import AwsAccount
+    from clusters.operation.groups import record_server_states
+
+    cluster = build("vip", users, sim)
+    ok(run("apply", users, cluster))
+    config = applied(cluster)[1]
+
+    def rows():
+        return {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="server")}
+
+    record_server_states(cluster, config, AwsAccount())
+    first = rows()
+    record_server_states(cluster, config, AwsAccount())
+    second = rows()
+    for name in ("server1", "server2"):
+        assert second[name].checked_at > first[name].checked_at  # the status page's "read at"
+        assert (second[name].status, second[name].message, second[name].details, second[name].updated_at) == (
+            first[name].status, first[name].message, first[name].details, first[name].updated_at)  # fmt: skip
+    client(sim, "ec2").stop_instances(InstanceIds=[sim["servers"]["server2"]["instance_id"]])
+    record_server_states(cluster, config, AwsAccount())
+    third = rows()
+    assert third["server2"].status == "offline" and third["server2"].updated_at > second["server2"].updated_at
+    assert third["server1"].updated_at == second["server1"].updated_at < third["server1"].checked_at
