@@ -66,7 +66,7 @@ def record_server_states(cluster: Cluster, config: Config, account) -> None:
     now = timezone.now()
     rows = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.SERVER)}
     new, changed, same = [], [], []
-    for server in config.server_names:
+    for server in config.server_names:  # a row of a server no longer configured is left as it was
         instance = config.instance_of(server, account)
         if instance is not None:
             state = instance["State"]["Name"]
@@ -82,7 +82,7 @@ def record_server_states(cluster: Cluster, config: Config, account) -> None:
             )
             continue
         if all(getattr(row, field) == value for field, value in values.items()):
-            same.append(row.pk)  # a row of a server no longer configured is left as it was
+            same.append(row.pk)
             continue
         for field, value in (values | {"checked_at": now, "updated_at": now}).items():
             setattr(row, field, value)
@@ -222,7 +222,7 @@ def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server:
                               {name: (a - started, b - started) for name, _, _, (a, b) in results}))  # fmt: skip
         failed = [(name, message) for name, ok, message, _ in results if not ok]
         with transaction.atomic():
-            for name, ok, message, _seconds in results:
+            for name, ok, message, _span in results:
                 if ok:
                     record_state(cluster, "resource", name, status="online" if activate else "offline",
                            server=server if activate else "", message=message)  # fmt: skip
