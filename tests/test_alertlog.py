@@ -69,3 +69,19 @@ def test_a_message_cannot_become_a_spreadsheet_formula(db):
     alert(cluster, '=HYPERLINK("http://example.invalid")')
     text = alertlog.to_csv(alertlog.filtered(cluster))
     assert "'=HYPERLINK" in text
+
+
+def test_an_alert_written_on_the_hot_path_is_stored_as_the_orm_stores_one(db):
+    """alert() writes its row with SQL of its own: its time must be stored in the ORM's form (on SQLite, UTC
+    text without an offset), or time filters and ordering would compare two forms of text."""
+    from clusters.runtime import Alert
+
+    cluster = ClusterFactory()
+    alert(cluster, "Group failover1 started on server1.", server="server1")
+    Alert.objects.create(cluster=cluster, message="written by the ORM")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT at FROM {Alert._meta.db_table} ORDER BY id")  # noqa: S608
+        mine, orm = (row[0] for row in cursor.fetchall())
+    assert (mine.tzinfo is None) == (orm.tzinfo is None)
+    later = Alert.objects.get(message="written by the ORM").at
+    assert Alert.objects.filter(at__lte=later).count() == 2  # the hot path's alert came first

@@ -9,6 +9,7 @@ import difflib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -141,11 +142,17 @@ ALERT_INSERT = (
 )
 
 
+def _written(value):
+    """A value as the ORM writes it: a time in UTC without its offset on SQLite (text compared as text)."""
+    return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
+
+
 def record_state(cluster, kind, name, **values):
     """One UPDATE (an INSERT the first time)."""
     current = {"status": "offline", "server": "", "message": ""} | values
     with connection.cursor() as cursor:
-        cursor.execute(STATE_UPDATE, [*(current[f] for f in STATE_FIELDS), timezone.now(), cluster.pk, kind, name])
+        cursor.execute(STATE_UPDATE, [*(current[f] for f in STATE_FIELDS), _written(timezone.now()), cluster.pk, kind,
+                                      name])  # fmt: skip
         updated = cursor.rowcount
     if not updated:
         ObjectState.objects.create(cluster=cluster, kind=kind, name=name, **values)
@@ -163,7 +170,7 @@ def alert(cluster, message, level="info", server=""):
     created = Alert(cluster_id=cluster.pk, at=timezone.now(), level=level, server=server, message=message[:1000],
                     object_kind=kind, object_name=name, notify=True)  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(ALERT_INSERT, [getattr(created, f) for f in ALERT_FIELDS])
+        cursor.execute(ALERT_INSERT, [_written(getattr(created, f)) for f in ALERT_FIELDS])
         created.pk = cursor.fetchone()[0]
     alertservice.route(created)  # to the people its destinations' rules name, from a worker
 
