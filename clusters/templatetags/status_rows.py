@@ -2,8 +2,8 @@
 
 Every open Operation Mode tab re-renders the status every 2 s; Django's engine spends about 0.1 ms a
 group row on them (12 of the 17 ms of a 128-group poll), `format_html` a fraction of that. The markup
-is the rest of _status.html's: one form per table (#group-operations), buttons named by operation and
-valued by group, the server chosen kept across polls (hx-preserve, keyed by the applied version).
+is the rest of _status.html's: one form for the tables (#status-operations), buttons named by operation
+and valued by group, the server chosen kept across polls (hx-preserve, keyed by the applied version).
 """
 
 from django import template
@@ -18,10 +18,10 @@ ROW = (
 )
 OPERATIONS = (
     '<label for="server-{0}-{1}" class="sr-only">Server for {0}</label> '
-    '<select form="group-operations" name="server-{0}" id="server-{0}-{1}" hx-preserve>{2}</select> '
-    '<button type="submit" form="group-operations" name="group_start" value="{0}">Start</button> '
-    '<button type="submit" form="group-operations" name="group_move" value="{0}">Move</button> '
-    '<button type="submit" form="group-operations" name="group_stop" value="{0}">Stop</button>'
+    '<select form="status-operations" name="server-{0}" id="server-{0}-{1}" hx-preserve>{2}</select> '
+    '<button type="submit" form="status-operations" name="group_start" value="{0}">Start</button> '
+    '<button type="submit" form="status-operations" name="group_move" value="{0}">Move</button> '
+    '<button type="submit" form="status-operations" name="group_stop" value="{0}">Stop</button>'
 )
 
 

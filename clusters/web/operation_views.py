@@ -55,7 +55,7 @@ def operation_status(request, pk):
 
 def _asked(post) -> tuple[str, dict]:
     """The operation and its object: `operation` with `group` / `server` / `resource`, or, from the status
-    tables (one form per table), the button pressed, named by its operation and valued by its object's
+    tables (one form for them all), the button pressed, named by its operation and valued by its object's
     name, with the server chosen on a group's row."""
     kind = post.get("operation", "")
     if kind:
