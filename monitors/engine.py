@@ -330,22 +330,23 @@ def _watch_monitor(cluster, config: Config, monitor: MonitorConfig, force: bool)
     resources = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="resource",
                                                                 name=target.name)} if target else {}  # fmt: skip
     now = timezone.now()
-    run = None
+    servers = _servers_to_watch(config, monitor, state, resources, now, force)
+    if not servers:
+        return None
     due = next_due(due_at=state.details.get("due"), watched_at=now, interval=monitor.interval,
                    phase=phase_of(cluster.name, name), tick=settings.WEBUI_TICK_SECONDS)  # fmt: skip
-    for server in _servers_to_watch(config, monitor, state, resources, now, force):
-        state.details = {**state.details, "due": due}
+    state.checked_at, state.details = now, {**state.details, "due": due}
+    run = None
+    for server in servers:
         try:
             watch = _watch_one(cluster, monitor, target, server, state)
         except Exception as exc:  # a monitor that cannot watch says so; it never looks normal
             logger.exception("monitor %s of %s failed", name, cluster.name)
             watch = Watch("error", "", f"The monitoring itself failed ({type(exc).__name__}: {exc}).")
         run = _record(cluster, monitor, state, server, watch)
-        state.checked_at = now
         if run is not None:
             break
-    if state.checked_at == now:  # watched on its servers: their outcome written once
-        state.save()
+    state.save()  # the outcome on all its servers, written once
     return run
 
 
