@@ -113,10 +113,14 @@ def main():
                                    "--loglevel=ERROR", "-n", f"w{i}@%h"], cwd=ROOT, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for i in range(workers)]  # fmt: skip
+
+        def usage() -> tuple[float, ...]:
+            """CPU time so far: the workers', moto's, the machine's busy and its whole."""
+            return sum(cpu_seconds(p.pid) for p in procs), cpu_seconds(moto.pid), *machine_busy()
+
         try:
             time.sleep(INTERVAL + 2 * TICK)  # every monitor watched once: the steady state starts
-            oldest, began, end = 0.0, time.monotonic(), time.monotonic() + 2 * INTERVAL
-            cpu = [sum(cpu_seconds(p.pid) for p in procs), cpu_seconds(moto.pid), *machine_busy()]
+            oldest, began, end, before = 0.0, time.monotonic(), time.monotonic() + 2 * INTERVAL, usage()
             expected = size * MONITORS
             while time.monotonic() < end:
                 now = time.time()
@@ -128,11 +132,11 @@ def main():
                     oldest = max(oldest, max(now - at.timestamp() for at in seen))
                 time.sleep(0.5)
             took = time.monotonic() - began
-            now = [sum(cpu_seconds(p.pid) for p in procs), cpu_seconds(moto.pid), *machine_busy()]
-            busy = (now[2] - cpu[2]) / (now[3] - cpu[3]) * 100
-            workers_cpu, moto_cpu = (100 * (now[i] - cpu[i]) / took for i in (0, 1))
-            return oldest, (f"CPU: workers {workers_cpu:3.0f}%, moto {moto_cpu:3.0f}% of a core; "
-                            f"machine {busy:3.0f}% busy of {os.cpu_count()} cores")  # fmt: skip
+            spent = [after - then for after, then in zip(usage(), before, strict=True)]
+            return oldest, (
+                f"CPU: workers {100 * spent[0] / took:3.0f}%, moto {100 * spent[1] / took:3.0f}% of a core; "
+                f"machine {100 * spent[2] / spent[3]:3.0f}% busy of {os.cpu_count()} cores"
+            )
         finally:
             for proc in procs:
                 proc.terminate()
