@@ -24,6 +24,7 @@ run: $(VENV)/.run-deps
 test: $(VENV)/.dev-deps
 	@scripts/system-deps redis-server chromium postgresql
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest --durations=12
 	@echo "== PostgreSQL leg: the tests marked 'database' on Debian's PostgreSQL"
 	scripts/with-postgres $(PY) -m pytest -m database -p no:cacheprovider

@@ -35,15 +35,19 @@ def build(size: int, sim: dict, admin):
             params = {
                 "awsvip": {"ip": f"10.1.{g}.{r + 1}", "vpcid": sim["vpc_id"]},
                 "awseip": {"eipid": sim["eip"]["allocation_id"]},
-                "awsdns": {"hostedzoneid": sim["hosted_zone"]["id"], "recordset": f"r{g}x{r}.hz1.local.",
-                           "ip": "10.0.110.10"},
+                "awsdns": {
+                    "hostedzoneid": sim["hosted_zone"]["id"],
+                    "recordset": f"r{g}x{r}.hz1.local.",
+                    "ip": "10.0.110.10",
+                },
                 "lbpp": {"port": 12345, "hctimeout": 31},
                 "md": {"dpdrive": "E", "cpdrive": "R"},
                 "awssip": {"ip": "10.0.110.100"},
-            }[kind]  # fmt: skip
+            }[kind]
             per_server = {s: {"eniid": v["eniid"]} for s, v in eni.items()} if kind in ("awseip", "awssip") else {}
-            services.add_group_resource(user=admin, group=group, type=kind, name=name, parameters=params,
-                                        server_parameters=per_server)  # fmt: skip
+            services.add_group_resource(
+                user=admin, group=group, type=kind, name=name, parameters=params, server_parameters=per_server
+            )
     return cluster
 
 
@@ -76,8 +80,10 @@ def main():
             findings = run_checks(cluster)
             seconds = time.perf_counter() - started
         errors = [f for f in findings if f.severity == "error"]
-        print(f"{cluster.resources.count():4d} group resources: {len(calls):3d} AWS API calls, "
-              f"{seconds * 1000:7.1f} ms, {len(errors)} error finding(s)")  # fmt: skip
+        print(
+            f"{cluster.resources.count():4d} group resources: {len(calls):3d} AWS API calls, "
+            f"{seconds * 1000:7.1f} ms, {len(errors)} error finding(s)"
+        )
         if "--calls" in sys.argv:
             print("      " + ", ".join(sorted(calls.calls)))
         for check in sorted({f.check for f in errors}):

@@ -18,12 +18,26 @@ TYPES = [
     ("awsvip", "awsvipw", {"parameters/ip": "10.1.{g}.{r}", "parameters/vpcid": "vpc-0123"}),
     ("awseip", "awseipw", {"parameters/eipid": "eipalloc-{g}{r}"}),
     ("awssip", "awssipw", {"parameters/ip": "10.0.{g}.{r}"}),
-    ("awsdns", "awsdnsw", {"parameters/hostedzoneid": "Z123", "parameters/recordset": "r{g}x{r}.hz1.local.",
-                           "parameters/ip": "10.0.{g}.{r}"}),
+    (
+        "awsdns",
+        "awsdnsw",
+        {
+            "parameters/hostedzoneid": "Z123",
+            "parameters/recordset": "r{g}x{r}.hz1.local.",
+            "parameters/ip": "10.0.{g}.{r}",
+        },
+    ),
     ("lbpp", "lbppw", {"parameters/port": "{port}"}),
-    ("md", "mdw", {"parameters/volumemountpoint": "E", "parameters/cpvolumemountpoint": "R",
-                   "parameters/netdev@0/mdcname": "mdc1"}),
-]  # fmt: skip
+    (
+        "md",
+        "mdw",
+        {
+            "parameters/volumemountpoint": "E",
+            "parameters/cpvolumemountpoint": "R",
+            "parameters/netdev@0/mdcname": "mdc1",
+        },
+    ),
+]
 
 
 def generate(servers: int, groups: int, per_group: int) -> bytes:

@@ -53,8 +53,11 @@ def main():
     port = free_port()
     # moto in its own process, as the embedded simulation runs: in this process its work would
     # compete with the console for the interpreter and be counted as the console's.
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
@@ -67,25 +70,44 @@ def main():
     ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name="ap-northeast-1")
     # The secondary IP needs both servers in one subnet: a second instance beside server1.
     s1 = sim["servers"]["server1"]
-    second = ec2.run_instances(ImageId=awssim.WINDOWS_AMI, MinCount=1, MaxCount=1, SubnetId=s1["subnet_id"],
-                               PrivateIpAddress="10.0.110.11")["Instances"][0]  # fmt: skip
+    second = ec2.run_instances(
+        ImageId=awssim.WINDOWS_AMI, MinCount=1, MaxCount=1, SubnetId=s1["subnet_id"], PrivateIpAddress="10.0.110.11"
+    )["Instances"][0]
     ids = guide.ids_from_sim(sim)
-    ids["servers"]["server2"] = {"ip": "10.0.110.11", "instance": second["InstanceId"], "az": s1["availability_zone"],
-                                 "eni": second["NetworkInterfaces"][0]["NetworkInterfaceId"]}  # fmt: skip
+    ids["servers"]["server2"] = {
+        "ip": "10.0.110.11",
+        "instance": second["InstanceId"],
+        "az": s1["availability_zone"],
+        "eni": second["NetworkInterfaces"][0]["NetworkInterfaceId"],
+    }
     admin = get_user_model()(username="bench", is_superuser=True)
     cluster = guide.build("vip", user=admin, name="failover", ids=ids)
     group = cluster.groups.get()
     eni = {name: {"eniid": values["eni"]} for name, values in ids["servers"].items()}
-    services.add_group_resource(user=admin, group=group, type="awseip", name="awseip1",
-                                parameters={"eipid": ids["eip"], "eniid": ids["servers"]["server1"]["eni"]},
-                                server_parameters={"server2": eni["server2"]})  # fmt: skip
-    services.add_group_resource(user=admin, group=group, type="awssip", name="awssip1",
-                                parameters={"ip": "10.0.110.100", "eniid": ids["servers"]["server1"]["eni"]},
-                                server_parameters={"server2": eni["server2"]})  # fmt: skip
-    services.add_group_resource(user=admin, group=group, type="awsdns", name="awsdns1",
-                                parameters={"hostedzoneid": ids["hosted_zone"], "recordset": ids["record"],
-                                            "ip": "10.0.110.10", "ttl": 60},
-                                server_parameters={"server2": {"ip": "10.0.110.11"}})  # fmt: skip
+    services.add_group_resource(
+        user=admin,
+        group=group,
+        type="awseip",
+        name="awseip1",
+        parameters={"eipid": ids["eip"], "eniid": ids["servers"]["server1"]["eni"]},
+        server_parameters={"server2": eni["server2"]},
+    )
+    services.add_group_resource(
+        user=admin,
+        group=group,
+        type="awssip",
+        name="awssip1",
+        parameters={"ip": "10.0.110.100", "eniid": ids["servers"]["server1"]["eni"]},
+        server_parameters={"server2": eni["server2"]},
+    )
+    services.add_group_resource(
+        user=admin,
+        group=group,
+        type="awsdns",
+        name="awsdns1",
+        parameters={"hostedzoneid": ids["hosted_zone"], "recordset": ids["record"], "ip": "10.0.110.10", "ttl": 60},
+        server_parameters={"server2": {"ip": "10.0.110.11"}},
+    )
     from clusters.clpconf import writer
     from clusters.runtime import AppliedVersion
 
@@ -105,11 +127,13 @@ def main():
         aws_resources = [t for t in timings if len(t.resources) > 1]
         parallel = all(sum(t.resources.values()) > t.wall for t in aws_resources)
         activations = sum(len(t.resources) for t in timings)
-        print(f"move {n + 1} to {destination}: {wall * 1000:6.1f} ms wall; {acting * 1000:6.1f} ms with an AWS call in "
-              f"flight ({summed * 1000:.1f} ms summed over {activations} activations); console's own share "
-              f"{100 * (wall - acting) / wall:4.1f}% ({(wall - acting) * 1000:.1f} ms); beyond the slowest resource "
-              f"of each level {100 * (wall - critical) / wall:4.1f}%; "
-              f"independent resources in parallel: {'yes' if parallel else 'NO'}")  # fmt: skip
+        print(
+            f"move {n + 1} to {destination}: {wall * 1000:6.1f} ms wall; {acting * 1000:6.1f} ms with an AWS call in "
+            f"flight ({summed * 1000:.1f} ms summed over {activations} activations); console's own share "
+            f"{100 * (wall - acting) / wall:4.1f}% ({(wall - acting) * 1000:.1f} ms); beyond the slowest resource "
+            f"of each level {100 * (wall - critical) / wall:4.1f}%; "
+            f"independent resources in parallel: {'yes' if parallel else 'NO'}"
+        )
         shares.append((wall - acting) / wall)
         own.append(wall - acting)
         behind.append((wall - critical) / wall)

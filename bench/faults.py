@@ -72,8 +72,11 @@ def main():
 
         # 4. AWS answers every call with 403 UnauthorizedOperation (a revoked IAM permission)
         console.proxy.mode = "deny"
-        detected = timed(lambda: "awsvipw1 detected an error. (50 : You are not authorized" in
-                         session.get(status_url).text, 90, "awsvipw1 in error")  # fmt: skip
+        detected = timed(
+            lambda: "awsvipw1 detected an error. (50 : You are not authorized" in session.get(status_url).text,
+            90,
+            "awsvipw1 in error",
+        )
         console.proxy.heal()
         rows.append(("AWS denies every call (403)", detected, float("nan"), 60))
     finally:

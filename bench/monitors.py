@@ -70,8 +70,11 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     var = Path(settings.VAR_DIR)
     redis_server, moto_port = Redis(var), free_port()
-    moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    moto = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait(lambda: socket.socket().connect_ex(("127.0.0.1", moto_port)) == 0, 30, "moto's server listening")
     endpoint = f"http://127.0.0.1:{moto_port}"
     settings.AWS_ENDPOINT_URL = endpoint
@@ -79,9 +82,12 @@ def main():
     ids = guide.ids_from_sim(awssim.seed(endpoint, "ap-northeast-1"))
     admin = get_user_model().objects.create(username="bench", is_superuser=True)
     env = os.environ | {
-        "REDIS_URL": redis_server.url, "AWS_ENDPOINT_URL": endpoint, "WEBUI_VAR_DIR": str(var),
-        "WEBUI_TICK_SECONDS": str(TICK), "WEBUI_LOG_LEVEL": "ERROR",
-    }  # fmt: skip
+        "REDIS_URL": redis_server.url,
+        "AWS_ENDPOINT_URL": endpoint,
+        "WEBUI_VAR_DIR": str(var),
+        "WEBUI_TICK_SECONDS": str(TICK),
+        "WEBUI_LOG_LEVEL": "ERROR",
+    }
     clusters, confs = [], {}
 
     def use(size: int) -> None:
@@ -92,27 +98,53 @@ def main():
             cluster = guide.build("vip", user=admin, name=f"bench{n}", ids=ids)
             for m in range(2, MONITORS + 1):
                 services.add_monitor_resource(
-                    user=admin, cluster=cluster, type="awsazw", name=f"awsazw{m}",
-                    server_parameters={s: {"availabilityzone": v["az"]} for s, v in
-                                       zip(cluster.servers.all(), ids["servers"].values(), strict=True)},
-                )  # fmt: skip
+                    user=admin,
+                    cluster=cluster,
+                    type="awsazw",
+                    name=f"awsazw{m}",
+                    server_parameters={
+                        s: {"availabilityzone": v["az"]}
+                        for s, v in zip(cluster.servers.all(), ids["servers"].values(), strict=True)
+                    },
+                )
             cluster.monitors.update(interval=INTERVAL)
             confs[cluster.pk] = writer.render(cluster)
             ClusterState.objects.create(cluster=cluster, status="running")
             clusters.append(cluster)
         AppliedVersion.objects.filter(cluster__in=clusters[size:]).delete()
         applied = set(AppliedVersion.objects.values_list("cluster_id", flat=True))
-        AppliedVersion.objects.bulk_create(AppliedVersion(cluster=c, number=1, conf=confs[c.pk])
-                                           for c in clusters[:size] if c.pk not in applied)  # fmt: skip
+        AppliedVersion.objects.bulk_create(
+            AppliedVersion(cluster=c, number=1, conf=confs[c.pk]) for c in clusters[:size] if c.pk not in applied
+        )
 
     def measure(workers: int, size: int) -> tuple[float, str]:
         """The oldest any monitor got (seconds since it was last watched) over two intervals, and the CPU used."""
         ObjectState.objects.filter(kind="monitor").delete()
-        procs = [subprocess.Popen([sys.executable, "-m", "celery", "-A", "webui", "worker", "-B", "--pool=threads",
-                                   f"--concurrency={CONCURRENCY}", "--without-mingle", "--without-gossip",
-                                   "--loglevel=ERROR", "-n", f"w{i}@%h"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for i in range(workers)]  # fmt: skip
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "webui",
+                    "worker",
+                    "-B",
+                    "--pool=threads",
+                    f"--concurrency={CONCURRENCY}",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--loglevel=ERROR",
+                    "-n",
+                    f"w{i}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for i in range(workers)
+        ]
 
         def usage() -> tuple[float, ...]:
             """CPU time so far: the workers', moto's, the machine's busy and its whole."""
@@ -124,8 +156,11 @@ def main():
             expected = size * MONITORS
             while time.monotonic() < end:
                 now = time.time()
-                seen = list(ObjectState.objects.filter(kind="monitor", name__startswith="awsazw")
-                            .values_list("checked_at", flat=True))  # fmt: skip
+                seen = list(
+                    ObjectState.objects.filter(kind="monitor", name__startswith="awsazw").values_list(
+                        "checked_at", flat=True
+                    )
+                )
                 if len(seen) < expected or any(at is None for at in seen):
                     oldest = max(oldest, INTERVAL * 10)  # one was never watched
                 else:
@@ -148,9 +183,11 @@ def main():
 
     bound = INTERVAL + TICK / 2 + 1
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    print(f"{MONITORS} AWS AZ monitors per cluster, each every {INTERVAL} s (2 servers: 2 AWS calls a watch); beat "
-          f"every {TICK} s; {CONCURRENCY} threads per worker; {database}; "
-          f"passes if no monitor is older than {bound} s")  # fmt: skip
+    print(
+        f"{MONITORS} AWS AZ monitors per cluster, each every {INTERVAL} s (2 servers: 2 AWS calls a watch); beat "
+        f"every {TICK} s; {CONCURRENCY} threads per worker; {database}; "
+        f"passes if no monitor is older than {bound} s"
+    )
     largest = {}
     try:
         for workers in (1, 2):
@@ -158,9 +195,11 @@ def main():
                 use(size)
                 oldest, cpu = measure(workers, size)
                 ok = oldest <= bound
-                print(f"  {workers} worker(s), {size:3d} clusters x {MONITORS} = {size * MONITORS:4d} monitors "
-                      f"({size * MONITORS / INTERVAL:5.1f} watches/s): oldest {oldest:5.1f} s  "
-                      f"{'ok' if ok else 'LATE'}  ({cpu})")  # fmt: skip
+                print(
+                    f"  {workers} worker(s), {size:3d} clusters x {MONITORS} = {size * MONITORS:4d} monitors "
+                    f"({size * MONITORS / INTERVAL:5.1f} watches/s): oldest {oldest:5.1f} s  "
+                    f"{'ok' if ok else 'LATE'}  ({cpu})"
+                )
                 if not ok:
                     break
                 largest[workers] = size * MONITORS

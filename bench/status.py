@@ -68,9 +68,11 @@ def report(label: str, sessions, url: str) -> None:
         latencies = sorted(poll(sessions[:pollers], url, every))
         p95 = latencies[int(len(latencies) * 0.95) - 1]
         how = "every 2 s" if every else "back to back"
-        print(f"{label:<38} {pollers:>3} pollers {how:<12}: p50 {statistics.median(latencies) * 1000:6.1f} ms  "
-              f"p95 {p95 * 1000:6.1f} ms  max {latencies[-1] * 1000:6.1f} ms  "
-              f"{len(latencies) / (SECONDS * 2 if every else SECONDS):6.1f} polls/s")  # fmt: skip
+        print(
+            f"{label:<38} {pollers:>3} pollers {how:<12}: p50 {statistics.median(latencies) * 1000:6.1f} ms  "
+            f"p95 {p95 * 1000:6.1f} ms  max {latencies[-1] * 1000:6.1f} ms  "
+            f"{len(latencies) / (SECONDS * 2 if every else SECONDS):6.1f} polls/s"
+        )
 
 
 def main():
@@ -86,13 +88,18 @@ def main():
         sessions = [console.session() for _ in range(20)]  # signed in once: a login costs a password hash
         report("guide's cluster (2 servers)", sessions, url)
 
-        big = console.post(session, "/clusters/import/", data={"name": "bench"},
-                           files={"file": ("clp.conf", generate(32, 128, 8))})  # fmt: skip
+        big = console.post(
+            session, "/clusters/import/", data={"name": "bench"}, files={"file": ("clp.conf", generate(32, 128, 8))}
+        )
         big_pk = big.url.rstrip("/").split("/")[-2]
         # Its IDs are not the simulation's, so Apply's AWS checks would refuse it: store the version as
         # Apply does, in the console's own database, to measure what operation mode then serves.
-        subprocess.run([sys.executable, "manage.py", "shell", "-c", STORE_VERSION.format(pk=big_pk)],
-                       cwd=ROOT, env=console.env, check=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", STORE_VERSION.format(pk=big_pk)],
+            cwd=ROOT,
+            env=console.env,
+            check=True,
+        )
         report(
             "bench cluster (32 servers, 1,024 res.)", sessions, f"{console.base}/clusters/{big_pk}/operation/status/"
         )

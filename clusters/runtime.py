@@ -158,8 +158,12 @@ class AlertDestination(models.Model):
     kind = models.CharField("Destination", max_length=8, choices=Kind)
     target = models.CharField("Topic ARN, address or URL", max_length=500)
     min_level = models.CharField("From level", max_length=7, choices=Alert.Level, default=Alert.Level.WARNING)
-    about = models.CharField("Only alerts about", max_length=63, blank=True,
-                             help_text="An object name (e.g. failover1, awsvipw1); empty: every alert.")  # fmt: skip
+    about = models.CharField(
+        "Only alerts about",
+        max_length=63,
+        blank=True,
+        help_text="An object name (e.g. failover1, awsvipw1); empty: every alert.",
+    )
 
     class Meta:
         ordering = ["cluster", "kind", "target"]

@@ -152,8 +152,10 @@ def stale_heartbeats(cluster, config: Config, *, health: dict | None = None) -> 
 def _stale_agents(cluster, config: Config) -> dict[str, str]:
     limit = timezone.now() - timedelta(seconds=settings.WEBUI_HEARTBEAT_TIMEOUT)
     agents = NodeAgent.objects.filter(cluster=cluster, server__in=config.server_names, seen_at__lt=limit)
-    return {a.server: f"no heartbeat from its node agent for {(timezone.now() - a.seen_at).total_seconds():.0f} s"
-            for a in agents}  # fmt: skip
+    return {
+        a.server: f"no heartbeat from its node agent for {(timezone.now() - a.seen_at).total_seconds():.0f} s"
+        for a in agents
+    }
 
 
 def _health(cluster) -> dict[str, ObjectState]:
@@ -161,8 +163,9 @@ def _health(cluster) -> dict[str, ObjectState]:
     return {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.HEALTH)}
 
 
-def _judgement(cluster, source: str, problem: str | None, back: str = "", level: str = "warning", *,
-               health: dict[str, ObjectState]) -> None:  # fmt: skip
+def _judgement(
+    cluster, source: str, problem: str | None, back: str = "", level: str = "warning", *, health: dict[str, ObjectState]
+) -> None:
     """A server-health problem (a judgement that could not be made, a lost standby server) is in the alert
     log once, until it is over; then `back` says so."""
     state = health.get(source)
@@ -195,13 +198,24 @@ def _watch_servers(cluster, config: Config):
             continue
         if server not in online:  # a lost standby server holds nothing to fail over, but cannot take any over
             lost = stale.get(server) and f"Server {server} is lost ({stale[server]}): no group can fail over to it"
-            _judgement(cluster, f"standby {server}", lost and f"{lost} until it is back.", level="error", health=health,
-                       back=f"Server {server} is back (its heartbeat is fresh again).")  # fmt: skip
+            _judgement(
+                cluster,
+                f"standby {server}",
+                lost and f"{lost} until it is back.",
+                level="error",
+                health=health,
+                back=f"Server {server} is back (its heartbeat is fresh again).",
+            )
             continue
         instance = config.instance_of(server, account)
         if instance is None and account.errors:
-            _judgement(cluster, "instances", f"The EC2 state of {server} could not be read ({account.errors[-1]}); "
-                       "a stopped instance would not be noticed.", health=health)  # fmt: skip
+            _judgement(
+                cluster,
+                "instances",
+                f"The EC2 state of {server} could not be read ({account.errors[-1]}); "
+                "a stopped instance would not be noticed.",
+                health=health,
+            )
         elif instance is not None:
             _judgement(cluster, "instances", None, health=health)
         if instance is not None and instance["State"]["Name"] in DOWN_STATES:
@@ -245,8 +259,7 @@ def _due_monitors(cluster, config: Config, force: bool) -> list[str]:
     states = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="monitor")}
     resources = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="resource")}
     now = timezone.now()
-    return [m.name for m in config.monitors
-            if _servers_to_watch(config, m, states.get(m.name), resources, now, force)]  # fmt: skip
+    return [m.name for m in config.monitors if _servers_to_watch(config, m, states.get(m.name), resources, now, force)]
 
 
 def phase_of(cluster: str, monitor: str) -> float:
@@ -289,10 +302,17 @@ def _servers_to_watch(config: Config, monitor: MonitorConfig, state, resources: 
     timing active) while its target is not online or has not waited the monitor's wait time to start."""
     if state is not None and state.status == ObjectState.Status.SUSPENDED:
         return []
-    if not force and state is not None and not is_due(
-        checked_at=state.checked_at, due_at=state.details.get("due"), now=now, interval=monitor.interval,
-        tick=settings.WEBUI_TICK_SECONDS,
-    ):  # fmt: skip
+    if (
+        not force
+        and state is not None
+        and not is_due(
+            checked_at=state.checked_at,
+            due_at=state.details.get("due"),
+            now=now,
+            interval=monitor.interval,
+            tick=settings.WEBUI_TICK_SECONDS,
+        )
+    ):
         return []
     target = config.resource(monitor.target)
     if target is None:
@@ -327,14 +347,22 @@ def _watch_monitor(cluster, config: Config, monitor: MonitorConfig, force: bool)
         cluster=cluster, kind="monitor", name=name, status="normal"
     )
     target = config.resource(monitor.target)
-    resources = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="resource",
-                                                                name=target.name)} if target else {}  # fmt: skip
+    resources = (
+        {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind="resource", name=target.name)}
+        if target
+        else {}
+    )
     now = timezone.now()
     servers = _servers_to_watch(config, monitor, state, resources, now, force)
     if not servers:
         return None
-    due = next_due(due_at=state.details.get("due"), watched_at=now, interval=monitor.interval,
-                   phase=phase_of(cluster.name, name), tick=settings.WEBUI_TICK_SECONDS)  # fmt: skip
+    due = next_due(
+        due_at=state.details.get("due"),
+        watched_at=now,
+        interval=monitor.interval,
+        phase=phase_of(cluster.name, name),
+        tick=settings.WEBUI_TICK_SECONDS,
+    )
     state.checked_at, state.details = now, {**state.details, "due": due}
     run = None
     for server in servers:
@@ -420,8 +448,10 @@ def run_recovery(context: RunContext) -> dict:
     elif kind == "grp":
         groups = [target]
     else:  # LocalServer: the groups online on the server where the error was found
-        groups = [s.name for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online",
-                                                             server=params["server"])]  # fmt: skip
+        groups = [
+            s.name
+            for s in ObjectState.objects.filter(cluster=cluster, kind="group", status="online", server=params["server"])
+        ]
     done = ""
     if state.restarts < restarts and kind in ("rsc", "grp"):
         state.restarts += 1
@@ -479,8 +509,9 @@ def control(*, user, cluster, action: str, monitors: list[str] | None = None) ->
     if unknown:
         raise ValueError(f"No monitor resource {', '.join(unknown)} in the applied configuration.")
     for name in names:
-        state, _ = ObjectState.objects.get_or_create(cluster=cluster, kind="monitor", name=name,
-                                                     defaults={"status": "normal"})  # fmt: skip
+        state, _ = ObjectState.objects.get_or_create(
+            cluster=cluster, kind="monitor", name=name, defaults={"status": "normal"}
+        )
         if action == "suspend":
             state.status = ObjectState.Status.SUSPENDED
         elif action == "resume":
@@ -490,7 +521,11 @@ def control(*, user, cluster, action: str, monitors: list[str] | None = None) ->
         else:
             raise ValueError(f"Unknown monitor control {action!r}.")
         state.save()
-    words = {"suspend": "suspended", "resume": "resumed", "dummy_on": "given a dummy failure",
-             "dummy_off": "cleared of its dummy failure"}  # fmt: skip
+    words = {
+        "suspend": "suspended",
+        "resume": "resumed",
+        "dummy_on": "given a dummy failure",
+        "dummy_off": "cleared of its dummy failure",
+    }
     alert(cluster, f"Monitor resource(s) {', '.join(names)} {words[action]}.")
     return names

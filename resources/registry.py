@@ -19,9 +19,15 @@ AWS_CLI_TIMEOUT = Param(
 
 # The ENI of each server's instance (SEEN for awsvip: parameters/eniid, per server); every server needs its own.
 ENI_ID = Param(
-    "eniid", "parameters/eniid", "ENI ID", "awsid", required=True, per_server=True, prefix="eni-",
+    "eniid",
+    "parameters/eniid",
+    "ENI ID",
+    "awsid",
+    required=True,
+    per_server=True,
+    prefix="eni-",
     aws_list="network_interfaces",
-)  # fmt: skip
+)
 
 
 class ResourceFailed(Exception):
@@ -71,25 +77,40 @@ def server_enis(resource, ctx, found: list, missing: str, *, vpc: str | None = N
             continue
         eni = ctx.account.eni(eni_id)
         if eni is None:
-            found.append(resource.problem(
-                "ENI ID", missing.format(eni=eni_id), fix="Specify a correct ENI ID.",
-                cause="The specified ENI ID might not be correct or might not exist.", code=missing.split(" ")[0],
-                server=server, check=f"{resource.spec.code}.eni_exists",
-            ))  # fmt: skip
+            found.append(
+                resource.problem(
+                    "ENI ID",
+                    missing.format(eni=eni_id),
+                    fix="Specify a correct ENI ID.",
+                    cause="The specified ENI ID might not be correct or might not exist.",
+                    code=missing.split(" ")[0],
+                    server=server,
+                    check=f"{resource.spec.code}.eni_exists",
+                )
+            )
             continue
         enis[server] = eni
         if vpc and eni["VpcId"] != vpc:
-            found.append(resource.problem(
-                "ENI ID", f"{eni_id} is in {eni['VpcId']}, not in VPC ID {vpc}.",
-                fix="Enter the ENI of this server's instance in that VPC.", server=server,
-                check=f"{resource.spec.code}.eni_in_vpc",
-            ))  # fmt: skip
+            found.append(
+                resource.problem(
+                    "ENI ID",
+                    f"{eni_id} is in {eni['VpcId']}, not in VPC ID {vpc}.",
+                    fix="Enter the ENI of this server's instance in that VPC.",
+                    server=server,
+                    check=f"{resource.spec.code}.eni_in_vpc",
+                )
+            )
         instance = ctx.instance_of(server)
         attached = eni.get("Attachment", {}).get("InstanceId")
         if instance is not None and attached != instance["InstanceId"]:
-            found.append(resource.problem(
-                "ENI ID", f"{eni_id} is attached to {attached or 'no instance'}, not to {server}'s instance "
-                f"{instance['InstanceId']}.", fix="Enter the ENI ID of the instance corresponding to the node.",
-                server=server, check=f"{resource.spec.code}.eni_attached",
-            ))  # fmt: skip
+            found.append(
+                resource.problem(
+                    "ENI ID",
+                    f"{eni_id} is attached to {attached or 'no instance'}, not to {server}'s instance "
+                    f"{instance['InstanceId']}.",
+                    fix="Enter the ENI ID of the instance corresponding to the node.",
+                    server=server,
+                    check=f"{resource.spec.code}.eni_attached",
+                )
+            )
     return enis

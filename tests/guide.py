@@ -11,10 +11,18 @@ from webui import awssim
 IDS = {
     "vpc": "vpc-0a1b2c3d4e5f60001",
     "servers": {
-        "server1": {"ip": "10.0.110.10", "instance": "i-0a1b2c3d4e5f60011", "eni": "eni-0a1b2c3d4e5f60021",
-                    "az": "ap-northeast-1a"},
-        "server2": {"ip": "10.0.120.10", "instance": "i-0a1b2c3d4e5f60012", "eni": "eni-0a1b2c3d4e5f60022",
-                    "az": "ap-northeast-1c"},
+        "server1": {
+            "ip": "10.0.110.10",
+            "instance": "i-0a1b2c3d4e5f60011",
+            "eni": "eni-0a1b2c3d4e5f60021",
+            "az": "ap-northeast-1a",
+        },
+        "server2": {
+            "ip": "10.0.120.10",
+            "instance": "i-0a1b2c3d4e5f60012",
+            "eni": "eni-0a1b2c3d4e5f60022",
+            "az": "ap-northeast-1c",
+        },
     },
     "bucket": "clusterwebui-objstorage-hb",
     "witness": "10.0.10.100",
@@ -24,7 +32,7 @@ IDS = {
     "hosted_zone": "Z0123456789ABCDEFGHIJ",
     "record": "srv.hz1.local.",
     "probe_port": 12345,
-}  # fmt: skip
+}
 
 VARIANTS = ("vip", "eip", "sip", "dns", "nlb")
 
@@ -35,50 +43,76 @@ def build(variant: str, *, user, name: str | None = None, ids: dict = IDS):
     servers = [services.add_server(user=user, cluster=cluster, name=n) for n in ids["servers"]]
     per_server = dict(zip(servers, ids["servers"].values(), strict=True))
     # Interconnect: each instance's private IP, used as mdc1 for the mirror disk.
-    services.add_interconnect(user=user, cluster=cluster, addresses={s: v["ip"] for s, v in per_server.items()},
-                              mdc="mdc1")  # fmt: skip
+    services.add_interconnect(
+        user=user, cluster=cluster, addresses={s: v["ip"] for s, v in per_server.items()}, mdc="mdc1"
+    )
     services.add_object_storage_heartbeat(user=user, cluster=cluster, bucket=ids["bucket"])
     services.add_witness_heartbeat(user=user, cluster=cluster, host=ids["witness"])  # adds HTTP NP resolution
-    services.set_aws_forced_stop(user=user, cluster=cluster,
-                                 instance_ids={s: v["instance"] for s, v in per_server.items()})  # fmt: skip
+    services.set_aws_forced_stop(
+        user=user, cluster=cluster, instance_ids={s: v["instance"] for s, v in per_server.items()}
+    )
     group = services.add_failover_group(user=user, cluster=cluster, name="failover1")
-    services.add_group_resource(user=user, group=group, type="md", name="md",
-                                parameters={"dpdrive": "E", "cpdrive": "R"})  # fmt: skip
+    services.add_group_resource(
+        user=user, group=group, type="md", name="md", parameters={"dpdrive": "E", "cpdrive": "R"}
+    )
     first, *others = servers
     eni = {s: {"eniid": per_server[s]["eni"]} for s in others}
     if variant == "vip":
         services.add_group_resource(
-            user=user, group=group, type="awsvip", name="awsvip1",
+            user=user,
+            group=group,
+            type="awsvip",
+            name="awsvip1",
             parameters={"ip": ids["vip"], "vpcid": ids["vpc"], "eniid": per_server[first]["eni"]},
             server_parameters={s: {"vpcid": ids["vpc"], **v} for s, v in eni.items()},
-        )  # fmt: skip
+        )
     elif variant == "eip":
         services.add_group_resource(
-            user=user, group=group, type="awseip", name="awseip1",
-            parameters={"eipid": ids["eip"], "eniid": per_server[first]["eni"]}, server_parameters=eni,
-        )  # fmt: skip
+            user=user,
+            group=group,
+            type="awseip",
+            name="awseip1",
+            parameters={"eipid": ids["eip"], "eniid": per_server[first]["eni"]},
+            server_parameters=eni,
+        )
     elif variant == "sip":
         services.add_group_resource(
-            user=user, group=group, type="awssip", name="awssip1",
-            parameters={"ip": ids["sip"], "eniid": per_server[first]["eni"]}, server_parameters=eni,
-        )  # fmt: skip
+            user=user,
+            group=group,
+            type="awssip",
+            name="awssip1",
+            parameters={"ip": ids["sip"], "eniid": per_server[first]["eni"]},
+            server_parameters=eni,
+        )
     elif variant == "dns":
         services.add_group_resource(
-            user=user, group=group, type="awsdns", name="awsdns1",
-            parameters={"hostedzoneid": ids["hosted_zone"], "recordset": ids["record"],
-                        "ip": per_server[first]["ip"], "ttl": 300, "delete": True},
+            user=user,
+            group=group,
+            type="awsdns",
+            name="awsdns1",
+            parameters={
+                "hostedzoneid": ids["hosted_zone"],
+                "recordset": ids["record"],
+                "ip": per_server[first]["ip"],
+                "ttl": 300,
+                "delete": True,
+            },
             server_parameters={s: {"ip": per_server[s]["ip"]} for s in others},
-        )  # fmt: skip
+        )
     elif variant == "nlb":
-        services.add_group_resource(user=user, group=group, type="lbpp", name="lbpp1",
-                                    parameters={"port": ids["probe_port"], "hctimeout": 31})  # fmt: skip
+        services.add_group_resource(
+            user=user, group=group, type="lbpp", name="lbpp1", parameters={"port": ids["probe_port"], "hctimeout": 31}
+        )
     else:
         raise ValueError(f"unknown variant {variant!r}; use one of {VARIANTS}")
     services.add_monitor_resource(
-        user=user, cluster=cluster, type="awsazw", name="awsazw1",
+        user=user,
+        cluster=cluster,
+        type="awsazw",
+        name="awsazw1",
         parameters={"availabilityzone": per_server[first]["az"]},
         server_parameters={s: {"availabilityzone": per_server[s]["az"]} for s in others},
-    )  # fmt: skip
+    )
     return cluster
 
 

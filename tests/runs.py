@@ -26,8 +26,12 @@ def ok(record: TaskRun) -> TaskRun:
 
 def vip_targets(sim) -> set:
     tables = client(sim, "ec2").describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [sim["vpc_id"]]}])
-    return {r.get("NetworkInterfaceId") for t in tables["RouteTables"] for r in t["Routes"]
-            if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
+    return {
+        r.get("NetworkInterfaceId")
+        for t in tables["RouteTables"]
+        for r in t["Routes"]
+        if r.get("DestinationCidrBlock") == "10.1.0.20/32"
+    }
 
 
 def recover(users, cluster):

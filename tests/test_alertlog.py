@@ -46,8 +46,12 @@ def test_filters_pages_and_csv_with_constant_queries(client, users):
             if i % 3:
                 alert(cluster, f"Group failover1 started on {server}.", server=server)
             else:
-                alert(cluster, "Monitor awsvipw1 detected an error. (56 : The routing for VIP was changed.)",
-                      "error", server)  # fmt: skip
+                alert(
+                    cluster,
+                    "Monitor awsvipw1 detected an error. (56 : The routing for VIP was changed.)",
+                    "error",
+                    server,
+                )
         with CaptureQueriesContext(connection) as queries:
             page = client.get(url, {"level": "error", "server": "server1"}).content.decode()
         counts.append(len(queries))

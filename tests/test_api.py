@@ -73,12 +73,28 @@ def endpoints(admin, cluster, resource, monitor):
         ("delete", f"/clusters/{pk}/servers/server3", None, "admin", 204),
         ("post", f"/clusters/{pk}/groups", {"name": "failover2", "startup_servers": ["server2"]}, "admin", 201),
         ("patch", f"/clusters/{pk}/groups/failover2", {"comment": "by the API", "failback": "1"}, "admin", 200),
-        ("post", f"/clusters/{pk}/groups/failover2/resources",
-         {"type": "awsvip", "name": "awsvip9", "parameters": {"ip": "10.1.0.99"},
-          "server_parameters": {"server1": {"vpcid": "vpc-1", "eniid": "eni-1"},
-                                "server2": {"vpcid": "vpc-1", "eniid": "eni-2"}}}, "admin", 201),
-        ("patch", f"/clusters/{pk}/resources/{resource}", {"comment": "changed", "parameters": {"ip": "10.1.0.21"}},
-         "admin", 200),
+        (
+            "post",
+            f"/clusters/{pk}/groups/failover2/resources",
+            {
+                "type": "awsvip",
+                "name": "awsvip9",
+                "parameters": {"ip": "10.1.0.99"},
+                "server_parameters": {
+                    "server1": {"vpcid": "vpc-1", "eniid": "eni-1"},
+                    "server2": {"vpcid": "vpc-1", "eniid": "eni-2"},
+                },
+            },
+            "admin",
+            201,
+        ),
+        (
+            "patch",
+            f"/clusters/{pk}/resources/{resource}",
+            {"comment": "changed", "parameters": {"ip": "10.1.0.21"}},
+            "admin",
+            200,
+        ),
         ("post", f"/clusters/{pk}/monitors", {"type": "genw", "name": "genw9"}, "admin", 201),
         ("patch", f"/clusters/{pk}/monitors/{monitor}", {"comment": "watched"}, "admin", 200),
         ("delete", f"/clusters/{pk}/monitors/genw9", None, "admin", 204),
@@ -88,7 +104,7 @@ def endpoints(admin, cluster, resource, monitor):
         ("post", "/clusters/import?name=imported-by-api", {"file": SimpleUploadedFile("clp.conf", conf)}, "admin", 201),
         ("post", f"/clusters/{pk}/versions/1/restore", None, "admin", 200),
         ("get", f"/clusters/{pk}/export", None, "viewer", 200),
-    ]  # fmt: skip
+    ]
 
 
 def template(path: str) -> str:
@@ -143,22 +159,40 @@ def test_a_revoked_token_stops_at_once(client, users):
 def test_bad_input_names_the_field_and_the_fix(client, users, bearer):
     cluster = guide.build("vip", user=users["admin"], name="api-cluster")
     admin = bearer["admin"]
-    bad_ip = call(client, "post", f"/clusters/{cluster.pk}/groups/failover1/resources", admin,
-                  {"type": "awsvip", "name": "awsvip9", "parameters": {"ip": "10.1.0"}})  # fmt: skip
+    bad_ip = call(
+        client,
+        "post",
+        f"/clusters/{cluster.pk}/groups/failover1/resources",
+        admin,
+        {"type": "awsvip", "name": "awsvip9", "parameters": {"ip": "10.1.0"}},
+    )
     assert bad_ip.status_code == 422
     errors = bad_ip.json()["errors"]
-    assert {"field": "parameters.ip", "message": "'10.1.0' is not an IPv4 address such as 10.1.0.20.",
-            "fix": "Correct IP Address on the Common tab."} in errors  # fmt: skip
-    unknown_type = call(client, "post", f"/clusters/{cluster.pk}/groups/failover1/resources", admin,
-                        {"type": "fip", "name": "fip1"})  # fmt: skip
+    assert {
+        "field": "parameters.ip",
+        "message": "'10.1.0' is not an IPv4 address such as 10.1.0.20.",
+        "fix": "Correct IP Address on the Common tab.",
+    } in errors
+    unknown_type = call(
+        client, "post", f"/clusters/{cluster.pk}/groups/failover1/resources", admin, {"type": "fip", "name": "fip1"}
+    )
     assert unknown_type.json()["errors"][0]["field"] == "type" and "awsvip" in unknown_type.json()["errors"][0]["fix"]
     missing = call(client, "post", "/clusters/", admin, {"language": "en"})
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "name"
     taken = call(client, "post", "/clusters/", admin, {"name": "api-cluster"})
     assert taken.status_code == 422 and taken.json()["errors"][0]["field"] == "name"
-    bad_server = call(client, "post", f"/clusters/{cluster.pk}/groups/failover1/resources", admin,
-                      {"type": "awsvip", "name": "awsvip9", "parameters": {"ip": "10.1.0.9"},
-                       "server_parameters": {"server9": {"eniid": "eni-9"}}})  # fmt: skip
+    bad_server = call(
+        client,
+        "post",
+        f"/clusters/{cluster.pk}/groups/failover1/resources",
+        admin,
+        {
+            "type": "awsvip",
+            "name": "awsvip9",
+            "parameters": {"ip": "10.1.0.9"},
+            "server_parameters": {"server9": {"eniid": "eni-9"}},
+        },
+    )
     assert bad_server.json()["errors"][0]["field"] == "server_parameters.server9"
     assert cluster.resources.filter(name="awsvip9").count() == 0  # nothing half-saved
 
@@ -179,8 +213,13 @@ def test_a_run_started_by_the_api_is_followed_with_its_log_lines(client, users, 
     TaskRun.objects.filter(cluster=cluster).delete()
     nameless = call(client, "post", f"/clusters/{cluster.pk}/runs", bearer["admin"], {"kind": "group_move"})
     assert nameless.status_code == 422 and nameless.json()["errors"][0]["field"] == "params.group"
-    engine_only = call(client, "post", f"/clusters/{cluster.pk}/runs", bearer["admin"],
-                       {"kind": "server_down", "params": {"server": "server1"}})  # fmt: skip
+    engine_only = call(
+        client,
+        "post",
+        f"/clusters/{cluster.pk}/runs",
+        bearer["admin"],
+        {"kind": "server_down", "params": {"server": "server1"}},
+    )
     assert engine_only.status_code == 422  # a forced stop is the engine's to decide, not a request's
     assert not TaskRun.objects.filter(cluster=cluster).exists()
 

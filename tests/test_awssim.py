@@ -119,8 +119,11 @@ def test_elastic_ip_hosted_zone_bucket_and_nlb(awssim_process):
 
 def test_seed_only_seeds_a_server_that_already_runs(capsys):
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(port, 30)
         endpoint = f"http://127.0.0.1:{port}"

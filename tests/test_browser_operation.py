@@ -49,8 +49,12 @@ def test_apply_then_start_and_move_the_group_seen_without_reloading(page, login,
     expect(current).to_have_text("server2", timeout=30000)  # the status view polls; no reload
     assert page.url == url_before
     tables = sim_client(sim, "ec2").describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [sim["vpc_id"]]}])
-    targets = {r.get("NetworkInterfaceId") for t in tables["RouteTables"] for r in t["Routes"]
-               if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
+    targets = {
+        r.get("NetworkInterfaceId")
+        for t in tables["RouteTables"]
+        for r in t["Routes"]
+        if r.get("DestinationCidrBlock") == "10.1.0.20/32"
+    }
     assert targets == {sim["servers"]["server2"]["eni_id"]}
     expect(page.locator(".log")).to_contain_text("Group failover1 started on server2.")
 
@@ -74,8 +78,9 @@ def test_history_shows_a_change_before_apply_and_restores_an_older_version(page,
 
     cluster = build_on_sim("vip", users, sim)
     ok(run("apply", users, cluster))
-    services.update_group_resource(user=users["admin"], resource=cluster.resources.get(name="awsvip1"),
-                                   comment="changed after version 1")  # fmt: skip
+    services.update_group_resource(
+        user=users["admin"], resource=cluster.resources.get(name="awsvip1"), comment="changed after version 1"
+    )
     login(users["admin"])
     base = page.url
     page.goto(f"{base}clusters/{cluster.pk}/config/")

@@ -82,8 +82,9 @@ def build_common(w: Wizard, sim: dict):
     w.heading("Group Attributes")
     w.click("Next")
     w.heading("Group Resource List")
-    add_resource(w, "Mirror disk resource", "md", {"Data Partition Drive Letter": "E:",
-                                                    "Cluster Partition Drive Letter": "R:"})  # fmt: skip
+    add_resource(
+        w, "Mirror disk resource", "md", {"Data Partition Drive Letter": "E:", "Cluster Partition Drive Letter": "R:"}
+    )
 
 
 def add_resource(w: Wizard, type_label: str, name: str, common: dict, per_server: dict | None = None):
@@ -133,8 +134,11 @@ def finish(w: Wizard, sim: dict):
     w.click("Next")
     w.heading("Monitor (special)")
     server1, server2 = sim["servers"]["server1"], sim["servers"]["server2"]
-    fill(w, {"Availability Zone": server1["availability_zone"]},
-         {"server2": {"Availability Zone": server2["availability_zone"]}})  # fmt: skip
+    fill(
+        w,
+        {"Availability Zone": server1["availability_zone"]},
+        {"server2": {"Availability Zone": server2["availability_zone"]}},
+    )
     w.click("Next")
     w.heading("Recovery Action")
     expect(page.get_by_label("Recovery Target")).to_have_value("cls:")  # LocalServer
@@ -160,17 +164,38 @@ def export(w: Wizard, tmp_path):
 def variants(sim):
     s1, s2 = sim["servers"]["server1"], sim["servers"]["server2"]
     return {
-        "vip": ("AWS Virtual IP resource", "awsvip1", {"IP Address": "10.1.0.20", "VPC ID": sim["vpc_id"],
-                "ENI ID": s1["eni_id"]}, {"server2": {"VPC ID": sim["vpc_id"], "ENI ID": s2["eni_id"]}}),
-        "eip": ("AWS Elastic IP resource", "awseip1", {"EIP ALLOCATION ID": sim["eip"]["allocation_id"],
-                "ENI ID": s1["eni_id"]}, {"server2": {"ENI ID": s2["eni_id"]}}),
-        "sip": ("AWS Secondary IP resource", "awssip1", {"IP Address": "10.0.110.100", "ENI ID": s1["eni_id"]},
-                {"server2": {"ENI ID": s2["eni_id"]}}),
-        "dns": ("AWS DNS resource", "awsdns1", {"Hosted Zone ID": sim["hosted_zone"]["id"],
-                "Resource Record Set Name": "srv.hz1.local.", "IP Address": s1["private_ip"], "TTL": 300,
-                "Delete a resource record set at deactivation": True}, {"server2": {"IP Address": s2["private_ip"]}}),
+        "vip": (
+            "AWS Virtual IP resource",
+            "awsvip1",
+            {"IP Address": "10.1.0.20", "VPC ID": sim["vpc_id"], "ENI ID": s1["eni_id"]},
+            {"server2": {"VPC ID": sim["vpc_id"], "ENI ID": s2["eni_id"]}},
+        ),
+        "eip": (
+            "AWS Elastic IP resource",
+            "awseip1",
+            {"EIP ALLOCATION ID": sim["eip"]["allocation_id"], "ENI ID": s1["eni_id"]},
+            {"server2": {"ENI ID": s2["eni_id"]}},
+        ),
+        "sip": (
+            "AWS Secondary IP resource",
+            "awssip1",
+            {"IP Address": "10.0.110.100", "ENI ID": s1["eni_id"]},
+            {"server2": {"ENI ID": s2["eni_id"]}},
+        ),
+        "dns": (
+            "AWS DNS resource",
+            "awsdns1",
+            {
+                "Hosted Zone ID": sim["hosted_zone"]["id"],
+                "Resource Record Set Name": "srv.hz1.local.",
+                "IP Address": s1["private_ip"],
+                "TTL": 300,
+                "Delete a resource record set at deactivation": True,
+            },
+            {"server2": {"IP Address": s2["private_ip"]}},
+        ),
         "nlb": ("LB probe port resource", "lbpp1", {"Port Number": 12345, "Health Check Timeout": 31}, None),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("variant", ["vip", "eip", "sip", "dns", "nlb"])
@@ -247,8 +272,15 @@ def test_wrong_values_are_refused_in_the_guides_words_and_nothing_typed_is_lost(
     w.click("Next")
     w.click("Next")
     w.click("Next")
-    fill(w, {"Hosted Zone ID": sim["hosted_zone"]["id"], "Resource Record Set Name": "srv.hz1.local",
-             "IP Address": "10.0.110.10", "TTL": 60})  # fmt: skip
+    fill(
+        w,
+        {
+            "Hosted Zone ID": sim["hosted_zone"]["id"],
+            "Resource Record Set Name": "srv.hz1.local",
+            "IP Address": "10.0.110.10",
+            "TTL": 60,
+        },
+    )
     w.click("Finish")
     expect(page.get_by_role("alert")).to_contain_text("Set the DNS name as FQDN, adding dot (.) at the end of the name")
     expect(w.group("Common").get_by_label("Hosted Zone ID")).to_have_value(sim["hosted_zone"]["id"])

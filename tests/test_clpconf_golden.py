@@ -60,15 +60,33 @@ def test_common_resources_of_chapter_4_3(admin, variant):
 
 
 PECULIAR = {
-    "vip": ("awsvip", "awsvip1", "awsvipw", {"parameters/ip": "10.1.0.20", "parameters/vpcid": guide.IDS["vpc"],
-            "server@server2/parameters/vpcid": guide.IDS["vpc"]}),
+    "vip": (
+        "awsvip",
+        "awsvip1",
+        "awsvipw",
+        {
+            "parameters/ip": "10.1.0.20",
+            "parameters/vpcid": guide.IDS["vpc"],
+            "server@server2/parameters/vpcid": guide.IDS["vpc"],
+        },
+    ),
     "eip": ("awseip", "awseip1", "awseipw", {"parameters/eipid": guide.IDS["eip"]}),
     "sip": ("awssip", "awssip1", "awssipw", {"parameters/ip": guide.IDS["sip"]}),
-    "dns": ("awsdns", "awsdns1", "awsdnsw", {"parameters/recordset": "srv.hz1.local.", "parameters/ttl": "300",
-            "parameters/ip": "10.0.110.10", "server@server2/parameters/ip": "10.0.120.10",
-            "parameters/delete": "1", "parameters/hostedzoneid": guide.IDS["hosted_zone"]}),
+    "dns": (
+        "awsdns",
+        "awsdns1",
+        "awsdnsw",
+        {
+            "parameters/recordset": "srv.hz1.local.",
+            "parameters/ttl": "300",
+            "parameters/ip": "10.0.110.10",
+            "server@server2/parameters/ip": "10.0.120.10",
+            "parameters/delete": "1",
+            "parameters/hostedzoneid": guide.IDS["hosted_zone"],
+        },
+    ),
     "nlb": ("lbpp", "lbpp1", "lbppw", {"parameters/port": "12345", "parameters/hctimeout": "31"}),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("variant", guide.VARIANTS)

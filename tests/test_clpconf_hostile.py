@@ -58,39 +58,62 @@ CASES = {
     "truncated XML": (GOOD[: len(GOOD) // 2], "not well-formed XML"),
     "wrong root": (b'<?xml version="1.0"?><config><cluster/></config>', "its top element is <config>, not <root>"),
     "unknown encoding": (mutate('encoding="SJIS"', 'encoding="KLINGON"'), "declares the unknown encoding 'KLINGON'"),
-    "bytes not in the encoding": (mutate("<comment />", "<comment>\xff\xfe</comment>").replace(
-        "\xff\xfe".encode(), b"\xff\xfe"), "byte"),
+    "bytes not in the encoding": (
+        mutate("<comment />", "<comment>\xff\xfe</comment>").replace("\xff\xfe".encode(), b"\xff\xfe"),
+        "byte",
+    ),
     "oversize clp.conf": (b"<root>" + b" " * MAX_CONF_BYTES + b"</root>", "the limit is"),
     "no cluster name": (mutate("<name>cluster1</name>", "<name />"), "has no cluster name"),
     "no server": (b'<?xml version="1.0"?><root><cluster><name>c</name></cluster></root>', "defines no server"),
-    "duplicate server": (mutate('<server name="server2">', '<server name="server1">'),
-                         "Server server1 is defined twice"),
+    "duplicate server": (
+        mutate('<server name="server2">', '<server name="server1">'),
+        "Server server1 is defined twice",
+    ),
     "duplicate resource": (mutate('<md name="md">', '<md name="awsvip1">'), "Two group resources are named awsvip1"),
-    "group lists a missing resource": (mutate('<resource name="md@md" />', '<resource name="md@md9" />'),
-                                       "Group failover1 lists resource md9 (md), which is not defined"),
+    "group lists a missing resource": (
+        mutate('<resource name="md@md" />', '<resource name="md@md9" />'),
+        "Group failover1 lists resource md9 (md), which is not defined",
+    ),
     "resource in no group": (mutate('<resource name="md@md" />', ""), "Resource md belongs to no failover group"),
-    "monitor watches a missing resource": (mutate("<target>awsvip1</target>", "<target>awsvip9</target>"),
-                                           "Monitor awsvipw1 watches resource awsvip9, which does not exist"),
-    "recovery target is a missing group": (mutate("<type>grp</type>\n\t\t\t\t<name>failover1</name>",
-                                                  "<type>grp</type>\n\t\t\t\t<name>nogroup</name>"),
-                                           "its Recovery Target is group nogroup, which does not exist"),
-    "heartbeat on a missing device": (mutate("<device>0</device>", "<device>7</device>"),
-                                      "Heartbeat lankhb1 uses LAN device 7, which no server has"),
-    "values for a missing server": (mutate('<server name="server2">\n\t\t\t\t<parameters>\n\t\t\t\t\t<vpcid>',
-                                           '<server name="server9">\n\t\t\t\t<parameters>\n\t\t\t\t\t<vpcid>'),
-                                    "has values for server server9, which is not a server of this cluster"),
-    "bad server name": (mutate('<server name="server2">', '<server name="bad name!">').replace(
-        b'<server name="server2">', b'<server name="bad name!">'), "Server bad name!: Server Name: Use 1 to 31"),
-    "bad address": (mutate("<info>10.0.120.10</info>", "<info>10.0.120.999</info>"),
-                    "Interconnect address of server2 (device 0): IP Address"),
+    "monitor watches a missing resource": (
+        mutate("<target>awsvip1</target>", "<target>awsvip9</target>"),
+        "Monitor awsvipw1 watches resource awsvip9, which does not exist",
+    ),
+    "recovery target is a missing group": (
+        mutate("<type>grp</type>\n\t\t\t\t<name>failover1</name>", "<type>grp</type>\n\t\t\t\t<name>nogroup</name>"),
+        "its Recovery Target is group nogroup, which does not exist",
+    ),
+    "heartbeat on a missing device": (
+        mutate("<device>0</device>", "<device>7</device>"),
+        "Heartbeat lankhb1 uses LAN device 7, which no server has",
+    ),
+    "values for a missing server": (
+        mutate(
+            '<server name="server2">\n\t\t\t\t<parameters>\n\t\t\t\t\t<vpcid>',
+            '<server name="server9">\n\t\t\t\t<parameters>\n\t\t\t\t\t<vpcid>',
+        ),
+        "has values for server server9, which is not a server of this cluster",
+    ),
+    "bad server name": (
+        mutate('<server name="server2">', '<server name="bad name!">').replace(
+            b'<server name="server2">', b'<server name="bad name!">'
+        ),
+        "Server bad name!: Server Name: Use 1 to 31",
+    ),
+    "bad address": (
+        mutate("<info>10.0.120.10</info>", "<info>10.0.120.999</info>"),
+        "Interconnect address of server2 (device 0): IP Address",
+    ),
     "zip with ../": (zip_of({"clp.conf": GOOD, "scripts/../../evil.bat": b"x"}), "points outside the archive"),
     "zip with an absolute path": (zip_of({"clp.conf": GOOD, "/etc/cron.d/evil": b"x"}), "points outside the archive"),
-    "zip with a link": (zip_of({"clp.conf": GOOD, "scripts/link": b"/etc/passwd"}, links=("scripts/link",)),
-                        "is a symbolic link"),
+    "zip with a link": (
+        zip_of({"clp.conf": GOOD, "scripts/link": b"/etc/passwd"}, links=("scripts/link",)),
+        "is a symbolic link",
+    ),
     "zip bomb": (zip_of({"clp.conf": GOOD, "scripts/bomb.bat": b"\0" * (4 * 1024 * 1024)}), "expands"),
     "zip without clp.conf": (zip_of({"scripts/a.bat": b"x"}), "must hold exactly one clp.conf"),
     "broken zip": (b"PK\x03\x04 broken", "not a valid zip"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", CASES)

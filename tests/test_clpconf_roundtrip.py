@@ -100,8 +100,11 @@ def test_import_and_export_query_counts_do_not_grow_with_the_configuration(users
         cluster = guide.build("vip", user=admin, name=f"size{size}")
         for g in range(size):
             group = services.add_failover_group(user=admin, cluster=cluster, name=f"extra{g}")
-            for kind, params in (("awsdns", {"hostedzoneid": "Z1", "recordset": f"r{g}.hz1.local.", "ip": "10.0.0.1"}),
-                                 ("lbpp", {"port": 20000 + g}), ("service", {"name": "svc"})):  # fmt: skip
+            for kind, params in (
+                ("awsdns", {"hostedzoneid": "Z1", "recordset": f"r{g}.hz1.local.", "ip": "10.0.0.1"}),
+                ("lbpp", {"port": 20000 + g}),
+                ("service", {"name": "svc"}),
+            ):
                 services.add_group_resource(user=admin, group=group, type=kind, name=f"{kind}{g}", parameters=params)
         with CaptureQueriesContext(connection) as exported:
             data = transfer.export_zip(user=admin, cluster=cluster)
@@ -134,9 +137,15 @@ def test_linux_mirror_disks_are_read_as_linux_and_pass_validation(users):
     assert cluster.server_os == "linux"
     md1 = cluster.resources.get(name="md1")
     assert md1.parameters == {
-        "mdc": "mdc1", "mdcdevice": 400, "mdcpriority": 0, "nmppath": "/dev/NMP1", "mountpoint": "/mnt/md1",
-        "dppath": "/dev/md1/dp", "cppath": "/dev/md1/cp", "fs": "ext4",
-    }  # fmt: skip
+        "mdc": "mdc1",
+        "mdcdevice": 400,
+        "mdcpriority": 0,
+        "nmppath": "/dev/NMP1",
+        "mountpoint": "/mnt/md1",
+        "dppath": "/dev/md1/dp",
+        "cppath": "/dev/md1/cp",
+        "fs": "ext4",
+    }
     assert md1.type_spec.param("dppath").label == "Data Partition Device Name"
     assert [p for p in services.validate(from_models(cluster)) if p.object.startswith("md")] == []
 
@@ -177,11 +186,20 @@ def test_an_edited_import_keeps_the_files_order_and_puts_new_objects_beside_thei
     source, _ = parse_xml(original)
     assert [c.tag for c in root] == [c.tag for c in source]  # sections where the file had them
     assert [(c.tag, c.get("name")) for c in root.find("group[@name='failover2']")] == [
-        ("comment", None), ("resource", "md@md2"), ("resource", "exec@exec2"), ("gid", None),
-    ]  # fmt: skip
+        ("comment", None),
+        ("resource", "md@md2"),
+        ("resource", "exec@exec2"),
+        ("gid", None),
+    ]
     resources = [(c.tag, c.get("name")) for c in root.find("resource")]
-    assert resources == [("types", "md"), ("types", "exec"), ("md", "md1"), ("md", "md2"),
-                         ("exec", "exec1"), ("exec", "exec2")]  # fmt: skip
+    assert resources == [
+        ("types", "md"),
+        ("types", "exec"),
+        ("md", "md1"),
+        ("md", "md2"),
+        ("exec", "exec1"),
+        ("exec", "exec2"),
+    ]
     assert get(root, "resource/exec@exec2/parameters/act/path") == "start.sh"
     assert root.find("monitor/genw") is None and root.find("monitor/types[@name='genw']") is None
     assert root.find("monitor/userw/target") is not None  # the file's empty <target/> stays
@@ -200,11 +218,21 @@ TRICKY = """<monitor name="m"><comment>c</comment><comment>second comment</comme
 @pytest.mark.parametrize(
     "paths",
     [
-        ("comment", "polling/interval", "polling/timing", "relation/type", "relation/name", "missing/x",
-         "emergency/threshold/restart", "empty", "server@s1/parameters/ip", "device@4/info"),
+        (
+            "comment",
+            "polling/interval",
+            "polling/timing",
+            "relation/type",
+            "relation/name",
+            "missing/x",
+            "emergency/threshold/restart",
+            "empty",
+            "server@s1/parameters/ip",
+            "device@4/info",
+        ),
         ("parameters/ip", "parameters/vpcid", "parameters/list@0/ip", "polling/unknown"),
     ],
-)  # fmt: skip
+)
 def test_one_walk_takes_what_a_take_per_path_takes(paths):
     """take_all (a monitor's and a resource's own settings) and the parameter plans read what `take` does,
     path by path, and leave the same tree behind: what is left is kept verbatim on export."""

@@ -26,8 +26,12 @@ def admin_client(client, users):
 def test_config_mode_shows_the_tree_and_no_problem_for_a_guide_cluster(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     page = admin_client.get(reverse("cluster_mode", args=[cluster.pk, "config"])).text
-    nodes = {"server": ["server1", "server2"], "group": ["failover1"], "resource": ["md", "awsvip1"],
-             "monitor": ["awsazw1", "awsvipw1", "mdw1"]}  # fmt: skip
+    nodes = {
+        "server": ["server1", "server2"],
+        "group": ["failover1"],
+        "resource": ["md", "awsvip1"],
+        "monitor": ["awsazw1", "awsvipw1", "mdw1"],
+    }
     for kind, names in nodes.items():
         for name in names:
             assert f'<a class="node" href="#{kind}-{name}">{name}</a>' in page, name

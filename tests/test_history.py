@@ -16,8 +16,9 @@ def edited_and_applied_twice(users, sim):
     ok(run("apply", users, cluster))
     awsvipw = cluster.monitors.get(type="awsvipw")
     services.update_monitor_resource(user=users["admin"], monitor=awsvipw, interval=30)
-    services.update_group_resource(user=users["admin"], resource=cluster.resources.get(name="awsvip1"),
-                                   comment="the VIP clients use")  # fmt: skip
+    services.update_group_resource(
+        user=users["admin"], resource=cluster.resources.get(name="awsvip1"), comment="the VIP clients use"
+    )
     ok(run("apply", users, cluster))
     return cluster
 

@@ -60,15 +60,26 @@ def imports(name: str) -> list[tuple[str, list[str], bool]]:
 
 
 def layer(name: str) -> int:
-    best = max(((len(prefix), i) for i, (_, prefixes) in enumerate(LAYERS) for prefix in prefixes
-                if name == prefix or name.startswith(prefix + ".")), default=None)  # fmt: skip
+    best = max(
+        (
+            (len(prefix), i)
+            for i, (_, prefixes) in enumerate(LAYERS)
+            for prefix in prefixes
+            if name == prefix or name.startswith(prefix + ".")
+        ),
+        default=None,
+    )
     assert best is not None, f"{name} is in no layer: add it to LAYERS"
     return best[1]
 
 
 def test_imports_run_one_way():
-    upward = [f"{name} ({LAYERS[layer(name)][0]}) imports {target} ({LAYERS[layer(target)][0]})"
-              for name in MODULES for target, _, _ in imports(name) if layer(target) > layer(name)]  # fmt: skip
+    upward = [
+        f"{name} ({LAYERS[layer(name)][0]}) imports {target} ({LAYERS[layer(target)][0]})"
+        for name in MODULES
+        for target, _, _ in imports(name)
+        if layer(target) > layer(name)
+    ]
     assert upward == []
 
 
@@ -93,8 +104,13 @@ def test_no_import_cycles():
 
 
 def test_no_private_name_is_imported_from_another_module():
-    private = [f"{name} imports {target}.{taken}" for name in MODULES for target, names, _ in imports(name)
-               for taken in names if taken.startswith("_")]  # fmt: skip
+    private = [
+        f"{name} imports {target}.{taken}"
+        for name in MODULES
+        for target, names, _ in imports(name)
+        for taken in names
+        if taken.startswith("_")
+    ]
     assert private == []
 
 

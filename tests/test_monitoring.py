@@ -56,9 +56,22 @@ def test_awseipw_finds_a_lost_association(users, sim):
 def test_awsdnsw_finds_a_changed_record(users, sim):
     cluster = running(users, sim, "dns")
     route53 = client(sim, "route53")
-    route53.change_resource_record_sets(HostedZoneId=sim["hosted_zone"]["id"], ChangeBatch={"Changes": [{
-        "Action": "UPSERT", "ResourceRecordSet": {"Name": "srv.hz1.local.", "Type": "A", "TTL": 300,
-                                                  "ResourceRecords": [{"Value": "10.9.9.9"}]}}]})  # fmt: skip
+    route53.change_resource_record_sets(
+        HostedZoneId=sim["hosted_zone"]["id"],
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": "srv.hz1.local.",
+                        "Type": "A",
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": "10.9.9.9"}],
+                    },
+                }
+            ]
+        },
+    )
     recover(users, cluster)
     recover(users, cluster)
     assert Alert.objects.filter(
@@ -125,8 +138,11 @@ def test_suspended_monitors_are_not_watched_and_clpmonctrl_controls_them(users, 
     call_command("clpmonctrl", cluster.name, "-s", "-m", "awsvipw1", stdout=out)
     assert out.getvalue().strip() == "Suspended: awsvipw1."
     for table in sim["route_tables"].values():
-        client(sim, "ec2").replace_route(RouteTableId=table, DestinationCidrBlock="10.1.0.20/32",
-                                         NetworkInterfaceId=sim["servers"]["server2"]["eni_id"])  # fmt: skip
+        client(sim, "ec2").replace_route(
+            RouteTableId=table,
+            DestinationCidrBlock="10.1.0.20/32",
+            NetworkInterfaceId=sim["servers"]["server2"]["eni_id"],
+        )
     assert recover(users, cluster) == [] and recover(users, cluster) == []  # nothing watched it
     call_command("clpmonctrl", cluster.name, "-r", stdout=StringIO())
     recover(users, cluster)
@@ -140,8 +156,10 @@ def test_verification_mode_page_sets_a_dummy_failure(client, users, sim):
     client.force_login(users["operator"])
     page = client.get(reverse("cluster_mode", args=[cluster.pk, "verification"])).text
     assert "Dummy failure of awsvipw1" in page
-    client.post(reverse("monitor_control", args=[cluster.pk]), {"monitor": "awsvipw1", "action": "dummy_on",
-                                                                 "mode": "verification"})  # fmt: skip
+    client.post(
+        reverse("monitor_control", args=[cluster.pk]),
+        {"monitor": "awsvipw1", "action": "dummy_on", "mode": "verification"},
+    )
     assert ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1").dummy_failure
     assert (
         "Clear the dummy failure of awsvipw1"
@@ -192,8 +210,11 @@ def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, se
             found = engine._watch_one(cluster, monitor, config.resource("awsvip1"), "server1", state.get())
             engine._record(cluster, monitor, state.get(), "server1", found)
             assert state.get().status == status, mode
-            levels = set(Alert.objects.filter(cluster=cluster, message__contains="Timeout occurred.")
-                         .values_list("level", flat=True))  # fmt: skip
+            levels = set(
+                Alert.objects.filter(cluster=cluster, message__contains="Timeout occurred.").values_list(
+                    "level", flat=True
+                )
+            )
             assert levels == ({alert_level} if alert_level else set()), mode
     finally:
         silent.close()
@@ -247,8 +268,9 @@ def test_a_failed_restart_escalates_to_failover_and_the_counts_are_kept(users, s
     assert [r.kind for r in runs] == ["recovery"]
     state = ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1")
     assert state.restarts == 1  # kept though the restart failed
-    assert Alert.objects.filter(cluster=cluster, message__startswith="Recovery: restarting awsvip1 on server1 failed",
-                                level="error").exists()  # fmt: skip
+    assert Alert.objects.filter(
+        cluster=cluster, message__startswith="Recovery: restarting awsvip1 on server1 failed", level="error"
+    ).exists()
     # The same run moved on to failover, which cannot succeed either: the states say so, not "online".
     assert state.failovers == 1
     assert runs[0].status == "failed" and "No route table of the vpc ID" in runs[0].error
@@ -340,7 +362,7 @@ def test_monitors_watched_together_spread_over_their_interval_and_are_never_late
             )
             checked[key] = now
         watches.update(due)
-        per_round.append(len(due))  # fmt: skip
+        per_round.append(len(due))
     assert per_round[0] == len(names)  # a new monitor is watched at once
     period = max(1, round(interval / tick - 0.01)) * tick  # the interval in whole rounds
     assert max(gaps) <= period + tick / 2 + jitter  # never late

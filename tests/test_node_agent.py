@@ -40,12 +40,14 @@ def linux_cluster(users, scripts: dict[str, str], **monitors):
     for name, address in (("server1", "10.0.110.10"), ("server2", "10.0.120.10")):
         services.add_server_with_address(user=admin, cluster=cluster, name=name, address=address)
     group = services.add_failover_group(user=admin, cluster=cluster, name="failover1")
-    exec1 = services.add_group_resource(user=admin, group=group, type="exec", name="exec1",
-                                        parameters={"starttimeout": 2})  # fmt: skip
+    exec1 = services.add_group_resource(
+        user=admin, group=group, type="exec", name="exec1", parameters={"starttimeout": 2}
+    )
     GroupResource.objects.filter(pk=exec1.pk).update(scripts={k: b64(v) for k, v in scripts.items()})
     for name, (type_, parameters) in monitors.items():
-        monitor = services.add_monitor_resource(user=admin, cluster=cluster, type=type_, name=name,
-                                                parameters=parameters)  # fmt: skip
+        monitor = services.add_monitor_resource(
+            user=admin, cluster=cluster, type=type_, name=name, parameters=parameters
+        )
         if type_ == "genw":
             monitor.scripts = {"genw.sh": b64("exit 3\n")}
             monitor.save()
@@ -54,8 +56,14 @@ def linux_cluster(users, scripts: dict[str, str], **monitors):
 
 def perform(cluster, config, action, name, server="server1"):
     obj = config.resource(name) or config.monitor(name)
-    payload = {"action": action, "cluster": cluster.name, "server": server, "server_os": "linux",
-               "object": plain(obj), "target": None}  # fmt: skip
+    payload = {
+        "action": action,
+        "cluster": cluster.name,
+        "server": server,
+        "server_os": "linux",
+        "object": plain(obj),
+        "target": None,
+    }
     return agent.perform(payload)
 
 
@@ -70,14 +78,20 @@ def test_resources_and_monitors_reach_an_agent_unchanged(users, sim):
 def test_scripts_run_with_the_products_variables_and_their_exit_code_decides(users, tmp_path, settings):
     settings.VAR_DIR = tmp_path
     marker = tmp_path / "marker"
-    cluster, config = linux_cluster(users, {
-        "start.sh": f'echo "$CLP_EVENT $CLP_SERVER $CLP_GROUPNAME $CLP_RESOURCENAME" > {marker}\n',
-        "stop.sh": "echo cannot stop >&2; exit 7\n",
-    })  # fmt: skip
+    cluster, config = linux_cluster(
+        users,
+        {
+            "start.sh": f'echo "$CLP_EVENT $CLP_SERVER $CLP_GROUPNAME $CLP_RESOURCENAME" > {marker}\n',
+            "stop.sh": "echo cannot stop >&2; exit 7\n",
+        },
+    )
     assert perform(cluster, config, "activate", "exec1") == {"ok": True, "done": "start.sh exited with code 0"}
     assert marker.read_text() == "START server1 failover1 exec1\n"
     assert perform(cluster, config, "deactivate", "exec1") == {
-        "ok": False, "code": "7", "message": "stop.sh exited with code 7. cannot stop"}  # fmt: skip
+        "ok": False,
+        "code": "7",
+        "message": "stop.sh exited with code 7. cannot stop",
+    }
 
 
 def test_a_script_that_outlives_its_timeout_fails_the_activation(users, tmp_path, settings):
@@ -93,8 +107,10 @@ def test_a_script_missing_from_the_configuration_or_of_another_os_says_what_to_d
     settings.VAR_DIR = tmp_path
     cluster, config = linux_cluster(users, {"stop.sh": "exit 0\n"})
     answer = perform(cluster, config, "activate", "exec1")
-    assert answer["message"] == ("start.sh is not in the configuration: import the zip with "
-                                 "scripts/failover1/exec1/start.sh, or give its full path.")  # fmt: skip
+    assert answer["message"] == (
+        "start.sh is not in the configuration: import the zip with "
+        "scripts/failover1/exec1/start.sh, or give its full path."
+    )
     bat = tmp_path / "start.bat"
     bat.write_text("exit 0\n")
     resource = config.resource("exec1")
@@ -106,10 +122,14 @@ def test_a_script_missing_from_the_configuration_or_of_another_os_says_what_to_d
 def test_local_monitors_watch_the_server_itself(users, tmp_path, settings):
     settings.VAR_DIR = tmp_path
     disk = tmp_path / "diskw.dat"
-    cluster, config = linux_cluster(users, {}, genw1=("genw", {"path": "genw.sh"}),
-                                    diskw1=("diskw", {"object": str(disk), "size": 100000}),
-                                    diskw2=("diskw", {"object": str(tmp_path / "no" / "such" / "dir")}),
-                                    userw1=("userw", {}))  # fmt: skip
+    cluster, config = linux_cluster(
+        users,
+        {},
+        genw1=("genw", {"path": "genw.sh"}),
+        diskw1=("diskw", {"object": str(disk), "size": 100000}),
+        diskw2=("diskw", {"object": str(tmp_path / "no" / "such" / "dir")}),
+        userw1=("userw", {}),
+    )
     assert perform(cluster, config, "watch", "genw1")["status"] == "error"
     assert perform(cluster, config, "watch", "genw1")["message"] == "genw.sh exited with code 3."
     assert perform(cluster, config, "watch", "diskw1")["status"] == "normal" and disk.stat().st_size == 100000
@@ -120,13 +140,17 @@ def test_local_monitors_watch_the_server_itself(users, tmp_path, settings):
 
 def test_without_an_agent_the_console_does_node_local_work_and_says_so(users, tmp_path, settings):
     settings.VAR_DIR = tmp_path
-    cluster, config = linux_cluster(users, {"start.sh": "exit 0\n", "stop.sh": "exit 4\n"},
-                                    genw1=("genw", {"path": "genw.sh"}))  # fmt: skip
+    cluster, config = linux_cluster(
+        users, {"start.sh": "exit 0\n", "stop.sh": "exit 4\n"}, genw1=("genw", {"path": "genw.sh"})
+    )
     resource = config.resource("exec1")
     assert remote.act(cluster, resource, "server1", True) == (
-        "start.sh exited with code 0 (by the console: no node agent on server1)")  # fmt: skip
+        "start.sh exited with code 0 (by the console: no node agent on server1)"
+    )
     assert act(cluster, resource, "server1", False)[1:3] == (
-        False, "4 : stop.sh exited with code 4. (by the console: no node agent on server1)")  # fmt: skip
+        False,
+        "4 : stop.sh exited with code 4. (by the console: no node agent on server1)",
+    )
     watch = remote.watch(cluster, config.monitor("genw1"), None, "server1")
     assert watch.status == "error" and watch.message.endswith("(by the console: no node agent on server1)")
 
@@ -135,8 +159,9 @@ def test_a_silent_agent_is_a_server_problem_at_once(users, tmp_path, settings):
     settings.VAR_DIR = tmp_path
     cluster, config = linux_cluster(users, {"start.sh": "exit 0\n"}, genw1=("genw", {"path": "genw.sh"}))
     long_ago = timezone.now() - timedelta(seconds=settings.WEBUI_HEARTBEAT_TIMEOUT + 30)
-    NodeAgent.objects.create(cluster=cluster, server="server1", host="vm pid 1", listen="127.0.0.1",
-                             started_at=long_ago, seen_at=long_ago)  # fmt: skip
+    NodeAgent.objects.create(
+        cluster=cluster, server="server1", host="vm pid 1", listen="127.0.0.1", started_at=long_ago, seen_at=long_ago
+    )
     started = time.monotonic()
     name, done, message, _ = act(cluster, config.resource("exec1"), "server1", True)
     assert (name, done) == ("exec1", False) and message.startswith("The node agent of server1 has not reported for")

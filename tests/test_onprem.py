@@ -87,13 +87,17 @@ def test_a_wrong_choice_names_the_field_and_changes_nothing(users, sim):
     choices = choices_for(cluster, sim)
     server = next(iter(choices.instances))
     wrong = [
-        (dict(choices.__dict__, instances={**choices.instances, server: "i-0000000000000dead"}),
-         f"Instance ID of {server}: i-0000000000000dead does not exist"),
-        (dict(choices.__dict__, floating_ips={"fip": {"type": "awsvip", "ip": "not-an-ip"}}),
-         "Floating IP resource fip -> AWS Virtual IP resource: fip: IP Address"),
+        (
+            dict(choices.__dict__, instances={**choices.instances, server: "i-0000000000000dead"}),
+            f"Instance ID of {server}: i-0000000000000dead does not exist",
+        ),
+        (
+            dict(choices.__dict__, floating_ips={"fip": {"type": "awsvip", "ip": "not-an-ip"}}),
+            "Floating IP resource fip -> AWS Virtual IP resource: fip: IP Address",
+        ),
         (dict(choices.__dict__, floating_ips={"fip": {}}), "Floating IP resource fip: choose what replaces it"),
         (dict(choices.__dict__, bucket=""), "Bucket Name: is required"),
-    ]  # fmt: skip
+    ]
     for values, message in wrong:
         with pytest.raises(onprem.ConversionError, match=message.replace("(", r"\(")):
             onprem.convert(user=admin, cluster=cluster, choices=onprem.Choices(**values))

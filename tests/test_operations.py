@@ -51,8 +51,11 @@ def test_eip_follows_the_group(users, sim):
     ok(run("cluster_start", users, cluster))
 
     def eni():
-        return client(sim, "ec2").describe_addresses(AllocationIds=[sim["eip"]["allocation_id"]])["Addresses"][0].get(
-            "NetworkInterfaceId")  # fmt: skip
+        return (
+            client(sim, "ec2")
+            .describe_addresses(AllocationIds=[sim["eip"]["allocation_id"]])["Addresses"][0]
+            .get("NetworkInterfaceId")
+        )
 
     assert eni() == sim["servers"]["server1"]["eni_id"]
     ok(run("group_move", users, cluster, group="failover1"))
@@ -69,8 +72,11 @@ def test_sip_moves_between_the_enis(users, sim):
     def holder():
         enis = [ids["servers"]["server1"]["eni"], ids["servers"]["server2"]["eni"]]
         found = ec2.describe_network_interfaces(NetworkInterfaceIds=enis)["NetworkInterfaces"]
-        return [e["NetworkInterfaceId"] for e in found
-                if "10.0.110.100" in {a["PrivateIpAddress"] for a in e["PrivateIpAddresses"]}]  # fmt: skip
+        return [
+            e["NetworkInterfaceId"]
+            for e in found
+            if "10.0.110.100" in {a["PrivateIpAddress"] for a in e["PrivateIpAddresses"]}
+        ]
 
     assert holder() == [ids["servers"]["server1"]["eni"]]
     ok(run("group_move", users, cluster, group="failover1"))
@@ -223,8 +229,9 @@ def test_one_resource_restarts_without_bouncing_its_group(users, sim):
     ok(run("cluster_start", users, cluster))
     eni1, eni2 = sim["servers"]["server1"]["eni_id"], sim["servers"]["server2"]["eni_id"]
     for table in sim["route_tables"].values():  # someone edits the route table by hand
-        client(sim, "ec2").replace_route(RouteTableId=table, DestinationCidrBlock="10.1.0.20/32",
-                                         NetworkInterfaceId=eni2)  # fmt: skip
+        client(sim, "ec2").replace_route(
+            RouteTableId=table, DestinationCidrBlock="10.1.0.20/32", NetworkInterfaceId=eni2
+        )
     md_before = ObjectState.objects.get(cluster=cluster, kind="resource", name="md").updated_at
     ok(run("resource_stop", users, cluster, resource="awsvip1"))
     assert ObjectState.objects.get(cluster=cluster, kind="resource", name="awsvip1").status == "offline"
@@ -255,8 +262,13 @@ def test_a_group_start_reports_when_each_resource_acted(users, sim):
     assert all(0 <= start <= end <= t.wall for t in timings for start, end in t.spans.values())
     assert all(max(t.resources.values()) <= t.acting() <= t.wall for t in timings)
     assert ObjectState.objects.get(cluster=cluster, kind="group", name="failover1").server == "server1"
-    assert Alert.objects.filter(cluster=cluster, message="Group failover1 started on server1.",
-                                object_kind="group", object_name="failover1", server="server1").exists()  # fmt: skip
+    assert Alert.objects.filter(
+        cluster=cluster,
+        message="Group failover1 started on server1.",
+        object_kind="group",
+        object_name="failover1",
+        server="server1",
+    ).exists()
     # Overlapping actions count once; a gap between them is the console's.
     assert Timing(1.0, {"a": (0.1, 0.5), "b": (0.2, 0.3), "c": (0.6, 0.7)}).acting() == pytest.approx(0.5)
 
@@ -279,7 +291,11 @@ def test_a_server_round_rewrites_only_the_servers_whose_ec2_state_changed(users,
     for name in ("server1", "server2"):
         assert second[name].checked_at > first[name].checked_at  # the status page's "read at"
         assert (second[name].status, second[name].message, second[name].details, second[name].updated_at) == (
-            first[name].status, first[name].message, first[name].details, first[name].updated_at)  # fmt: skip
+            first[name].status,
+            first[name].message,
+            first[name].details,
+            first[name].updated_at,
+        )
     client(sim, "ec2").stop_instances(InstanceIds=[sim["servers"]["server2"]["instance_id"]])
     record_server_states(cluster, config, AwsAccount())
     third = rows()

@@ -91,8 +91,9 @@ def test_the_api_tells_the_same_states_as_clpstat(live_server, users, running_cl
 
 def sample_post(base: str, path: str, user: str, body: dict | None = None) -> tuple[int, dict]:
     token = base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
-    response = requests.post(f"{base}/api/v1/{path}", json=body or {}, timeout=10,
-                             headers={"authorization": f"Basic {token}"})  # fmt: skip
+    response = requests.post(
+        f"{base}/api/v1/{path}", json=body or {}, timeout=10, headers={"authorization": f"Basic {token}"}
+    )
     return response.status_code, response.json()
 
 

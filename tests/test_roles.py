@@ -20,15 +20,36 @@ def named_urls(patterns=None, namespace=""):
 
 
 # EXPRESSCLUSTER's RESTful API: HTTP Basic instead of the session (tested in tests/test_restapi.py).
-API_VIEWS = {"api_cluster", "api_servers", "api_groups", "api_group", "api_resources", "api_resource", "api_monitors",
-             "api_operate", "api_cluster_operate"}  # fmt: skip
+API_VIEWS = {
+    "api_cluster",
+    "api_servers",
+    "api_groups",
+    "api_group",
+    "api_resources",
+    "api_resource",
+    "api_monitors",
+    "api_operate",
+    "api_cluster_operate",
+}
 
 # Views that change the configuration: only an Administrator may even open them.
 CONFIG_EDIT_VIEWS = {
-    "import_setting", "import_setting_into", "wizard_start", "wizard_step", "server_add", "heartbeat_add",
-    "group_add", "group_page", "resource_add", "resource_page", "monitor_add", "monitor_page", "remove",
-    "move_to_aws", "history_restore",
-}  # fmt: skip
+    "import_setting",
+    "import_setting_into",
+    "wizard_start",
+    "wizard_step",
+    "server_add",
+    "heartbeat_add",
+    "group_add",
+    "group_page",
+    "resource_add",
+    "resource_page",
+    "monitor_add",
+    "monitor_page",
+    "remove",
+    "move_to_aws",
+    "history_restore",
+}
 
 
 @pytest.fixture
@@ -80,9 +101,12 @@ def url_of(db):
         "operate": {"pk": cluster.pk},
         "monitor_control": {"pk": cluster.pk},
     }
-    samples |= {name: {} for name in API_VIEWS} | {"api_group": {"name": "failover1"}, "api_resource": {"name": "x"},
-                                                   "api_operate": {"kind": "groups", "name": "g", "action": "start"},
-                                                   "api_cluster_operate": {"action": "start"}}  # fmt: skip
+    samples |= {name: {} for name in API_VIEWS} | {
+        "api_group": {"name": "failover1"},
+        "api_resource": {"name": "x"},
+        "api_operate": {"kind": "groups", "name": "g", "action": "start"},
+        "api_cluster_operate": {"action": "start"},
+    }
     missing = set(named_urls()) - set(samples)
     assert not missing, f"add sample arguments for the new views {sorted(missing)} to this fixture"
     urls = {name: reverse(name, kwargs=kwargs) for name, kwargs in samples.items()}

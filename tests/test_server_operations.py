@@ -61,8 +61,11 @@ def test_a_suspended_cluster_is_not_monitored_until_it_is_resumed(users, sim):
     ok(run("cluster_suspend", users, cluster))
     assert ClusterState.objects.get(cluster=cluster).status == "suspended"
     for table in sim["route_tables"].values():  # a fault while suspended goes unwatched
-        client(sim, "ec2").replace_route(RouteTableId=table, DestinationCidrBlock="10.1.0.20/32",
-                                         NetworkInterfaceId=sim["servers"]["server2"]["eni_id"])  # fmt: skip
+        client(sim, "ec2").replace_route(
+            RouteTableId=table,
+            DestinationCidrBlock="10.1.0.20/32",
+            NetworkInterfaceId=sim["servers"]["server2"]["eni_id"],
+        )
     assert engine.tick(force=True) == []
     assert run("cluster_suspend", users, cluster).error == "Only a running cluster can be suspended."
     ok(run("cluster_resume", users, cluster))

@@ -19,8 +19,14 @@ def applied_sized(size, users):
 
 def test_the_status_of_a_large_cluster_lists_what_needs_attention_with_counts(client, users):
     cluster = applied_sized(60, users)  # 60 group resources
-    ObjectState.objects.create(cluster=cluster, kind="resource", name="vip3", status="error", server="s0",
-                               message="Failed to start the resource vip3.")  # fmt: skip
+    ObjectState.objects.create(
+        cluster=cluster,
+        kind="resource",
+        name="vip3",
+        status="error",
+        server="s0",
+        message="Failed to start the resource vip3.",
+    )
     ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsazw1", status="suspended")
     client.force_login(users["viewer"])
     page = client.get(reverse("operation_status", args=[cluster.pk])).content.decode()

@@ -148,9 +148,12 @@ def test_a_run_whose_worker_was_lost_fails_gives_back_what_it_held_and_frees_the
     cluster = ClusterFactory(name="cluster1")
     paused = ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsvipw1", status="suspended")
     lost = TaskRunFactory(
-        cluster=cluster, kind="apply", status=TaskRun.Status.RUNNING,
-        lease_until=timezone.now() - timedelta(seconds=1), held={"paused_monitors": [paused.pk]},
-    )  # fmt: skip
+        cluster=cluster,
+        kind="apply",
+        status=TaskRun.Status.RUNNING,
+        lease_until=timezone.now() - timedelta(seconds=1),
+        held={"paused_monitors": [paused.pk]},
+    )
     healthy = TaskRunFactory(status=TaskRun.Status.RUNNING, lease_until=timezone.now() + timedelta(seconds=30))
     # A run orphaned before leases existed: no lease, started long ago.
     legacy = TaskRunFactory(status=TaskRun.Status.RUNNING, started_at=timezone.now() - timedelta(hours=1))

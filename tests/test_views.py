@@ -20,8 +20,9 @@ def test_empty_dashboard(admin_client):
     assert 'hx-headers=\'{"X-CSRFToken"' in response.text  # CSRF header for htmx on <body>
 
 
-@pytest.mark.parametrize("mode,label", [("operation", "Operation Mode"), ("config", "Config Mode"),
-                                        ("verification", "Verification Mode")])  # fmt: skip
+@pytest.mark.parametrize(
+    "mode,label", [("operation", "Operation Mode"), ("config", "Config Mode"), ("verification", "Verification Mode")]
+)
 def test_each_mode_page_and_the_mode_selector(admin_client, mode, label):
     cluster = ClusterFactory(name="cluster1")
     response = admin_client.get(reverse("cluster_mode", args=[cluster.pk, mode]))

@@ -100,8 +100,12 @@ def test_end_to_end_with_a_real_worker_apply_move_recover_and_fail_over(celery_w
 
     def routes():
         tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [sim["vpc_id"]]}])["RouteTables"]
-        return {r.get("NetworkInterfaceId") for t in tables for r in t["Routes"]
-                if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
+        return {
+            r.get("NetworkInterfaceId")
+            for t in tables
+            for r in t["Routes"]
+            if r.get("DestinationCidrBlock") == "10.1.0.20/32"
+        }
 
     def done(kind, **params):
         return wait_for_end(taskruns.start_run(kind=kind, user=users["admin"], cluster=cluster, params=params))

@@ -21,8 +21,17 @@ from django.conf import settings
 _lock = threading.Lock()
 
 TIMEOUT_MESSAGE = "Timeout occurred."  # the guide's wording for a call that got no answer
-THROTTLING_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
-                              "RequestThrottled", "SlowDown", "PriorRequestNotComplete"})  # fmt: skip
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+    }
+)
 
 
 _bound: contextvars.ContextVar[float | None] = contextvars.ContextVar("aws_bound", default=None)
@@ -45,8 +54,9 @@ def client(service: str, *, region: str | None = None):
     if (bound := _bound.get()) is not None:
         per_attempt = max(0.5, bound / settings.AWS_MAX_ATTEMPTS) / 2
         connect, read = min(connect, per_attempt), min(read, per_attempt)
-    return _client(service, region or settings.AWS_REGION, settings.AWS_ENDPOINT_URL, connect, read,
-                   settings.AWS_MAX_ATTEMPTS)  # fmt: skip
+    return _client(
+        service, region or settings.AWS_REGION, settings.AWS_ENDPOINT_URL, connect, read, settings.AWS_MAX_ATTEMPTS
+    )
 
 
 def all_pages(service: str, operation: str, key: str, **kwargs) -> list[dict]:
@@ -161,8 +171,14 @@ def failure_kind(exc: Exception) -> str:
             return "throttled"
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
         return "no_response" if status >= 500 else "error"
-    if isinstance(exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError,
-                        botocore.exceptions.ParamValidationError)):  # fmt: skip
+    if isinstance(
+        exc,
+        (
+            botocore.exceptions.NoCredentialsError,
+            botocore.exceptions.PartialCredentialsError,
+            botocore.exceptions.ParamValidationError,
+        ),
+    ):
         return "error"  # our own configuration is wrong: nothing was even sent
     return "no_response"
 

@@ -37,17 +37,20 @@ def call(cluster: str, server: str, payload: dict, *, timeout: float) -> dict:
     """Run `payload` on the server's agent and return its answer; NodeUnreachable after `timeout` seconds."""
     timeout = max(1.0, float(timeout))
     try:
-        result = app.send_task(RUN_TASK, args=[payload], queue=queue(cluster, server), expires=timeout,
-                               ignore_result=False)  # fmt: skip
+        result = app.send_task(
+            RUN_TASK, args=[payload], queue=queue(cluster, server), expires=timeout, ignore_result=False
+        )
     except Exception as exc:  # the broker itself is unreachable: not the server's fault, but no answer either
-        raise NodeUnreachable(f"The request to the node agent of {server} could not be sent "
-                              f"({type(exc).__name__}: {exc}).") from exc  # fmt: skip
+        raise NodeUnreachable(
+            f"The request to the node agent of {server} could not be sent ({type(exc).__name__}: {exc})."
+        ) from exc
     try:
         # The console's worker waits for another worker (the agent), never for itself: no deadlock.
         return result.get(timeout=timeout, disable_sync_subtasks=False, propagate=True)
     except CeleryTimeout:
-        raise NodeUnreachable(f"The node agent of {server} did not answer within {timeout:.0f} s "
-                              f"(queue {queue(cluster, server)}).") from None  # fmt: skip
+        raise NodeUnreachable(
+            f"The node agent of {server} did not answer within {timeout:.0f} s (queue {queue(cluster, server)})."
+        ) from None
     finally:
         result.forget()
 
@@ -83,8 +86,9 @@ def script_file(path: str, scripts: Mapping, *folder: str) -> tuple[str, Path | 
 def run_program(argv: list[str], *, timeout: float, env: dict | None = None, cwd: Path | None = None):
     """Run a program to its end or its timeout: (exit code, last output lines); exit code None on timeout."""
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=timeout, env=os.environ | (env or {}), cwd=cwd,
-                              check=False)  # fmt: skip
+        done = subprocess.run(
+            argv, capture_output=True, timeout=timeout, env=os.environ | (env or {}), cwd=cwd, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         return None, _tail(exc.stdout, exc.stderr)
     return done.returncode, _tail(done.stdout, done.stderr)
@@ -99,7 +103,9 @@ def script_argv(path: Path) -> list[str]:
     """How this server runs a script file: .bat through cmd.exe (Windows), .sh through sh (Linux)."""
     if path.suffix.lower() in (".bat", ".cmd"):
         if os.name != "nt":
-            raise OSError(f"{path.name} is a Windows batch file and this server runs {sys.platform}: "
-                          "run the node agent on the Windows server.")  # fmt: skip
+            raise OSError(
+                f"{path.name} is a Windows batch file and this server runs {sys.platform}: "
+                "run the node agent on the Windows server."
+            )
         return ["cmd.exe", "/c", str(path)]
     return ["/bin/sh", str(path)]

@@ -34,8 +34,11 @@ def at_a_glance() -> list[Cluster]:
     for cluster in clusters:
         cluster.trouble = cluster.groups_error + cluster.resources_error + cluster.monitors_error + cluster.warnings
         state = getattr(cluster, "state", None)
-        cluster.status_label = state.get_status_display() if state and cluster.applied else (
-            "Stopped" if cluster.applied else "Not applied")  # fmt: skip
+        cluster.status_label = (
+            state.get_status_display()
+            if state and cluster.applied
+            else ("Stopped" if cluster.applied else "Not applied")
+        )
     return sorted(clusters, key=lambda c: (-c.trouble, c.name))
 
 

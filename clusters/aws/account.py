@@ -88,8 +88,10 @@ class AwsAccount:
                 found = aws.client("route53").get_hosted_zone(Id=zone_id)
                 self._cache[key] = found["HostedZone"] | {"VPCs": found.get("VPCs", [])}
             except aws.AWS_ERRORS as exc:
-                missing = getattr(exc, "response", {}).get("Error", {}).get("Code") in ("NoSuchHostedZone",
-                                                                                        "InvalidInput")  # fmt: skip
+                missing = getattr(exc, "response", {}).get("Error", {}).get("Code") in (
+                    "NoSuchHostedZone",
+                    "InvalidInput",
+                )
                 if not missing:
                     self.errors.append(f"Could not read {key} from AWS: {aws.error_message(exc)}")
                 self._cache[key] = {} if missing else None
@@ -147,10 +149,13 @@ class AwsAccount:
 
     def _choices_network_interfaces(self):
         return [
-            (e["NetworkInterfaceId"],
-             f"{e.get('PrivateIpAddress', '')} {e.get('Attachment', {}).get('InstanceId', '')} {e['AvailabilityZone']}")
+            (
+                e["NetworkInterfaceId"],
+                f"{e.get('PrivateIpAddress', '')} {e.get('Attachment', {}).get('InstanceId', '')} "
+                f"{e['AvailabilityZone']}",
+            )
             for e in self.network_interfaces()
-        ]  # fmt: skip
+        ]
 
     def _choices_addresses(self):
         return [(a["AllocationId"], a["PublicIp"]) for a in self.addresses() if "AllocationId" in a]

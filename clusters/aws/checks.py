@@ -65,12 +65,19 @@ def check_account(ctx: CheckContext) -> list[Problem]:
     except aws.AWS_ERRORS as exc:
         message = aws.error_message(exc)
         timeout = message == aws.TIMEOUT_MESSAGE
-        return [Problem(ctx.cluster.name, "AWS account", message,
-                        "Check the routing to the regional endpoint (NAT gateway, proxy) and that packets are not "
-                        "filtered." if timeout else "Correct the AWS settings, then confirm that the AWS CLI works.",
-                        code="9" if timeout else "50",
-                        cause="The regional endpoint cannot be reached." if timeout else GUIDE_CLI_SETUP,
-                        check="account.credentials")]  # fmt: skip
+        return [
+            Problem(
+                ctx.cluster.name,
+                "AWS account",
+                message,
+                "Check the routing to the regional endpoint (NAT gateway, proxy) and that packets are not filtered."
+                if timeout
+                else "Correct the AWS settings, then confirm that the AWS CLI works.",
+                code="9" if timeout else "50",
+                cause="The regional endpoint cannot be reached." if timeout else GUIDE_CLI_SETUP,
+                check="account.credentials",
+            )
+        ]
     return []
 
 
@@ -85,17 +92,30 @@ def check_permissions(ctx: CheckContext) -> list[Problem]:
                 PolicySourceArn=identity["Arn"], ActionNames=statement["Action"], ResourceArns=statement["Resource"]
             )["EvaluationResults"]
         except aws.AWS_ERRORS as exc:
-            return [Problem(ctx.cluster.name, "IAM", f"Permissions could not be simulated ({aws.error_message(exc)}).",
-                            "Compare the instance role's policy with the one under IAM policy.", severity="info",
-                            check="account.iam_simulation")]  # fmt: skip
+            return [
+                Problem(
+                    ctx.cluster.name,
+                    "IAM",
+                    f"Permissions could not be simulated ({aws.error_message(exc)}).",
+                    "Compare the instance role's policy with the one under IAM policy.",
+                    severity="info",
+                    check="account.iam_simulation",
+                )
+            ]
         for result in results:
             if result["EvalDecision"] != "allowed":
-                problems.append(Problem(
-                    ctx.cluster.name, "IAM", f"50 : You are not authorized to perform this operation. "
-                    f"({result['EvalActionName']} on {result.get('EvalResourceName', '*')})",
-                    "Give the permission to the resource in the IAM policy (see IAM policy).", code="50",
-                    cause="The IAM role lacks a permission a resource needs.", check="account.iam_permission",
-                ))  # fmt: skip
+                problems.append(
+                    Problem(
+                        ctx.cluster.name,
+                        "IAM",
+                        f"50 : You are not authorized to perform this operation. "
+                        f"({result['EvalActionName']} on {result.get('EvalResourceName', '*')})",
+                        "Give the permission to the resource in the IAM policy (see IAM policy).",
+                        code="50",
+                        cause="The IAM role lacks a permission a resource needs.",
+                        check="account.iam_permission",
+                    )
+                )
     return problems
 
 
@@ -107,11 +127,18 @@ def check_object_storage(ctx: CheckContext) -> list[Problem]:
         bucket = hb.parameters.get("bucket", "")
         error = bucket_roundtrip(bucket, ctx.cluster.name)
         if error:
-            problems.append(Problem(hb.name, "Bucket Name", error,
-                                    "Create the bucket (Amazon S3) for the object storage heartbeat, and let the "
-                                    "instances' IAM role write and read objects in it.", code="",
-                                    cause="The bucket does not exist or cannot be written.",
-                                    check="objectstorage.bucket"))  # fmt: skip
+            problems.append(
+                Problem(
+                    hb.name,
+                    "Bucket Name",
+                    error,
+                    "Create the bucket (Amazon S3) for the object storage heartbeat, and let the "
+                    "instances' IAM role write and read objects in it.",
+                    code="",
+                    cause="The bucket does not exist or cannot be written.",
+                    check="objectstorage.bucket",
+                )
+            )
     return problems
 
 
@@ -142,27 +169,48 @@ def check_forced_stop(ctx: CheckContext) -> list[Problem]:
             continue
         instance = ctx.account.instance(instance_id)
         if instance is None and ctx.account.readable("instances"):
-            problems.append(Problem("Forced stop", "Instance ID", f"The instance ID '{instance_id}' does not exist.",
-                                    "Set the AWS instance ID of each server in Instance ID.", server=server,
-                                    check="forcedstop.instance_exists"))  # fmt: skip
+            problems.append(
+                Problem(
+                    "Forced stop",
+                    "Instance ID",
+                    f"The instance ID '{instance_id}' does not exist.",
+                    "Set the AWS instance ID of each server in Instance ID.",
+                    server=server,
+                    check="forcedstop.instance_exists",
+                )
+            )
         if instance is None:
             continue
         address = ctx.config.address(server)
-        addresses = {a["PrivateIpAddress"] for eni in instance.get("NetworkInterfaces", [])
-                     for a in eni.get("PrivateIpAddresses", [])} | {instance.get("PrivateIpAddress")}  # fmt: skip
+        addresses = {
+            a["PrivateIpAddress"]
+            for eni in instance.get("NetworkInterfaces", [])
+            for a in eni.get("PrivateIpAddresses", [])
+        } | {instance.get("PrivateIpAddress")}
         if address and address not in addresses:
-            problems.append(Problem("Forced stop", "Instance ID",
-                                    f"{instance_id} does not carry {server}'s interconnect address {address}.",
-                                    f"Enter the instance ID of {server} itself.", server=server,
-                                    check="forcedstop.instance_is_the_server"))  # fmt: skip
+            problems.append(
+                Problem(
+                    "Forced stop",
+                    "Instance ID",
+                    f"{instance_id} does not carry {server}'s interconnect address {address}.",
+                    f"Enter the instance ID of {server} itself.",
+                    server=server,
+                    check="forcedstop.instance_is_the_server",
+                )
+            )
     return problems
 
 
 # --- running them ------------------------------------------------------------------------------
 
 
-def run_checks(cluster: Cluster, *, account: AwsAccount | None = None, config: Config | None = None,
-               log: Callable[[str], None] = lambda message: None) -> list[Problem]:  # fmt: skip
+def run_checks(
+    cluster: Cluster,
+    *,
+    account: AwsAccount | None = None,
+    config: Config | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> list[Problem]:
     """Every check: the configuration itself, then the account, then each object against AWS."""
     ctx = CheckContext(cluster, account, config)
     findings = [Problem(**{**p.__dict__, "check": p.check or "config"}) for p in validate(ctx.config)]
@@ -177,8 +225,10 @@ def run_checks(cluster: Cluster, *, account: AwsAccount | None = None, config: C
         findings += obj.spec.check_aws(obj, ctx)
     log("Checking the object storage heartbeat and forced stop...")
     findings += check_object_storage(ctx) + check_forced_stop(ctx)
-    findings += [Problem(cluster.name, "AWS", error, "Check the IAM role's permissions and the endpoint.",
-                         check="account.read") for error in ctx.account.errors]  # fmt: skip
+    findings += [
+        Problem(cluster.name, "AWS", error, "Check the IAM role's permissions and the endpoint.", check="account.read")
+        for error in ctx.account.errors
+    ]
     return findings
 
 
@@ -191,12 +241,14 @@ def iam_policy(ctx_or_cluster) -> dict:
     buckets = sorted({hb.parameters.get("bucket", "") for hb in ctx.config.heartbeats if hb.kind == "object_storage"})
     for bucket in filter(None, buckets):
         statements.append({"Action": ["s3:ListBucket"], "Resource": [f"arn:aws:s3:::{bucket}"]})
-        statements.append({"Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                           "Resource": [f"arn:aws:s3:::{bucket}/*"]})  # fmt: skip
+        statements.append(
+            {"Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": [f"arn:aws:s3:::{bucket}/*"]}
+        )
     instances = sorted(filter(None, map(ctx.config.instance_id, ctx.server_names)))
     if instances:
-        statements.append({"Action": ["ec2:StopInstances"],
-                           "Resource": [ctx.arn("ec2", f"instance/{i}") for i in instances]})  # fmt: skip
+        statements.append(
+            {"Action": ["ec2:StopInstances"], "Resource": [ctx.arn("ec2", f"instance/{i}") for i in instances]}
+        )
         statements.append({"Action": ["ec2:DescribeInstances"], "Resource": ["*"]})
     return {"Version": "2012-10-17", "Statement": _merge(statements)}
 
@@ -208,8 +260,14 @@ def _merge(statements: list[dict]) -> list[dict]:
         merged.setdefault(tuple(sorted(set(statement["Action"]))), set()).update(statement["Resource"])
     result = []
     for i, (actions, resources) in enumerate(sorted(merged.items()), start=1):
-        result.append({"Sid": f"ClusterWebUI{i}", "Effect": "Allow", "Action": list(actions),
-                       "Resource": ["*"] if "*" in resources else sorted(resources)})  # fmt: skip
+        result.append(
+            {
+                "Sid": f"ClusterWebUI{i}",
+                "Effect": "Allow",
+                "Action": list(actions),
+                "Resource": ["*"] if "*" in resources else sorted(resources),
+            }
+        )
     return result
 
 

@@ -187,9 +187,10 @@ class _Conversion:
                 )
         else:
             first = services.add_interconnect(
-                user=self.user, cluster=self.cluster,
+                user=self.user,
+                cluster=self.cluster,
                 addresses={s: i["PrivateIpAddress"] for s, i in self.instances.items()},
-            )  # fmt: skip
+            )
         addresses = ", ".join(f"{s.name} {i['PrivateIpAddress']}" for s, i in self.instances.items())
         self.changes.append(f"Interconnect {first}: the instances' private IP addresses ({addresses}).")
         for other in interconnects[1:]:
@@ -245,16 +246,19 @@ class _Conversion:
             self.changes.append(f"Object storage heartbeat on Amazon S3 bucket {bucket}: added.")
         host = self.choices.witness_host.strip()
         if host and "witness" not in kinds:
-            services.add_witness_heartbeat(user=self.user, cluster=self.cluster, host=host,
-                                           port=self.choices.witness_port)  # fmt: skip
-            self.changes.append(f"Witness heartbeat and HTTP NP resolution with {host}:{self.choices.witness_port}: "
-                                "added.")  # fmt: skip
+            services.add_witness_heartbeat(
+                user=self.user, cluster=self.cluster, host=host, port=self.choices.witness_port
+            )
+            self.changes.append(
+                f"Witness heartbeat and HTTP NP resolution with {host}:{self.choices.witness_port}: added."
+            )
 
     def _forced_stop(self) -> None:
         services.set_aws_forced_stop(
-            user=self.user, cluster=self.cluster,
+            user=self.user,
+            cluster=self.cluster,
             instance_ids={s: i["InstanceId"] for s, i in self.instances.items()},
-        )  # fmt: skip
+        )
         self.changes.append(
             "Forced stop: AWS forced stop of the servers' instances ("
             + ", ".join(f"{s.name} {i['InstanceId']}" for s, i in self.instances.items())
@@ -279,8 +283,11 @@ class _Conversion:
             per_server = {s: {"vpcid": vpc, "eniid": eni[s]} for s in others}
         elif kind == "awsdns":
             address = {s: self.instances[s]["PrivateIpAddress"] for s in servers}
-            parameters = {"hostedzoneid": choice.get("hostedzoneid", ""), "recordset": choice.get("recordset", ""),
-                          "ip": address[first]}  # fmt: skip
+            parameters = {
+                "hostedzoneid": choice.get("hostedzoneid", ""),
+                "recordset": choice.get("recordset", ""),
+                "ip": address[first],
+            }
             per_server = {s: {"ip": address[s]} for s in others}
         else:  # awseip, awssip: the value the user gave, each server's primary ENI
             key = "eipid" if kind == "awseip" else "ip"
@@ -299,8 +306,10 @@ class _Conversion:
         )
         self._redirect_dependencies(fip.name, resource)
         watched = f" and its monitor {', '.join(fip.monitors)}" if fip.monitors else ""
-        self.changes.append(f"Floating IP resource {fip.name} ({fip.ip}){watched}: replaced by {REPLACEMENTS[kind]} "
-                            f"{name} in group {group.name}, with its monitor.")  # fmt: skip
+        self.changes.append(
+            f"Floating IP resource {fip.name} ({fip.ip}){watched}: replaced by {REPLACEMENTS[kind]} "
+            f"{name} in group {group.name}, with its monitor."
+        )
 
     def _drop_floating_ip(self, fip: FloatingIp) -> None:
         extra = _extra(self.cluster.extra_xml)
@@ -322,8 +331,10 @@ class _Conversion:
         for monitor in section.findall(FLOATING_IP_MONITOR) if section is not None else ():
             target = (monitor.findtext(N.MONITOR_TARGET) or "").strip()
             self._drop_from_section(extra, N.MONITOR_SECTION, FLOATING_IP_MONITOR, {monitor.get("name")})
-            self.changes.append(f"Floating IP monitor resource {monitor.get('name')}: removed (it watches {target}, "
-                                "which is not a floating IP resource of this configuration).")  # fmt: skip
+            self.changes.append(
+                f"Floating IP monitor resource {monitor.get('name')}: removed (it watches {target}, "
+                "which is not a floating IP resource of this configuration)."
+            )
         self._save_cluster_extra(extra)
 
     def _redirect_dependencies(self, old: str, new: GroupResource) -> None:
@@ -346,10 +357,13 @@ class _Conversion:
         taken = set(MonitorResource.objects.filter(cluster=self.cluster).values_list("name", flat=True))
         name = services.next_name(taken, "awsazw")
         services.add_monitor_resource(
-            user=self.user, cluster=self.cluster, type="awsazw", name=name,
+            user=self.user,
+            cluster=self.cluster,
+            type="awsazw",
+            name=name,
             parameters={"availabilityzone": zone[servers[0]]},
             server_parameters={s: {"availabilityzone": zone[s]} for s in servers[1:]},
-        )  # fmt: skip
+        )
         self.changes.append(
             f"AWS AZ monitor resource {name}: added (" + ", ".join(f"{s.name} {zone[s]}" for s in servers) + ")."
         )

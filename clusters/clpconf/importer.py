@@ -62,18 +62,28 @@ def save(config: Config, *, name: str | None = None, into: Cluster | None = None
         setattr(cluster, field, value)
     _checked(cluster, f"Cluster {cluster_name}", exclude=["name"] if into else [])
     if into:
-        for related in (into.monitors, into.resources, into.groups, into.heartbeats, into.network_partitions,
-                        into.interconnects, into.servers):  # fmt: skip
+        for related in (
+            into.monitors,
+            into.resources,
+            into.groups,
+            into.heartbeats,
+            into.network_partitions,
+            into.interconnects,
+            into.servers,
+        ):
             related.all().delete()
         ForcedStop.objects.filter(cluster=into).delete()
     cluster.save()
     servers = Server.objects.bulk_create(
         [
-            _checked(Server(cluster=cluster, name=s.name, priority=s.priority, extra_xml=s.extra_xml),
-                     f"Server {s.name}", exclude=["cluster"])
+            _checked(
+                Server(cluster=cluster, name=s.name, priority=s.priority, extra_xml=s.extra_xml),
+                f"Server {s.name}",
+                exclude=["cluster"],
+            )
             for s in config.servers
         ]
-    )  # fmt: skip
+    )
     server_pk = {s.name: str(s.pk) for s in servers}
     server_by_name = {s.name: s for s in servers}
 
@@ -82,11 +92,18 @@ def save(config: Config, *, name: str | None = None, into: Cluster | None = None
 
     interconnects = Interconnect.objects.bulk_create(
         [
-            Interconnect(cluster=cluster, priority=ic.priority, device_id=ic.device_id, heartbeat=ic.heartbeat,
-                         heartbeat_name=ic.heartbeat_name, mdc=ic.mdc, mdc_device_id=ic.mdc_device_id)
+            Interconnect(
+                cluster=cluster,
+                priority=ic.priority,
+                device_id=ic.device_id,
+                heartbeat=ic.heartbeat,
+                heartbeat_name=ic.heartbeat_name,
+                mdc=ic.mdc,
+                mdc_device_id=ic.mdc_device_id,
+            )
             for ic in config.interconnects
         ]
-    )  # fmt: skip
+    )
     addresses = []
     for interconnect, ic in zip(interconnects, config.interconnects, strict=True):
         for server, address in ic.addresses.items():
@@ -100,29 +117,49 @@ def save(config: Config, *, name: str | None = None, into: Cluster | None = None
     InterconnectAddress.objects.bulk_create(addresses)
 
     def device_fields(obj) -> dict:
-        return {"kind": obj.kind, "name": obj.name, "priority": obj.priority, "device_id": obj.device_id,
-                "parameters": thawed(obj.parameters), "server_parameters": by_pk(obj.servers),
-                "extra_xml": obj.extra_xml}  # fmt: skip
+        return {
+            "kind": obj.kind,
+            "name": obj.name,
+            "priority": obj.priority,
+            "device_id": obj.device_id,
+            "parameters": thawed(obj.parameters),
+            "server_parameters": by_pk(obj.servers),
+            "extra_xml": obj.extra_xml,
+        }
 
     Heartbeat.objects.bulk_create([Heartbeat(cluster=cluster, **device_fields(hb)) for hb in config.heartbeats])
     NetworkPartition.objects.bulk_create(
         [NetworkPartition(cluster=cluster, **device_fields(np)) for np in config.network_partitions]
     )
     if fs := config.forced_stop:
-        ForcedStop.objects.create(cluster=cluster, kind=fs.kind, parameters=thawed(fs.parameters),
-                                  server_parameters=by_pk(fs.servers), extra_xml=fs.extra_xml)  # fmt: skip
+        ForcedStop.objects.create(
+            cluster=cluster,
+            kind=fs.kind,
+            parameters=thawed(fs.parameters),
+            server_parameters=by_pk(fs.servers),
+            extra_xml=fs.extra_xml,
+        )
     groups = FailoverGroup.objects.bulk_create(
         [
             _checked(
-                FailoverGroup(cluster=cluster, name=g.name, gid=g.gid, group_type=g.group_type, comment=g.comment,
-                              startup=g.startup, failover=g.failover, failback=g.failback,
-                              explicit_attributes=list(g.explicit_attributes), extra_xml=g.extra_xml),
+                FailoverGroup(
+                    cluster=cluster,
+                    name=g.name,
+                    gid=g.gid,
+                    group_type=g.group_type,
+                    comment=g.comment,
+                    startup=g.startup,
+                    failover=g.failover,
+                    failback=g.failback,
+                    explicit_attributes=list(g.explicit_attributes),
+                    extra_xml=g.extra_xml,
+                ),
                 f"Group {g.name}",
                 exclude=["cluster"],
             )
             for g in config.groups
         ]
-    )  # fmt: skip
+    )
     group_by_name = {g.name: g for g in groups}
     GroupStartupServer.objects.bulk_create(
         [
@@ -134,16 +171,25 @@ def save(config: Config, *, name: str | None = None, into: Cluster | None = None
     resources = GroupResource.objects.bulk_create(
         [
             _checked(
-                GroupResource(cluster=cluster, group=group_by_name[r.group], type=r.type, name=r.name,
-                              comment=r.comment, order=r.order, parameters=thawed(r.parameters),
-                              server_parameters=by_pk(r.servers), scripts=thawed(r.scripts), extra_xml=r.extra_xml,
-                              **{f: getattr(r, f) for f in RECOVERY_FIELDS}),
+                GroupResource(
+                    cluster=cluster,
+                    group=group_by_name[r.group],
+                    type=r.type,
+                    name=r.name,
+                    comment=r.comment,
+                    order=r.order,
+                    parameters=thawed(r.parameters),
+                    server_parameters=by_pk(r.servers),
+                    scripts=thawed(r.scripts),
+                    extra_xml=r.extra_xml,
+                    **{f: getattr(r, f) for f in RECOVERY_FIELDS},
+                ),
                 f"Resource {r.name}",
                 exclude=["cluster", "group"],
             )
             for r in config.resources
         ]
-    )  # fmt: skip
+    )
     resource_by_name = {r.name: r for r in resources}
     Dependency = GroupResource.depends_on.through
     Dependency.objects.bulk_create(
@@ -156,14 +202,22 @@ def save(config: Config, *, name: str | None = None, into: Cluster | None = None
     monitors = []
     for m in config.monitors:
         monitor = MonitorResource(
-            cluster=cluster, type=m.type, name=m.name, comment=m.comment,
-            target_resource=resource_by_name.get(m.target), recovery_target=m.recovery_target,
+            cluster=cluster,
+            type=m.type,
+            name=m.name,
+            comment=m.comment,
+            target_resource=resource_by_name.get(m.target),
+            recovery_target=m.recovery_target,
             recovery_resource=resource_by_name.get(m.recovery_name) if m.recovery_target == "rsc" else None,
             recovery_group=group_by_name.get(m.recovery_name) if m.recovery_target == "grp" else None,
-            explicit_common=list(m.explicit_common), parameters=thawed(m.parameters),
-            server_parameters=by_pk(m.servers), extra_xml=m.extra_xml, scripts=thawed(m.scripts),
-            owner_resource=resource_by_name.get(m.owner), **{f: getattr(m, f) for f in MONITOR_COMMON_FIELDS},
-        )  # fmt: skip
+            explicit_common=list(m.explicit_common),
+            parameters=thawed(m.parameters),
+            server_parameters=by_pk(m.servers),
+            extra_xml=m.extra_xml,
+            scripts=thawed(m.scripts),
+            owner_resource=resource_by_name.get(m.owner),
+            **{f: getattr(m, f) for f in MONITOR_COMMON_FIELDS},
+        )
         monitors.append(_checked(monitor, f"Monitor {m.name}", exclude=["cluster"]))
     MonitorResource.objects.bulk_create(monitors)
     return cluster

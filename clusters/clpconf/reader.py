@@ -199,8 +199,15 @@ class Reader:
         self._resources()
         self._monitors()
         self._check_memberships()
-        for tag in ("all", "cluster", N.HEARTBEAT_SECTION, N.NP_SECTION, N.FORCED_STOP_SECTION,
-                    N.RESOURCE_SECTION, N.MONITOR_SECTION):  # fmt: skip
+        for tag in (
+            "all",
+            "cluster",
+            N.HEARTBEAT_SECTION,
+            N.NP_SECTION,
+            N.FORCED_STOP_SECTION,
+            N.RESOURCE_SECTION,
+            N.MONITOR_SECTION,
+        ):
             section = self.root.find(tag)
             if section is not None and not len(section) and not (section.text or "").strip():
                 self.root.remove(section)  # emptied by what we read: nothing of it is unknown
@@ -665,20 +672,36 @@ class Reader:
             return frozen(found)
 
         def devices(rows: list) -> list[DeviceObject]:
-            return [DeviceObject(kind=d["kind"], name=d["name"], priority=d["priority"], device_id=d["device_id"],
-                                 parameters=frozen(d["parameters"]), servers=frozen(d["server_parameters"]),
-                                 extra_xml=d["extra_xml"]) for d in rows]  # fmt: skip
+            return [
+                DeviceObject(
+                    kind=d["kind"],
+                    name=d["name"],
+                    priority=d["priority"],
+                    device_id=d["device_id"],
+                    parameters=frozen(d["parameters"]),
+                    servers=frozen(d["server_parameters"]),
+                    extra_xml=d["extra_xml"],
+                )
+                for d in rows
+            ]
 
         resources = [
             ResourceConfig(
-                type=r["type"], name=r["name"], spec=RESOURCE_TYPES.get_type(r["type"], server_os),
-                comment=r["comment"], parameters=sealed(r["parameters"]), servers=sealed(r["server_parameters"]),
-                scripts=scripts(f"{N.SCRIPTS_DIR}/{r['group']}/{r['name']}/"), extra_xml=r["extra_xml"],
-                group=r["group"], order=r["order"], depends_on=tuple(r["depends_on"]),
+                type=r["type"],
+                name=r["name"],
+                spec=RESOURCE_TYPES.get_type(r["type"], server_os),
+                comment=r["comment"],
+                parameters=sealed(r["parameters"]),
+                servers=sealed(r["server_parameters"]),
+                scripts=scripts(f"{N.SCRIPTS_DIR}/{r['group']}/{r['name']}/"),
+                extra_xml=r["extra_xml"],
+                group=r["group"],
+                order=r["order"],
+                depends_on=tuple(r["depends_on"]),
                 **{f: r[f] for f in N.RESOURCE_RECOVERY_PATHS if f in r},
             )
             for r in spec.resources
-        ]  # fmt: skip
+        ]
         type_of = {r.name: r.type for r in resources}
         monitors = []
         for m in spec.monitors:
@@ -687,35 +710,61 @@ class Reader:
             owned = bool(target) and RESOURCE_TYPES.get_type(type_of[target], server_os).monitor == m["type"]
             if m.get("monitor_timing") == "active" and not target:
                 self.fail(f"Monitor {m['name']}: Monitor Timing is Active but it names no Target Resource.")
-            monitors.append(MonitorConfig(
-                type=m["type"], name=m["name"], spec=mspec, comment=m["comment"], parameters=sealed(m["parameters"]),
-                servers=sealed(m["server_parameters"]), extra_xml=m["extra_xml"],
-                scripts=scripts(f"{N.SCRIPTS_DIR}/{N.MONITOR_SCRIPTS_DIR}/{m['name']}/"),
-                interval=m.get("interval", mspec.interval), timeout=m.get("timeout", mspec.timeout),
-                retry_count=m.get("retry_count", mspec.retry_count),
-                wait_to_start=m.get("wait_to_start", mspec.wait_to_start),
-                monitor_timing=m.get("monitor_timing", "always"),  # the file's default
-                target=target,
-                recovery_target=m.get("recovery_target") or ("rsc" if target else "cls"),
-                recovery_name=m.get("recovery_name") or target or N.LOCAL_SERVER,
-                restart_threshold=m.get("restart_threshold"), failover_threshold=m.get("failover_threshold"),
-                final_action=m.get("final_action", ""), explicit_common=tuple(m["explicit_common"]),
-                owner=target if owned else "",
-            ))  # fmt: skip
+            monitors.append(
+                MonitorConfig(
+                    type=m["type"],
+                    name=m["name"],
+                    spec=mspec,
+                    comment=m["comment"],
+                    parameters=sealed(m["parameters"]),
+                    servers=sealed(m["server_parameters"]),
+                    extra_xml=m["extra_xml"],
+                    scripts=scripts(f"{N.SCRIPTS_DIR}/{N.MONITOR_SCRIPTS_DIR}/{m['name']}/"),
+                    interval=m.get("interval", mspec.interval),
+                    timeout=m.get("timeout", mspec.timeout),
+                    retry_count=m.get("retry_count", mspec.retry_count),
+                    wait_to_start=m.get("wait_to_start", mspec.wait_to_start),
+                    monitor_timing=m.get("monitor_timing", "always"),  # the file's default
+                    target=target,
+                    recovery_target=m.get("recovery_target") or ("rsc" if target else "cls"),
+                    recovery_name=m.get("recovery_name") or target or N.LOCAL_SERVER,
+                    restart_threshold=m.get("restart_threshold"),
+                    failover_threshold=m.get("failover_threshold"),
+                    final_action=m.get("final_action", ""),
+                    explicit_common=tuple(m["explicit_common"]),
+                    owner=target if owned else "",
+                )
+            )
         fs = spec.forced_stop
         return Config.build(
             cluster=ClusterInfo(**spec.cluster, source_conf=source, extra_files=frozen(files)),
-            servers=[ServerConfig(name=s["name"], priority=s["priority"], extra_xml=s["extra_xml"])
-                     for s in spec.servers],
-            interconnects=[InterconnectConfig(**{**row, "addresses": frozen(row["addresses"])})
-                           for row in spec.interconnects],
+            servers=[
+                ServerConfig(name=s["name"], priority=s["priority"], extra_xml=s["extra_xml"]) for s in spec.servers
+            ],
+            interconnects=[
+                InterconnectConfig(**{**row, "addresses": frozen(row["addresses"])}) for row in spec.interconnects
+            ],
             heartbeats=devices(spec.heartbeats),
             network_partitions=devices(spec.network_partitions),
-            forced_stop=ForcedStopConfig(kind=fs["kind"], parameters=frozen(fs["parameters"]),
-                                         servers=frozen(fs["server_parameters"]), extra_xml=fs["extra_xml"])
-            if fs else None,
-            groups=[GroupConfig(**{**GROUP_DEFAULTS, **g, "startup_servers": tuple(g["startup_servers"]),
-                                   "explicit_attributes": tuple(g["explicit_attributes"])}) for g in spec.groups],
+            forced_stop=ForcedStopConfig(
+                kind=fs["kind"],
+                parameters=frozen(fs["parameters"]),
+                servers=frozen(fs["server_parameters"]),
+                extra_xml=fs["extra_xml"],
+            )
+            if fs
+            else None,
+            groups=[
+                GroupConfig(
+                    **{
+                        **GROUP_DEFAULTS,
+                        **g,
+                        "startup_servers": tuple(g["startup_servers"]),
+                        "explicit_attributes": tuple(g["explicit_attributes"]),
+                    }
+                )
+                for g in spec.groups
+            ],
             resources=resources,
             monitors=monitors,
-        )  # fmt: skip
+        )

@@ -158,10 +158,29 @@ class TypedObject:
         """The effective value: the server's own, else the common one, else the type's default."""
         return self.spec.value(self.parameters, pname, self.servers.get(server, EMPTY) if server else None)
 
-    def problem(self, field_label: str, message: str, *, fix: str = "", cause: str = "", code: str = "",
-                server: str = "", check: str = "", severity: str = "error") -> Problem:  # fmt: skip
-        return Problem(self.name, field_label, message, fix, severity, server, code, cause,
-                       check or f"{self.spec.code}.{field_label.lower().replace(' ', '_')}")  # fmt: skip
+    def problem(
+        self,
+        field_label: str,
+        message: str,
+        *,
+        fix: str = "",
+        cause: str = "",
+        code: str = "",
+        server: str = "",
+        check: str = "",
+        severity: str = "error",
+    ) -> Problem:
+        return Problem(
+            self.name,
+            field_label,
+            message,
+            fix,
+            severity,
+            server,
+            code,
+            cause,
+            check or f"{self.spec.code}.{field_label.lower().replace(' ', '_')}",
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,8 +219,12 @@ class MonitorConfig(TypedObject):
     @property
     def common(self) -> dict:
         """Monitor (common) values as the type hooks see them."""
-        return {"interval": self.interval, "timeout": self.timeout, "wait_to_start": self.wait_to_start,
-                "target": self.target}  # fmt: skip
+        return {
+            "interval": self.interval,
+            "timeout": self.timeout,
+            "wait_to_start": self.wait_to_start,
+            "target": self.target,
+        }
 
 
 def revived(data: Mapping, server_os: str) -> "ResourceConfig | MonitorConfig":
@@ -212,8 +235,16 @@ def revived(data: Mapping, server_os: str) -> "ResourceConfig | MonitorConfig":
     return kind(spec=registry.get_type(data["type"], server_os), **values)
 
 
-MONITOR_COMMON_FIELDS = ("interval", "timeout", "retry_count", "wait_to_start", "monitor_timing",
-                         "restart_threshold", "failover_threshold", "final_action")  # fmt: skip
+MONITOR_COMMON_FIELDS = (
+    "interval",
+    "timeout",
+    "retry_count",
+    "wait_to_start",
+    "monitor_timing",
+    "restart_threshold",
+    "failover_threshold",
+    "final_action",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,9 +260,19 @@ class Config:
     monitors: tuple[MonitorConfig, ...] = ()  # by type, then name
 
     @classmethod
-    def build(cls, *, cluster: ClusterInfo, servers: Iterable = (), interconnects: Iterable = (),
-              heartbeats: Iterable = (), network_partitions: Iterable = (), forced_stop=None, groups: Iterable = (),
-              resources: Iterable = (), monitors: Iterable = ()) -> "Config":  # fmt: skip
+    def build(
+        cls,
+        *,
+        cluster: ClusterInfo,
+        servers: Iterable = (),
+        interconnects: Iterable = (),
+        heartbeats: Iterable = (),
+        network_partitions: Iterable = (),
+        forced_stop=None,
+        groups: Iterable = (),
+        resources: Iterable = (),
+        monitors: Iterable = (),
+    ) -> "Config":
         """A Config in its one canonical order, whatever order the parts come in."""
         groups = sorted(groups, key=lambda g: (g.gid, g.name))
         gid = {g.name: g.gid for g in groups}
@@ -353,36 +394,69 @@ def from_models(cluster, *, objects: bool = True) -> Config:
         return frozen({name[int(pk)]: v for pk, v in values.items() if int(pk) in name})
 
     interconnects = [
-        InterconnectConfig(priority=ic.priority, device_id=ic.device_id, heartbeat=ic.heartbeat,
-                           heartbeat_name=ic.heartbeat_name, mdc=ic.mdc, mdc_device_id=ic.mdc_device_id,
-                           addresses=frozen({name[a.server_id]: a.address for a in ic.addresses.all()}))
+        InterconnectConfig(
+            priority=ic.priority,
+            device_id=ic.device_id,
+            heartbeat=ic.heartbeat,
+            heartbeat_name=ic.heartbeat_name,
+            mdc=ic.mdc,
+            mdc_device_id=ic.mdc_device_id,
+            addresses=frozen({name[a.server_id]: a.address for a in ic.addresses.all()}),
+        )
         for ic in cluster.interconnects.prefetch_related("addresses")
-    ]  # fmt: skip
+    ]
 
     def devices(rows):
-        return [DeviceObject(kind=o.kind, name=o.name, priority=o.priority, device_id=o.device_id,
-                             parameters=frozen(o.parameters), servers=by_name(getattr(o, "server_parameters", {})),
-                             extra_xml=o.extra_xml) for o in rows]  # fmt: skip
+        return [
+            DeviceObject(
+                kind=o.kind,
+                name=o.name,
+                priority=o.priority,
+                device_id=o.device_id,
+                parameters=frozen(o.parameters),
+                servers=by_name(getattr(o, "server_parameters", {})),
+                extra_xml=o.extra_xml,
+            )
+            for o in rows
+        ]
 
     fs = ForcedStop.objects.filter(cluster=cluster).first()
     group_rows = list(cluster.groups.prefetch_related("startup_servers"))
     groups = [
-        GroupConfig(name=g.name, gid=g.gid, group_type=g.group_type, comment=g.comment, startup=g.startup,
-                    failover=g.failover, failback=g.failback, explicit_attributes=tuple(g.explicit_attributes),
-                    startup_servers=tuple(name[s.server_id] for s in g.startup_servers.all()), extra_xml=g.extra_xml)
+        GroupConfig(
+            name=g.name,
+            gid=g.gid,
+            group_type=g.group_type,
+            comment=g.comment,
+            startup=g.startup,
+            failover=g.failover,
+            failback=g.failback,
+            explicit_attributes=tuple(g.explicit_attributes),
+            startup_servers=tuple(name[s.server_id] for s in g.startup_servers.all()),
+            extra_xml=g.extra_xml,
+        )
         for g in group_rows
-    ]  # fmt: skip
+    ]
     group_name = {g.pk: g.name for g in group_rows}
     resource_rows = list(cluster.resources.prefetch_related("depends_on")) if objects else []
     resource_name = {r.pk: r.name for r in resource_rows}
     resources = [
-        ResourceConfig(type=r.type, name=r.name, spec=RESOURCE_TYPES.get_type(r.type, cluster.server_os),
-                       comment=r.comment, parameters=frozen(r.parameters), servers=by_name(r.server_parameters),
-                       scripts=frozen(r.scripts), extra_xml=r.extra_xml, group=group_name[r.group_id], order=r.order,
-                       depends_on=tuple(d.name for d in r.depends_on.all()),
-                       **{f: getattr(r, f) for f in RECOVERY_FIELDS})
+        ResourceConfig(
+            type=r.type,
+            name=r.name,
+            spec=RESOURCE_TYPES.get_type(r.type, cluster.server_os),
+            comment=r.comment,
+            parameters=frozen(r.parameters),
+            servers=by_name(r.server_parameters),
+            scripts=frozen(r.scripts),
+            extra_xml=r.extra_xml,
+            group=group_name[r.group_id],
+            order=r.order,
+            depends_on=tuple(d.name for d in r.depends_on.all()),
+            **{f: getattr(r, f) for f in RECOVERY_FIELDS},
+        )
         for r in resource_rows
-    ]  # fmt: skip
+    ]
     monitors = []
     for m in cluster.monitors.all() if objects else ():
         if m.recovery_target == "rsc":
@@ -391,14 +465,24 @@ def from_models(cluster, *, objects: bool = True) -> Config:
             recovery_name = group_name.get(m.recovery_group_id, "")
         else:
             recovery_name = "LocalServer"
-        monitors.append(MonitorConfig(
-            type=m.type, name=m.name, spec=MONITOR_TYPES.get_type(m.type, cluster.server_os), comment=m.comment,
-            parameters=frozen(m.parameters), servers=by_name(m.server_parameters), scripts=frozen(m.scripts),
-            extra_xml=m.extra_xml, target=resource_name.get(m.target_resource_id, ""),
-            recovery_target=m.recovery_target, recovery_name=recovery_name,
-            explicit_common=tuple(m.explicit_common), owner=resource_name.get(m.owner_resource_id, ""),
-            **{f: getattr(m, f) for f in MONITOR_COMMON_FIELDS},
-        ))  # fmt: skip
+        monitors.append(
+            MonitorConfig(
+                type=m.type,
+                name=m.name,
+                spec=MONITOR_TYPES.get_type(m.type, cluster.server_os),
+                comment=m.comment,
+                parameters=frozen(m.parameters),
+                servers=by_name(m.server_parameters),
+                scripts=frozen(m.scripts),
+                extra_xml=m.extra_xml,
+                target=resource_name.get(m.target_resource_id, ""),
+                recovery_target=m.recovery_target,
+                recovery_name=recovery_name,
+                explicit_common=tuple(m.explicit_common),
+                owner=resource_name.get(m.owner_resource_id, ""),
+                **{f: getattr(m, f) for f in MONITOR_COMMON_FIELDS},
+            )
+        )
     return Config.build(
         cluster=ClusterInfo(
             name=cluster.name,

@@ -31,9 +31,17 @@ class Problem:
     check: str = ""  # which check found it, e.g. "awsvip.source_dest_check"
 
     def as_dict(self) -> dict:
-        return {"check": self.check, "severity": self.severity, "code": self.code, "object": self.object,
-                "field": self.field, "server": self.server, "message": self.message, "cause": self.cause,
-                "solution": self.fix}  # fmt: skip
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "code": self.code,
+            "object": self.object,
+            "field": self.field,
+            "server": self.server,
+            "message": self.message,
+            "cause": self.cause,
+            "solution": self.fix,
+        }
 
     def __str__(self) -> str:
         where = f"{self.object}: {self.field}" + (f" (server {self.server})" if self.server else "")

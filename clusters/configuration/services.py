@@ -200,9 +200,16 @@ def _server_values(cluster: Cluster, values: dict) -> dict:
 
 @transaction.atomic
 def add_group_resource(
-    *, user, group: FailoverGroup, type: str, name: str, parameters: dict | None = None,
-    server_parameters: dict | None = None, depends_on=(), comment: str = "",
-) -> GroupResource:  # fmt: skip
+    *,
+    user,
+    group: FailoverGroup,
+    type: str,
+    name: str,
+    parameters: dict | None = None,
+    server_parameters: dict | None = None,
+    depends_on=(),
+    comment: str = "",
+) -> GroupResource:
     """Add a group resource; an AWS resource (and mirror disk, LB probe port) adds its monitor, as the product does."""
     require_config_mode(user=user, cluster=group.cluster)
     cluster = group.cluster
@@ -238,10 +245,19 @@ def add_group_resource(
 
 
 def add_monitor_resource(
-    *, user, cluster: Cluster, type: str, name: str, target: GroupResource | None = None,
-    parameters: dict | None = None, server_parameters: dict | None = None, recovery: str | None = None,
-    recovery_group: FailoverGroup | None = None, owner: GroupResource | None = None, **common,
-) -> MonitorResource:  # fmt: skip
+    *,
+    user,
+    cluster: Cluster,
+    type: str,
+    name: str,
+    target: GroupResource | None = None,
+    parameters: dict | None = None,
+    server_parameters: dict | None = None,
+    recovery: str | None = None,
+    recovery_group: FailoverGroup | None = None,
+    owner: GroupResource | None = None,
+    **common,
+) -> MonitorResource:
     """Add a monitor resource with its type's Monitor (common) defaults and Recovery Target."""
     require_config_mode(user=user, cluster=cluster)
     spec = MONITOR_TYPES.get_type(type)
@@ -286,10 +302,14 @@ def validate(config: Config) -> list[Problem]:
         for server in config.server_names:
             if server not in ic.addresses:
                 problems.append(
-                    Problem(ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}", "IP Address",
-                            f"server {server} has no address on this interconnect.",
-                            f"Enter {server}'s private IP address in the Interconnect table.", server=server)
-                )  # fmt: skip
+                    Problem(
+                        ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}",
+                        "IP Address",
+                        f"server {server} has no address on this interconnect.",
+                        f"Enter {server}'s private IP address in the Interconnect table.",
+                        server=server,
+                    )
+                )
     if not any(ic.heartbeat for ic in config.interconnects) and not config.heartbeats:
         problems.append(
             Problem(name, "Interconnect", "the cluster has no heartbeat.", "Add a kernel-mode LAN interconnect.")
@@ -302,9 +322,14 @@ def validate(config: Config) -> list[Problem]:
         for server in config.server_names:
             if not config.instance_id(server).startswith("i-"):
                 problems.append(
-                    Problem("Forced stop", "Instance ID", f"server {server} has no AWS instance ID.",
-                            "Select the server, click Add and enter its Instance ID (i-...).", server=server)
-                )  # fmt: skip
+                    Problem(
+                        "Forced stop",
+                        "Instance ID",
+                        f"server {server} has no AWS instance ID.",
+                        "Select the server, click Add and enter its Instance ID (i-...).",
+                        server=server,
+                    )
+                )
     # A resource's monitor names it as Target Resource, or (mirror disk monitor) as its monitored object.
     monitors_by_target: dict[str, set[str]] = {}
     for monitor in config.monitors:
@@ -317,16 +342,24 @@ def validate(config: Config) -> list[Problem]:
         problems += spec.check_in(resource, config)
         if spec.monitor and spec.monitor not in monitors_by_target.get(resource.name, set()):
             problems.append(
-                Problem(resource.name, "Monitor Resource", f"it has no {MONITOR_TYPES.get_type(spec.monitor).label}.",
-                        f"Add a {spec.monitor} monitor whose Target Resource is {resource.name}.")
-            )  # fmt: skip
+                Problem(
+                    resource.name,
+                    "Monitor Resource",
+                    f"it has no {MONITOR_TYPES.get_type(spec.monitor).label}.",
+                    f"Add a {spec.monitor} monitor whose Target Resource is {resource.name}.",
+                )
+            )
         for dependency in resource.depends_on:
             other = config.resource(dependency)
             if other is not None and other.group != resource.group:
                 problems.append(
-                    Problem(resource.name, "Dependency", f"{dependency} is in another failover group.",
-                            "Depend only on resources of the same group.")
-                )  # fmt: skip
+                    Problem(
+                        resource.name,
+                        "Dependency",
+                        f"{dependency} is in another failover group.",
+                        "Depend only on resources of the same group.",
+                    )
+                )
     problems += _dependency_cycles(config.resources)
     for monitor in config.monitors:
         spec = monitor.spec
@@ -335,9 +368,13 @@ def validate(config: Config) -> list[Problem]:
         target = config.resource(monitor.target)
         if target is not None and spec.target_types and target.type not in spec.target_types:
             problems.append(
-                Problem(monitor.name, "Target Resource", f"{target.name} is a {target.type} resource.",
-                        f"Choose a resource of type {', '.join(spec.target_types)}.")
-            )  # fmt: skip
+                Problem(
+                    monitor.name,
+                    "Target Resource",
+                    f"{target.name} is a {target.type} resource.",
+                    f"Choose a resource of type {', '.join(spec.target_types)}.",
+                )
+            )
     return problems
 
 
@@ -352,9 +389,13 @@ def _dependency_cycles(resources) -> list[Problem]:
             if state.get(nxt) == 1:
                 cycle = [*path[path.index(nxt) :], nxt]
                 problems.append(
-                    Problem(name, "Dependency", f"the dependencies loop: {' -> '.join(cycle)}.",
-                            "Remove one of these dependencies.")
-                )  # fmt: skip
+                    Problem(
+                        name,
+                        "Dependency",
+                        f"the dependencies loop: {' -> '.join(cycle)}.",
+                        "Remove one of these dependencies.",
+                    )
+                )
             elif state.get(nxt) is None:
                 visit(nxt, [*path, nxt])
         state[name] = 2
@@ -427,12 +468,24 @@ def remove_object(*, user, obj) -> None:
 
 @transaction.atomic
 def update_group(
-    *, user, group: FailoverGroup, name: str | None = None, comment: str | None = None, startup_servers=None,
-    startup: str | None = None, failover: str | None = None, failback: str | None = None,
-) -> FailoverGroup:  # fmt: skip
+    *,
+    user,
+    group: FailoverGroup,
+    name: str | None = None,
+    comment: str | None = None,
+    startup_servers=None,
+    startup: str | None = None,
+    failover: str | None = None,
+    failback: str | None = None,
+) -> FailoverGroup:
     require_config_mode(user=user, cluster=group.cluster)
-    for field, value in (("name", name), ("comment", comment), ("startup", startup), ("failover", failover),
-                         ("failback", failback)):  # fmt: skip
+    for field, value in (
+        ("name", name),
+        ("comment", comment),
+        ("startup", startup),
+        ("failover", failover),
+        ("failback", failback),
+    ):
         if value is not None:
             setattr(group, field, value)
     group.full_clean(exclude=["cluster"])

@@ -75,26 +75,33 @@ class Heartbeat(threading.Thread):
         bucket = config.bucket() if config is not None else ""
         if bucket:
             body = json.dumps({"server": self.server, "at": now.isoformat(), "host": socket.gethostname()})
-            aws.client("s3").put_object(Bucket=bucket, Key=nodes.heartbeat_key(self.cluster.name, self.server),
-                                        Body=body.encode())  # fmt: skip
+            aws.client("s3").put_object(
+                Bucket=bucket, Key=nodes.heartbeat_key(self.cluster.name, self.server), Body=body.encode()
+            )
         NodeAgent.objects.filter(cluster=self.cluster, server=self.server).update(seen_at=now)
 
 
 def register(cluster: Cluster, server: str, listen: str) -> NodeAgent:
     now = timezone.now()
     agent, _ = NodeAgent.objects.update_or_create(
-        cluster=cluster, server=server,
-        defaults={"host": f"{socket.gethostname()} pid {os.getpid()}", "listen": listen, "started_at": now,
-                  "seen_at": now},
-    )  # fmt: skip
+        cluster=cluster,
+        server=server,
+        defaults={
+            "host": f"{socket.gethostname()} pid {os.getpid()}",
+            "listen": listen,
+            "started_at": now,
+            "seen_at": now,
+        },
+    )
     return agent
 
 
 def restore(cluster: Cluster, server: str) -> list[str]:
     """After a restart, open again what this process holds for resources online here (the LB probe port)."""
     _, config = applied(cluster)
-    online = ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.RESOURCE, status="online",
-                                        server=server).values_list("name", flat=True)  # fmt: skip
+    online = ObjectState.objects.filter(
+        cluster=cluster, kind=ObjectState.Kind.RESOURCE, status="online", server=server
+    ).values_list("name", flat=True)
     restored = []
     for name in online:
         resource = config.resource(name)
@@ -122,11 +129,18 @@ def serve(cluster: Cluster, server: str, *, listen: str, concurrency: int, inter
     heartbeat = Heartbeat(cluster, server, interval)
     heartbeat.start()  # its first beat at once; one that fails (no AWS yet) is logged and tried again
     try:
-        app.worker_main([
-            "worker", f"--queues={nodes.queue(cluster.name, server)}", "--pool=threads",
-            f"--concurrency={concurrency}", f"--hostname=node.{server}.{cluster.name}@{socket.gethostname()}",
-            "--without-mingle", "--without-gossip", "--loglevel=INFO",
-        ])  # fmt: skip
+        app.worker_main(
+            [
+                "worker",
+                f"--queues={nodes.queue(cluster.name, server)}",
+                "--pool=threads",
+                f"--concurrency={concurrency}",
+                f"--hostname=node.{server}.{cluster.name}@{socket.gethostname()}",
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel=INFO",
+            ]
+        )
     finally:
         heartbeat.stopped.set()
         for port in list(lbpp.LISTENERS):  # a stopped agent does not keep answering the NLB

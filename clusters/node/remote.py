@@ -23,8 +23,10 @@ def agents_of(cluster) -> dict[str, NodeAgent]:
 def live(agent: NodeAgent | None, server: str) -> NodeAgent | None:
     """The agent, if any; NodeUnreachable at once if it stopped beating (no call waits on it)."""
     if agent is not None and agent.lost():
-        raise nodes.NodeUnreachable(f"The node agent of {server} has not reported for {agent.silent_for():.0f} s "
-                                    f"(heartbeat timeout {settings.WEBUI_HEARTBEAT_TIMEOUT:.0f} s).")  # fmt: skip
+        raise nodes.NodeUnreachable(
+            f"The node agent of {server} has not reported for {agent.silent_for():.0f} s "
+            f"(heartbeat timeout {settings.WEBUI_HEARTBEAT_TIMEOUT:.0f} s)."
+        )
     return agent
 
 
@@ -44,8 +46,12 @@ def act(cluster, resource, server: str, activate: bool, *, agents: dict | None =
         except ResourceFailed as exc:
             raise ResourceFailed(exc.code, exc.message + _here(server)) from None
     timeout = nodes.call_timeout(_script_timeout(resource, activate))
-    answer = nodes.call(cluster.name, server, _payload(cluster, "activate" if activate else "deactivate", resource,
-                                                      None, server), timeout=timeout)  # fmt: skip
+    answer = nodes.call(
+        cluster.name,
+        server,
+        _payload(cluster, "activate" if activate else "deactivate", resource, None, server),
+        timeout=timeout,
+    )
     if not answer.get("ok"):
         raise ResourceFailed(answer.get("code", ""), f"{answer.get('message', '')} (on {server})")
     return f"{answer['done']} (on {server})"
@@ -61,11 +67,15 @@ def watch(cluster, monitor, target, server: str) -> Watch:
         return Watch("error", "", str(exc))
     if agent is None:
         found = monitor.spec.watch(monitor, target, server)
-        return found if found.status == "normal" else Watch(found.status, found.code, found.message + _here(server),
-                                                              found.no_response)  # fmt: skip
+        return (
+            found
+            if found.status == "normal"
+            else Watch(found.status, found.code, found.message + _here(server), found.no_response)
+        )
     try:
-        answer = nodes.call(cluster.name, server, _payload(cluster, "watch", monitor, target, server),
-                            timeout=monitor.timeout)  # fmt: skip
+        answer = nodes.call(
+            cluster.name, server, _payload(cluster, "watch", monitor, target, server), timeout=monitor.timeout
+        )
     except nodes.NodeUnreachable as exc:
         return Watch("error", "", str(exc))
     return Watch(answer["status"], answer.get("code", ""), answer.get("message", ""), answer.get("no_response", False))
@@ -77,5 +87,11 @@ def _script_timeout(resource, activate: bool) -> int:
 
 
 def _payload(cluster, action: str, obj, target, server: str) -> dict:
-    return {"action": action, "cluster": cluster.name, "server": server, "server_os": cluster.server_os,
-            "object": plain(obj), "target": plain(target) if target is not None else None}  # fmt: skip
+    return {
+        "action": action,
+        "cluster": cluster.name,
+        "server": server,
+        "server_os": cluster.server_os,
+        "object": plain(obj),
+        "target": plain(target) if target is not None else None,
+    }

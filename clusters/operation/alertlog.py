@@ -87,8 +87,15 @@ def explain(message: str) -> Explanation | None:
     return None
 
 
-def filtered(cluster, *, server: str = "", level: str = "", about: str = "", since: datetime | None = None,
-             until: datetime | None = None) -> QuerySet:  # fmt: skip
+def filtered(
+    cluster,
+    *,
+    server: str = "",
+    level: str = "",
+    about: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet:
     """The cluster's alerts, newest first, narrowed by server, level, object (name or words) and time."""
     alerts = Alert.objects.filter(cluster=cluster).order_by("-id")
     if server:

@@ -27,8 +27,9 @@ def validate_target(kind: str, target: str) -> None:
         raise ValidationError("An SNS topic ARN looks like arn:aws:sns:REGION:ACCOUNT:TOPIC.")
     if kind == AlertDestination.Kind.EMAIL and ("@" not in target or " " in target):
         raise ValidationError("Enter one e-mail address, e.g. ops@example.com.")
-    if kind == AlertDestination.Kind.WEBHOOK and (urlparse(target).scheme not in ("http", "https")
-                                                  or not urlparse(target).netloc):  # fmt: skip
+    if kind == AlertDestination.Kind.WEBHOOK and (
+        urlparse(target).scheme not in ("http", "https") or not urlparse(target).netloc
+    ):
         raise ValidationError("Enter the webhook's http:// or https:// URL.")
 
 
@@ -50,8 +51,13 @@ def _queue(alert_id: int, destinations: list[int]) -> None:
 
     for destination_id in destinations:
         try:
-            app.send_task("clusters.deliver_alert", args=[alert_id, destination_id], ignore_result=True,
-                          retry=True, retry_policy=settings.WEBUI_DISPATCH_RETRY)  # fmt: skip
+            app.send_task(
+                "clusters.deliver_alert",
+                args=[alert_id, destination_id],
+                ignore_result=True,
+                retry=True,
+                retry_policy=settings.WEBUI_DISPATCH_RETRY,
+            )
         except Exception as exc:  # the broker is down: the operation goes on; the log says what was not sent
             logger.warning("alert %s not queued for destination %s: %s", alert_id, destination_id, exc)
             _failed(AlertDestination.objects.filter(pk=destination_id).first(), f"the broker was unreachable ({exc})")
@@ -61,18 +67,31 @@ def deliver(alert: Alert, destination: AlertDestination) -> None:
     """Send one alert to one destination; raises what went wrong (the task retries, then records it)."""
     cluster = alert.cluster.name
     subject = f"[{cluster}] {alert.get_level_display()}: {alert.message}"[:100]
-    body = (f"Cluster: {cluster}\nLevel: {alert.get_level_display()}\nServer: {alert.server or '-'}\n"
-            f"Object: {alert.object_name or '-'}\nTime: {alert.at.isoformat()}\n\n{alert.message}\n")  # fmt: skip
+    body = (
+        f"Cluster: {cluster}\nLevel: {alert.get_level_display()}\nServer: {alert.server or '-'}\n"
+        f"Object: {alert.object_name or '-'}\nTime: {alert.at.isoformat()}\n\n{alert.message}\n"
+    )
     if destination.kind == AlertDestination.Kind.SNS:
         aws.client("sns").publish(TopicArn=destination.target, Subject=subject.replace("\n", " "), Message=body)
     elif destination.kind == AlertDestination.Kind.EMAIL:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [destination.target], fail_silently=False)
     else:
-        payload = {"text": f"{subject}", "cluster": cluster, "level": alert.level, "server": alert.server,
-                   "object": alert.object_name, "message": alert.message, "at": alert.at.isoformat()}  # fmt: skip
+        payload = {
+            "text": f"{subject}",
+            "cluster": cluster,
+            "level": alert.level,
+            "server": alert.server,
+            "object": alert.object_name,
+            "message": alert.message,
+            "at": alert.at.isoformat(),
+        }
         validate_target(destination.kind, destination.target)  # http(s) only, never file: or other schemes
-        request = urllib.request.Request(destination.target, data=json.dumps(payload).encode(), method="POST",  # noqa: S310
-                                         headers={"Content-Type": "application/json"})  # fmt: skip
+        request = urllib.request.Request(  # noqa: S310
+            destination.target,
+            data=json.dumps(payload).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT) as response:  # noqa: S310
             if response.status >= 300:
                 raise OSError(f"the webhook answered HTTP {response.status}")
@@ -81,8 +100,12 @@ def deliver(alert: Alert, destination: AlertDestination) -> None:
 def _failed(destination: AlertDestination | None, reason: str) -> None:
     if destination is None:
         return
-    Alert.objects.create(cluster_id=destination.cluster_id, level=Alert.Level.ERROR, notify=False,
-                         message=f"Alert Service: delivery to {destination} failed: {reason}"[:1000])  # fmt: skip
+    Alert.objects.create(
+        cluster_id=destination.cluster_id,
+        level=Alert.Level.ERROR,
+        notify=False,
+        message=f"Alert Service: delivery to {destination} failed: {reason}"[:1000],
+    )
 
 
 def record_failure(alert_id: int, destination_id: int, exc: Exception) -> None:
@@ -94,7 +117,8 @@ def send_test(*, user, destination: AlertDestination) -> Alert:
 
     require_role(user, Role.OPERATOR)
     message = f"Alert Service test to {destination}, sent by {user.get_username()}."
-    alert = Alert.objects.create(cluster_id=destination.cluster_id, level=Alert.Level.INFO, notify=False,
-                                 message=message)  # fmt: skip
+    alert = Alert.objects.create(
+        cluster_id=destination.cluster_id, level=Alert.Level.INFO, notify=False, message=message
+    )
     transaction.on_commit(lambda: _queue(alert.pk, [destination.pk]))
     return alert

@@ -71,9 +71,16 @@ def record_server_states(cluster: Cluster, config: Config, account) -> None:
         instance = config.instance_of(server, account)
         if instance is not None:
             state = instance["State"]["Name"]
-            values = {"status": SERVER_STATES.get(state, "offline"), "message": state, "details": {
-                "az": instance.get("Placement", {}).get("AvailabilityZone", ""), "subnet": instance.get("SubnetId", ""),
-                "ip": instance.get("PrivateIpAddress", ""), "instance": instance["InstanceId"]}}  # fmt: skip
+            values = {
+                "status": SERVER_STATES.get(state, "offline"),
+                "message": state,
+                "details": {
+                    "az": instance.get("Placement", {}).get("AvailabilityZone", ""),
+                    "subnet": instance.get("SubnetId", ""),
+                    "ip": instance.get("PrivateIpAddress", ""),
+                    "instance": instance["InstanceId"],
+                },
+            }
         else:
             values = {"status": "warning", "message": "unknown" if not account.errors else account.errors[-1][:500]}
         row = rows.get(server)
@@ -107,8 +114,12 @@ def _comparable(conf: bytes):
     root, _ = reader.parse_xml(conf)
 
     def walk(element):
-        return (element.tag, tuple(sorted(element.attrib.items())), (element.text or "").strip(),
-                tuple(sorted(walk(child) for child in element)))  # fmt: skip
+        return (
+            element.tag,
+            tuple(sorted(element.attrib.items())),
+            (element.text or "").strip(),
+            tuple(sorted(walk(child) for child in element)),
+        )
 
     return walk(root)
 
@@ -151,8 +162,9 @@ def record_state(cluster, kind, name, **values):
     """One UPDATE (an INSERT the first time)."""
     current = {"status": "offline", "server": "", "message": ""} | values
     with connection.cursor() as cursor:
-        cursor.execute(STATE_UPDATE, [*(current[f] for f in STATE_FIELDS), _written(timezone.now()), cluster.pk, kind,
-                                      name])  # fmt: skip
+        cursor.execute(
+            STATE_UPDATE, [*(current[f] for f in STATE_FIELDS), _written(timezone.now()), cluster.pk, kind, name]
+        )
         updated = cursor.rowcount
     if not updated:
         ObjectState.objects.create(cluster=cluster, kind=kind, name=name, **values)
@@ -167,8 +179,16 @@ def read_state(cluster, kind, name) -> tuple[str, str] | None:
 
 def alert(cluster, message, level="info", server=""):
     kind, name = alertlog.subject(message)
-    created = Alert(cluster_id=cluster.pk, at=timezone.now(), level=level, server=server, message=message[:1000],
-                    object_kind=kind, object_name=name, notify=True)  # fmt: skip
+    created = Alert(
+        cluster_id=cluster.pk,
+        at=timezone.now(),
+        level=level,
+        server=server,
+        message=message[:1000],
+        object_kind=kind,
+        object_name=name,
+        notify=True,
+    )
     with connection.cursor() as cursor:
         cursor.execute(ALERT_INSERT, [_written(getattr(created, f)) for f in ALERT_FIELDS])
         created.pk = cursor.fetchone()[0]
@@ -214,8 +234,9 @@ class Timing:
         return total
 
 
-def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server: str, activate: bool,
-                log) -> list[Timing]:  # fmt: skip
+def _run_levels(
+    cluster, group: str, levels: list[list[ResourceConfig]], server: str, activate: bool, log
+) -> list[Timing]:
     """Activate (or deactivate) level after level; one commit per level, the group's state with the last."""
     verb, done = ("start", "started") if activate else ("stop", "stopped")
     timings = []
@@ -225,14 +246,21 @@ def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
             results = list(pool.map(lambda r: act(cluster, r, server, activate, agents), level))
-        timings.append(Timing(time.perf_counter() - started,
-                              {name: (a - started, b - started) for name, _, _, (a, b) in results}))  # fmt: skip
+        timings.append(
+            Timing(time.perf_counter() - started, {name: (a - started, b - started) for name, _, _, (a, b) in results})
+        )
         failed = [(name, message) for name, ok, message, _ in results if not ok]
         with transaction.atomic():
             for name, ok, message, _span in results:
                 if ok:
-                    record_state(cluster, "resource", name, status="online" if activate else "offline",
-                           server=server if activate else "", message=message)  # fmt: skip
+                    record_state(
+                        cluster,
+                        "resource",
+                        name,
+                        status="online" if activate else "offline",
+                        server=server if activate else "",
+                        message=message,
+                    )
                     log(f"Resource {name} {done} on {server}.")
                 else:
                     text = f"Failed to {verb} the resource {name}. ({message})"
@@ -241,8 +269,14 @@ def _run_levels(cluster, group: str, levels: list[list[ResourceConfig]], server:
             if failed and activate:
                 record_state(cluster, "group", group, status="error", server=server, message=failed[0][1])
             elif not failed and i == len(levels or [[]]) - 1:
-                record_state(cluster, "group", group, status="online" if activate else "offline",
-                       server=server if activate else "", message="")  # fmt: skip
+                record_state(
+                    cluster,
+                    "group",
+                    group,
+                    status="online" if activate else "offline",
+                    server=server if activate else "",
+                    message="",
+                )
                 alert(cluster, f"Group {group} {done} on {server}.", server=server)
                 log(f"Group {group} {done} on {server}.")
         if failed:
@@ -263,8 +297,11 @@ ACTIVATION_FAILOVERS = 1  # the product's default Failover Threshold of an activ
 
 def stopped_services(cluster) -> set[str]:
     """Servers whose cluster service an operator stopped: no group starts there until it is started."""
-    return set(ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.SERVICE, status="offline")
-               .values_list("name", flat=True))  # fmt: skip
+    return set(
+        ObjectState.objects.filter(cluster=cluster, kind=ObjectState.Kind.SERVICE, status="offline").values_list(
+            "name", flat=True
+        )
+    )
 
 
 def available_servers(cluster, config: Config, group: str) -> list[str]:
@@ -277,8 +314,9 @@ def startable_servers(cluster, config: Config, group: str, server: str) -> list[
     available = available_servers(cluster, config, group)
     if server not in available:
         if server in config.startup_servers(group):
-            raise TaskFailed(f"The cluster service of {server} is stopped; start it there first "
-                             f"(clpcl -s -h {server}).")  # fmt: skip
+            raise TaskFailed(
+                f"The cluster service of {server} is stopped; start it there first (clpcl -s -h {server})."
+            )
         raise TaskFailed(f"{server} is not a startup server of group {group}.")
     return available
 
@@ -294,8 +332,12 @@ def start_group_or_fail_over(cluster, config: Config, group: str, server: str, l
         try:
             start_group(cluster, config, group, target, log)
             if failures:
-                alert(cluster, f"Group {group} failed over to {target} after an activation failure on "
-                       f"{failures[-1][0]}.", "warning", target)  # fmt: skip
+                alert(
+                    cluster,
+                    f"Group {group} failed over to {target} after an activation failure on {failures[-1][0]}.",
+                    "warning",
+                    target,
+                )
             return target
         except TaskFailed as exc:
             failures.append((target, str(exc)))
@@ -391,8 +433,14 @@ def _single_resource(cluster, config: Config, name: str, activate: bool, server:
         record_state(cluster, "resource", name, status="error", server=server, message=text[:500])
         alert(cluster, text, "error", server)
         raise TaskFailed(text)
-    record_state(cluster, "resource", name, status="online" if activate else "offline",
-                 server=server if activate else "", message=message[:500])  # fmt: skip
+    record_state(
+        cluster,
+        "resource",
+        name,
+        status="online" if activate else "offline",
+        server=server if activate else "",
+        message=message[:500],
+    )
     alert(cluster, f"Resource {name} {done} on {server}.", server=server)
     log(f"Resource {name} {done} on {server}: {message}")
     return {"resource": name, "server": server}
@@ -401,14 +449,16 @@ def _single_resource(cluster, config: Config, name: str, activate: bool, server:
 @task_kind("resource_start", label="Start resource", role=Role.OPERATOR, needs=("resource",))
 def run_resource_start(context: RunContext) -> dict:
     config = applied_config(context.cluster)
-    return _single_resource(context.cluster, config, context.params["resource"], True, context.params.get("server"),
-                            context.log)  # fmt: skip
+    return _single_resource(
+        context.cluster, config, context.params["resource"], True, context.params.get("server"), context.log
+    )
 
 
 @task_kind("resource_stop", label="Stop resource", role=Role.OPERATOR, needs=("resource",))
 def run_resource_stop(context: RunContext) -> dict:
-    return _single_resource(context.cluster, applied_config(context.cluster), context.params["resource"], False, None,
-                            context.log)  # fmt: skip
+    return _single_resource(
+        context.cluster, applied_config(context.cluster), context.params["resource"], False, None, context.log
+    )
 
 
 @task_kind("cluster_start", label="Start the cluster", role=Role.OPERATOR)
@@ -527,8 +577,16 @@ def run_apply(context: RunContext) -> dict:
     files = draft.files(N.SCRIPTS_DIR, N.MONITOR_SCRIPTS_DIR)  # the scripts the servers run, versioned with it
     previous, old_config = applied(cluster)
     old_text = bytes(previous.conf).decode(cluster.encoding or "shift_jis", "replace") if previous else ""
-    diff = list(difflib.unified_diff(old_text.splitlines(), conf.decode(cluster.encoding or "shift_jis", "replace")
-                                     .splitlines(), "applied", "new", lineterm="", n=0))  # fmt: skip
+    diff = list(
+        difflib.unified_diff(
+            old_text.splitlines(),
+            conf.decode(cluster.encoding or "shift_jis", "replace").splitlines(),
+            "applied",
+            "new",
+            lineterm="",
+            n=0,
+        )
+    )
     context.log(f"Rendered clp.conf: {len(diff)} changed line(s) against the applied version.")
     new_config = reader.read(conf, files=files)
     operations = plan_operations(old_config, new_config)

@@ -15,13 +15,27 @@ from clusters.operation.groups import plan_operations
 from clusters.runtime import AppliedVersion
 
 DRAFT = "draft"
-MONITOR_COMMON = {"interval": "Interval", "timeout": "Timeout", "retry_count": "Retry Count",
-                  "wait_to_start": "Wait Time to Start Monitoring", "monitor_timing": "Monitor Timing",
-                  "target": "Target Resource", "recovery_target": "Recovery Target", "recovery_name": "Recovery Target",
-                  "restart_threshold": "Maximum Reactivation Count", "failover_threshold": "Maximum Failover Count",
-                  "final_action": "Final Action", "comment": "Comment"}  # fmt: skip
-GROUP_FIELDS = {"startup_servers": "Startup Servers", "startup": "Startup Attribute", "failover": "Failover Attribute",
-                "failback": "Failback Attribute", "comment": "Comment"}  # fmt: skip
+MONITOR_COMMON = {
+    "interval": "Interval",
+    "timeout": "Timeout",
+    "retry_count": "Retry Count",
+    "wait_to_start": "Wait Time to Start Monitoring",
+    "monitor_timing": "Monitor Timing",
+    "target": "Target Resource",
+    "recovery_target": "Recovery Target",
+    "recovery_name": "Recovery Target",
+    "restart_threshold": "Maximum Reactivation Count",
+    "failover_threshold": "Maximum Failover Count",
+    "final_action": "Final Action",
+    "comment": "Comment",
+}
+GROUP_FIELDS = {
+    "startup_servers": "Startup Servers",
+    "startup": "Startup Attribute",
+    "failover": "Failover Attribute",
+    "failback": "Failback Attribute",
+    "comment": "Comment",
+}
 
 
 @dataclass(frozen=True)
@@ -64,8 +78,13 @@ def compare(cluster: Cluster, old: str, new: str) -> dict:
     encoding = cluster.encoding or "shift_jis"
     lines = [s.conf.decode(encoding, "replace").splitlines() for s in (before, after)]
     diff = difflib.unified_diff(*lines, f"clp.conf ({before.label})", f"clp.conf ({after.label})", lineterm="", n=2)
-    return {"old": before, "new": after, "changes": changes(before.config, after.config),
-            "operations": plan_operations(before.config, after.config), "diff": "\n".join(diff)}  # fmt: skip
+    return {
+        "old": before,
+        "new": after,
+        "changes": changes(before.config, after.config),
+        "operations": plan_operations(before.config, after.config),
+        "diff": "\n".join(diff),
+    }
 
 
 def restore(*, user, cluster: Cluster, number: int):
@@ -86,10 +105,12 @@ def changes(old: Config, new: Config) -> list[Change]:
     found += _objects("Server", old.servers, new.servers, lambda s: {"Order": s.priority})
     found += _objects("Interconnect", _interconnects(old), _interconnects(new), lambda i: i.values)
     found += _objects("Heartbeat", old.heartbeats, new.heartbeats, lambda h: _params(HEARTBEAT_KINDS[h.kind], h))
-    found += _objects("NP resolution", old.network_partitions, new.network_partitions,
-                      lambda n: _params(NP_KINDS[n.kind], n))  # fmt: skip
-    found += _objects("Group", old.groups, new.groups,
-                      lambda g: {label: getattr(g, key) for key, label in GROUP_FIELDS.items()})  # fmt: skip
+    found += _objects(
+        "NP resolution", old.network_partitions, new.network_partitions, lambda n: _params(NP_KINDS[n.kind], n)
+    )
+    found += _objects(
+        "Group", old.groups, new.groups, lambda g: {label: getattr(g, key) for key, label in GROUP_FIELDS.items()}
+    )
     found += _objects("Group resource", old.resources, new.resources, _resource)
     found += _objects("Monitor resource", old.monitors, new.monitors, _monitor)
     return found
@@ -117,9 +138,14 @@ def _text(value) -> str:
 
 def _interconnects(config: Config) -> list[SimpleNamespace]:
     """Each interconnect as a named object of settings (interconnects have no name but their number)."""
-    return [SimpleNamespace(name=f"{ic.priority + 1}", values={f"{server} address": address
-            for server, address in ic.addresses.items()} | {"Type": ic.heartbeat, "MDC": ic.mdc})
-            for ic in config.interconnects]  # fmt: skip
+    return [
+        SimpleNamespace(
+            name=f"{ic.priority + 1}",
+            values={f"{server} address": address for server, address in ic.addresses.items()}
+            | {"Type": ic.heartbeat, "MDC": ic.mdc},
+        )
+        for ic in config.interconnects
+    ]
 
 
 def _params(spec, obj) -> dict:
@@ -132,9 +158,12 @@ def _params(spec, obj) -> dict:
 
 
 def _resource(resource) -> dict:
-    return _params(resource.spec, resource) | {"Type": resource.spec.label, "Group": resource.group,
-                                               "Dependency": sorted(resource.depends_on),
-                                               "Comment": resource.comment}  # fmt: skip
+    return _params(resource.spec, resource) | {
+        "Type": resource.spec.label,
+        "Group": resource.group,
+        "Dependency": sorted(resource.depends_on),
+        "Comment": resource.comment,
+    }
 
 
 def _monitor(monitor) -> dict:

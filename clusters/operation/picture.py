@@ -65,8 +65,13 @@ def layout(status: dict) -> dict:
         lines = groups_on.get(name, []) + resources_on.get(name, [])
         if len(lines) > MAX_LINES:  # a large cluster: the box stays readable, the lists tell the rest
             lines = [*lines[: MAX_LINES - 1], ("more", f"... and {len(lines) - MAX_LINES + 1} more")]
-        box = ServerBox(name, instance.message if instance else "not read yet",
-                        instance.status if instance else "warning", details.get("ip", ""), lines)  # fmt: skip
+        box = ServerBox(
+            name,
+            instance.message if instance else "not read yet",
+            instance.status if instance else "warning",
+            details.get("ip", ""),
+            lines,
+        )
         zones.setdefault(details.get("az") or "AZ unknown", {}).setdefault(details.get("subnet") or "subnet", [])
         zones[details.get("az") or "AZ unknown"][details.get("subnet") or "subnet"].append(box)
     placed, x, height = [], PAD, 0

@@ -30,8 +30,10 @@ def _move_groups_away(cluster, config, server: str, log) -> list[str]:
     for state in ObjectState.objects.filter(cluster=cluster, kind="group", status="online", server=server):
         target = next((s for s in available_servers(cluster, config, state.name) if s != server), None)
         if target is None:
-            raise TaskFailed(f"Group {state.name} has no other server to move to; stop it first, or start the "
-                             "cluster service on another of its startup servers.")  # fmt: skip
+            raise TaskFailed(
+                f"Group {state.name} has no other server to move to; stop it first, or start the "
+                "cluster service on another of its startup servers."
+            )
         stop_group(cluster, config, state.name, log)
         start_group_or_fail_over(cluster, config, state.name, target, log)
         moved.append(state.name)
@@ -42,8 +44,9 @@ def stop_service(context: RunContext) -> dict:
     cluster, config = context.cluster, applied_config(context.cluster)
     server = _server(context, config)
     moved = _move_groups_away(cluster, config, server, context.log)
-    record_state(cluster, ObjectState.Kind.SERVICE, server, status="offline", server=server,
-                 message="stopped by an operator")  # fmt: skip
+    record_state(
+        cluster, ObjectState.Kind.SERVICE, server, status="offline", server=server, message="stopped by an operator"
+    )
     alert(cluster, f"Server {server}: the cluster service stopped.", "warning", server)
     context.log(f"The cluster service of {server} is stopped; groups moved: {', '.join(moved) or 'none'}.")
     return {"server": server, "moved": moved}
@@ -97,13 +100,23 @@ def _switch(context: RunContext, before: str, after: str, refusal: str, message:
 
 @task_kind("cluster_suspend", label="Suspend the cluster", role=Role.OPERATOR)
 def run_cluster_suspend(context: RunContext) -> dict:
-    return _switch(context, ClusterState.Status.RUNNING, ClusterState.Status.SUSPENDED,
-                   "Only a running cluster can be suspended.",
-                   "The cluster is suspended: monitoring pauses; groups stay where they are.", "warning")  # fmt: skip
+    return _switch(
+        context,
+        ClusterState.Status.RUNNING,
+        ClusterState.Status.SUSPENDED,
+        "Only a running cluster can be suspended.",
+        "The cluster is suspended: monitoring pauses; groups stay where they are.",
+        "warning",
+    )
 
 
 @task_kind("cluster_resume", label="Resume the cluster", role=Role.OPERATOR)
 def run_cluster_resume(context: RunContext) -> dict:
-    return _switch(context, ClusterState.Status.SUSPENDED, ClusterState.Status.RUNNING,
-                   "Only a suspended cluster can be resumed.",
-                   "The cluster is resumed: monitoring goes on.", "info")  # fmt: skip
+    return _switch(
+        context,
+        ClusterState.Status.SUSPENDED,
+        ClusterState.Status.RUNNING,
+        "Only a suspended cluster can be resumed.",
+        "The cluster is resumed: monitoring goes on.",
+        "info",
+    )

@@ -92,8 +92,11 @@ def node_agents(cluster: Cluster, servers) -> dict[str, AgentState]:
             agents[server] = AgentState("pending", "none: the console stands in")
             continue
         silent = agent.silent_for()
-        agents[server] = (AgentState("error", f"silent for {silent:.0f} s ({agent.host})") if agent.lost()
-                          else AgentState("online", f"seen {silent:.0f} s ago ({agent.host})"))  # fmt: skip
+        agents[server] = (
+            AgentState("error", f"silent for {silent:.0f} s ({agent.host})")
+            if agent.lost()
+            else AgentState("online", f"seen {silent:.0f} s ago ({agent.host})")
+        )
     return agents
 
 

@@ -59,8 +59,15 @@ class TaskKind:
 KINDS: dict[str, TaskKind] = {}
 
 
-def task_kind(name: str, *, label: str, role: Role, release: Callable[[TaskRun], None] | None = None,
-              needs: tuple[str, ...] = (), by_engine: bool = False):  # fmt: skip
+def task_kind(
+    name: str,
+    *,
+    label: str,
+    role: Role,
+    release: Callable[[TaskRun], None] | None = None,
+    needs: tuple[str, ...] = (),
+    by_engine: bool = False,
+):
     """Register a handler for TaskRuns of kind `name`; starting one needs `role` and the parameters in `needs`."""
 
     def register(handler):
@@ -133,8 +140,11 @@ def dispatch(run_id: int) -> None:
         )  # the row is the result: nothing waits on the result store
     except Exception as exc:  # kombu's OperationalError, a refused or timed-out connection...
         logger.warning("run #%s not dispatched: %s", run_id, exc)
-        _end(run_id, f"The broker was unreachable ({type(exc).__name__}: {exc}); the run was not started. "
-                     "Start Redis or correct REDIS_URL, then Retry.")  # fmt: skip
+        _end(
+            run_id,
+            f"The broker was unreachable ({type(exc).__name__}: {exc}); the run was not started. "
+            "Start Redis or correct REDIS_URL, then Retry.",
+        )
 
 
 def retry(*, run: TaskRun, user) -> TaskRun:
@@ -172,14 +182,20 @@ def reap(*, cluster: Cluster | None = None) -> list[int]:
     )
     for run_id, until, started in lost.values_list("pk", "lease_until", "started_at"):
         seen = until or started
-        if _end(run_id, f"The worker running this run was lost (no sign of it since {seen:%H:%M:%S} UTC); "
-                        "what it had started is unknown. Check the status, then Retry."):  # fmt: skip
+        if _end(
+            run_id,
+            f"The worker running this run was lost (no sign of it since {seen:%H:%M:%S} UTC); "
+            "what it had started is unknown. Check the status, then Retry.",
+        ):
             reaped.append(run_id)
     waited = timedelta(seconds=settings.WEBUI_RUN_PICKUP_TIMEOUT)
     unpicked = runs.filter(status=TaskRun.Status.PENDING, created_at__lt=now - waited)
     for run_id in unpicked.values_list("pk", flat=True):
-        if _end(run_id, f"No worker took this run within {waited.seconds} s; is a Celery worker running? "
-                        "Start one (make run starts it), then Retry."):  # fmt: skip
+        if _end(
+            run_id,
+            f"No worker took this run within {waited.seconds} s; is a Celery worker running? "
+            "Start one (make run starts it), then Retry.",
+        ):
             reaped.append(run_id)
     return reaped
 

@@ -74,10 +74,13 @@ def _refused(request, exc):
 @api.exception_handler(NinjaValidationError)
 def _invalid(request, exc):
     problems = [
-        _problem(".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "payload", "query")),
-                 e.get("msg", "is not valid"), "Send the value the OpenAPI document describes for this field.")
+        _problem(
+            ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "payload", "query")),
+            e.get("msg", "is not valid"),
+            "Send the value the OpenAPI document describes for this field.",
+        )
         for e in exc.errors
-    ]  # fmt: skip
+    ]
     return api.create_response(request, {"errors": problems}, status=422)
 
 
@@ -122,9 +125,10 @@ def _missing(request, exc):
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     return api.create_response(
-        request, {"detail": "Send an API token: Authorization: Bearer cwui_... (create one under API tokens)."},
+        request,
+        {"detail": "Send an API token: Authorization: Bearer cwui_... (create one under API tokens)."},
         status=401,
-    )  # fmt: skip
+    )
 
 
 # --- schemas -----------------------------------------------------------------------------------------
@@ -249,32 +253,55 @@ class ProblemOut(Schema):
 
 
 def _cluster_out(cluster: Cluster) -> dict:
-    return {"id": cluster.pk, "name": cluster.name, "comment": cluster.comment, "language": cluster.language,
-            "server_os": cluster.server_os}  # fmt: skip
+    return {
+        "id": cluster.pk,
+        "name": cluster.name,
+        "comment": cluster.comment,
+        "language": cluster.language,
+        "server_os": cluster.server_os,
+    }
 
 
 def _run_out(run: TaskRun, *, lines: bool = True) -> dict:
     return {
-        "id": run.pk, "kind": run.kind, "status": run.status, "progress": run.progress,
-        "cluster": run.cluster.name if run.cluster_id else None, "params": run.params, "result": run.result,
-        "error": run.error, "created_at": run.created_at.isoformat(),
+        "id": run.pk,
+        "kind": run.kind,
+        "status": run.status,
+        "progress": run.progress,
+        "cluster": run.cluster.name if run.cluster_id else None,
+        "params": run.params,
+        "result": run.result,
+        "error": run.error,
+        "created_at": run.created_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "lines": [{"at": line.at.isoformat(), "level": line.level, "message": line.message}
-                  for line in run.lines.all()] if lines else [],
-    }  # fmt: skip
+        "lines": [{"at": line.at.isoformat(), "level": line.level, "message": line.message} for line in run.lines.all()]
+        if lines
+        else [],
+    }
 
 
 def _check_values(spec, name: str, parameters: dict, server_parameters: dict, cluster: Cluster) -> None:
     """The type's own rules, as its form applies them: refused with each field and its fix."""
     servers = set(cluster.servers.values_list("name", flat=True))
     unknown = [s for s in server_parameters if s not in servers]
-    problems = [_problem(f"server_parameters.{s}", f"{s} is not a server of {cluster.name}.",
-                         f"Use one of: {', '.join(sorted(servers))}.") for s in unknown]  # fmt: skip
+    problems = [
+        _problem(
+            f"server_parameters.{s}",
+            f"{s} is not a server of {cluster.name}.",
+            f"Use one of: {', '.join(sorted(servers))}.",
+        )
+        for s in unknown
+    ]
     names = {p.name for p in spec.params}
     for key in [*parameters, *(k for values in server_parameters.values() for k in values)]:
         if key not in names:
-            problems.append(_problem(f"parameters.{key}", f"{spec.label} has no parameter {key}.",
-                                     f"Use one of: {', '.join(sorted(names))}."))  # fmt: skip
+            problems.append(
+                _problem(
+                    f"parameters.{key}",
+                    f"{spec.label} has no parameter {key}.",
+                    f"Use one of: {', '.join(sorted(names))}.",
+                )
+            )
     if not problems:
         for p in spec.validate(name, parameters, server_parameters):
             where = f"server_parameters.{p.server}" if p.server else "parameters"
@@ -307,8 +334,15 @@ def _resources(cluster: Cluster, names: list[str]) -> list[GroupResource]:
     found = {r.name: r for r in GroupResource.objects.filter(cluster=cluster, name__in=names)}
     missing = [n for n in names if n not in found]
     if missing:
-        raise Refused([_problem("depends_on", f"There is no group resource {', '.join(missing)}.",
-                                "Name resources of the same failover group.")])  # fmt: skip
+        raise Refused(
+            [
+                _problem(
+                    "depends_on",
+                    f"There is no group resource {', '.join(missing)}.",
+                    "Name resources of the same failover group.",
+                )
+            ]
+        )
     return [found[n] for n in names]
 
 
@@ -366,13 +400,19 @@ def get_status(request, pk: int) -> dict:
     return {
         "applied_version": status["version"].number,
         "cluster_status": status["cluster_status"],
-        "servers": [{"name": n, "instance": state(i), "service": state(svc),
-                     "agent": {"status": agent.status, "message": agent.text}}
-                    for n, i, svc, agent in status["servers"]],
+        "servers": [
+            {
+                "name": n,
+                "instance": state(i),
+                "service": state(svc),
+                "agent": {"status": agent.status, "message": agent.text},
+            }
+            for n, i, svc, agent in status["servers"]
+        ],
         "groups": [{"name": g.name, **state(s)} for g, s, _ in status["groups"]],
         "resources": [{"name": r.name, "type": r.type, "group": r.group, **state(s)} for r, s in status["resources"]],
         "monitors": [{"name": m.name, "type": m.type, **state(s)} for m, s in status["monitors"]],
-    }  # fmt: skip
+    }
 
 
 @clusters.get("/{int:pk}/export", summary="Export the Setting: the zip, or ?format=conf for clp.conf alone")
@@ -430,8 +470,9 @@ def add_group(request, pk: int, payload: GroupIn):
     require_role(request.user, Role.ADMINISTRATOR)  # before anything is looked up
     cluster = _cluster(request, pk)
     servers = [_by_name(Server, cluster, s) for s in payload.startup_servers]
-    group = services.add_failover_group(user=request.user, cluster=cluster, name=payload.name,
-                                        comment=payload.comment, startup_servers=servers)  # fmt: skip
+    group = services.add_failover_group(
+        user=request.user, cluster=cluster, name=payload.name, comment=payload.comment, startup_servers=servers
+    )
     return Status(201, {"name": group.name, "gid": group.gid})
 
 
@@ -453,8 +494,11 @@ def remove_group(request, pk: int, name: str):
     return Status(204, None)
 
 
-@clusters.post("/{int:pk}/groups/{group}/resources", response={201: dict, 422: Errors},
-               summary="Add a group resource (an AWS resource adds its monitor)")  # fmt: skip
+@clusters.post(
+    "/{int:pk}/groups/{group}/resources",
+    response={201: dict, 422: Errors},
+    summary="Add a group resource (an AWS resource adds its monitor)",
+)
 def add_resource(request, pk: int, group: str, payload: ResourceIn):
     require_role(request.user, Role.ADMINISTRATOR)  # before anything is looked up
     cluster = _cluster(request, pk)
@@ -462,10 +506,15 @@ def add_resource(request, pk: int, group: str, payload: ResourceIn):
     spec = _type_of(RESOURCE_TYPES, payload.type, cluster)
     _check_values(spec, payload.name, payload.parameters, payload.server_parameters, cluster)
     resource = services.add_group_resource(
-        user=request.user, group=target_group, type=payload.type, name=payload.name, comment=payload.comment,
-        parameters=payload.parameters, server_parameters=payload.server_parameters,
+        user=request.user,
+        group=target_group,
+        type=payload.type,
+        name=payload.name,
+        comment=payload.comment,
+        parameters=payload.parameters,
+        server_parameters=payload.server_parameters,
         depends_on=_resources(cluster, payload.depends_on),
-    )  # fmt: skip
+    )
     return Status(201, plain(from_models(cluster).resource(resource.name)))
 
 
@@ -482,8 +531,9 @@ def change_resource(request, pk: int, name: str, payload: ValuesChange):
     return plain(from_models(cluster).resource(name))
 
 
-@clusters.delete("/{int:pk}/resources/{name}", response={204: None},
-                 summary="Remove a group resource (and the monitors it added)")  # fmt: skip
+@clusters.delete(
+    "/{int:pk}/resources/{name}", response={204: None}, summary="Remove a group resource (and the monitors it added)"
+)
 def remove_resource(request, pk: int, name: str):
     require_role(request.user, Role.ADMINISTRATOR)  # before anything is looked up
     services.remove_object(user=request.user, obj=_by_name(GroupResource, _cluster(request, pk), name))
@@ -498,9 +548,15 @@ def add_monitor(request, pk: int, payload: MonitorIn):
     _check_values(spec, payload.name, payload.parameters, payload.server_parameters, cluster)
     target = _by_name(GroupResource, cluster, payload.target) if payload.target else None
     monitor = services.add_monitor_resource(
-        user=request.user, cluster=cluster, type=payload.type, name=payload.name, target=target,
-        parameters=payload.parameters, server_parameters=payload.server_parameters, comment=payload.comment,
-    )  # fmt: skip
+        user=request.user,
+        cluster=cluster,
+        type=payload.type,
+        name=payload.name,
+        target=target,
+        parameters=payload.parameters,
+        server_parameters=payload.server_parameters,
+        comment=payload.comment,
+    )
     return Status(201, plain(from_models(cluster).monitor(monitor.name)))
 
 
@@ -530,8 +586,13 @@ def _changed_values(request, cluster, obj, changes: dict) -> None:
         return
     names = dict(cluster.servers.values_list("pk", "name"))
     stored = {names.get(int(pk), pk): v for pk, v in obj.server_parameters.items()}
-    _check_values(obj.type_spec, obj.name, changes.get("parameters", obj.parameters),
-                  changes.get("server_parameters", stored), cluster)  # fmt: skip
+    _check_values(
+        obj.type_spec,
+        obj.name,
+        changes.get("parameters", obj.parameters),
+        changes.get("server_parameters", stored),
+        cluster,
+    )
 
 
 # --- runs: Check AWS, Apply, operations ---------------------------------------------------------------
@@ -542,19 +603,28 @@ def check_aws(request, pk: int):
     return Status(202, _run_out(taskruns.start_run(kind="aws_check", user=request.user, cluster=_cluster(request, pk))))
 
 
-@clusters.post("/{int:pk}/apply", response={202: RunOut, 409: Message},
-               summary="Apply the Configuration File (a run to follow)")  # fmt: skip
+@clusters.post(
+    "/{int:pk}/apply", response={202: RunOut, 409: Message}, summary="Apply the Configuration File (a run to follow)"
+)
 def apply(request, pk: int):
     return Status(202, _run_out(taskruns.start_run(kind="apply", user=request.user, cluster=_cluster(request, pk))))
 
 
-@clusters.post("/{int:pk}/runs", response={202: RunOut, 409: Message, 422: Errors},
-               summary="Start an operation: group_start, group_move, resource_stop, cluster_start, ...")  # fmt: skip
+@clusters.post(
+    "/{int:pk}/runs",
+    response={202: RunOut, 409: Message, 422: Errors},
+    summary="Start an operation: group_start, group_move, resource_stop, cluster_start, ...",
+)
 def start_run(request, pk: int, payload: RunIn):
     operations = sorted(name for name, kind in taskruns.KINDS.items() if not kind.by_engine)
     if payload.kind not in operations:
-        raise Refused([_problem("kind", f"There is no operation {payload.kind!r} to start.",
-                                f"Use one of: {', '.join(operations)}.")])  # fmt: skip
+        raise Refused(
+            [
+                _problem(
+                    "kind", f"There is no operation {payload.kind!r} to start.", f"Use one of: {', '.join(operations)}."
+                )
+            ]
+        )
     run = taskruns.start_run(kind=payload.kind, user=request.user, cluster=_cluster(request, pk), params=payload.params)
     return Status(202, _run_out(run))
 
@@ -572,16 +642,25 @@ def list_alerts(request, pk: int, level: str = "", limit: int = 50):
     alerts = Alert.objects.filter(cluster=_cluster(request, pk))
     if level:
         alerts = alerts.filter(level=level)
-    return [{"at": a.at.isoformat(), "level": a.level, "server": a.server, "message": a.message}
-            for a in alerts[: max(1, min(limit, 500))]]  # fmt: skip
+    return [
+        {"at": a.at.isoformat(), "level": a.level, "server": a.server, "message": a.message}
+        for a in alerts[: max(1, min(limit, 500))]
+    ]
 
 
 @clusters.get("/{int:pk}/versions", response=list[VersionOut], summary="Every applied version")
 def list_versions(request, pk: int):
     require_role(request.user, Role.VIEWER)
-    return [{"number": v.number, "applied_at": v.applied_at.isoformat(),
-             "applied_by": v.applied_by.username if v.applied_by else "", "distributed_to": v.distributed_to,
-             "operations": v.operations} for v in history.versions(_cluster(request, pk))]  # fmt: skip
+    return [
+        {
+            "number": v.number,
+            "applied_at": v.applied_at.isoformat(),
+            "applied_by": v.applied_by.username if v.applied_by else "",
+            "distributed_to": v.distributed_to,
+            "operations": v.operations,
+        }
+        for v in history.versions(_cluster(request, pk))
+    ]
 
 
 @clusters.get(
@@ -593,8 +672,11 @@ def compare_version(request, pk: int, number: int, to: str = history.DRAFT) -> d
     return {"changes": [asdict(c) for c in found["changes"]], "operations": found["operations"], "diff": found["diff"]}
 
 
-@clusters.post("/{int:pk}/versions/{int:number}/restore", response={200: dict, 409: Message},
-               summary="Restore: the version becomes the draft, to review and apply")  # fmt: skip
+@clusters.post(
+    "/{int:pk}/versions/{int:number}/restore",
+    response={200: dict, 409: Message},
+    summary="Restore: the version becomes the draft, to review and apply",
+)
 def restore_version(request, pk: int, number: int):
     require_role(request.user, Role.ADMINISTRATOR)  # before anything is looked up
     return _imported(history.restore(user=request.user, cluster=_cluster(request, pk), number=number))

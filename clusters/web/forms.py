@@ -35,12 +35,18 @@ class ImportForm(forms.Form):
 class OnPremToAwsForm(forms.Form):
     """Move to AWS: an EC2 instance per server, a replacement per floating IP, the AWS heartbeats."""
 
-    bucket = forms.CharField(label="Bucket Name", max_length=63, widget=forms.TextInput(attrs={"list": "aws-buckets"}),
-                             help_text="The S3 bucket of the object storage heartbeat.")  # fmt: skip
+    bucket = forms.CharField(
+        label="Bucket Name",
+        max_length=63,
+        widget=forms.TextInput(attrs={"list": "aws-buckets"}),
+        help_text="The S3 bucket of the object storage heartbeat.",
+    )
     witness_host = forms.CharField(
-        label="Target Host", max_length=255, required=False,
+        label="Target Host",
+        max_length=255,
+        required=False,
         help_text="The witness server: witness heartbeat and HTTP NP resolution.",
-    )  # fmt: skip
+    )
     witness_port = forms.IntegerField(label="Service Port", min_value=1, max_value=65535, initial=80)
 
     def __init__(self, *args, survey, **kwargs):
@@ -58,14 +64,19 @@ class OnPremToAwsForm(forms.Form):
             self.fields[f"fip-{fip.name}-type"] = forms.ChoiceField(
                 label=f"Replace {fip.name} ({fip.ip}) with", choices=[("", "—"), *REPLACEMENTS.items()]
             )
-            for key, label, pick_list in (("ip", "IP Address", ""), ("eipid", "EIP Allocation ID", "addresses"),
-                                          ("hostedzoneid", "Hosted Zone ID", "hosted_zones"),
-                                          ("recordset", "Resource Record Set Name", "")):  # fmt: skip
+            for key, label, pick_list in (
+                ("ip", "IP Address", ""),
+                ("eipid", "EIP Allocation ID", "addresses"),
+                ("hostedzoneid", "Hosted Zone ID", "hosted_zones"),
+                ("recordset", "Resource Record Set Name", ""),
+            ):
                 self.fields[f"fip-{fip.name}-{key}"] = forms.CharField(
-                    label=f"{label} for {fip.name}", max_length=255, required=False,
+                    label=f"{label} for {fip.name}",
+                    max_length=255,
+                    required=False,
                     initial=fip.ip if key == "ip" else "",
                     widget=forms.TextInput(attrs={"list": f"aws-{pick_list}"} if pick_list else {}),
-                )  # fmt: skip
+                )
 
     def server_fields(self):
         return [self[f"instance-{server}"] for server in self.survey.servers]

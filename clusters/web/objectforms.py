@@ -35,8 +35,20 @@ def _field(p: Param, mdc_choices) -> forms.Field:
 class ParamsForm(forms.Form):
     """A type's parameters: `c-NAME` on the Common tab, `sPK-NAME` on a server's tab."""
 
-    def __init__(self, data=None, *, spec, servers, object_name, parameters=None, server_parameters=None,
-                 sections=None, ctx=None, mdc_choices=(), **kwargs):  # fmt: skip
+    def __init__(
+        self,
+        data=None,
+        *,
+        spec,
+        servers,
+        object_name,
+        parameters=None,
+        server_parameters=None,
+        sections=None,
+        ctx=None,
+        mdc_choices=(),
+        **kwargs,
+    ):
         self.spec, self.servers, self.object_name, self.ctx = spec, list(servers), object_name, ctx
         self.stored = dict(parameters or {})
         stored_servers = server_parameters or {}
@@ -67,8 +79,14 @@ class ParamsForm(forms.Form):
         """[(legend, individual checkbox or None, fields)]: the Common tab, then each server's tab."""
         sets = [("Common", None, [self[f"c-{p.name}"] for p in self.params], None)]
         for server in self.servers if self.per_server else ():
-            sets.append((server.name, self[f"s{server.pk}-individual"],
-                         [self[f"s{server.pk}-{p.name}"] for p in self.per_server], server.pk))  # fmt: skip
+            sets.append(
+                (
+                    server.name,
+                    self[f"s{server.pk}-individual"],
+                    [self[f"s{server.pk}-{p.name}"] for p in self.per_server],
+                    server.pk,
+                )
+            )
         return sets
 
     def aws_lists(self) -> set[str]:
@@ -105,10 +123,18 @@ class ParamsForm(forms.Form):
         by_name = {s.name: server_parameters.get(s.name, {}) for s in self.servers}
         problems = self.spec.validate(self.object_name, parameters, by_name)
         if self.ctx is not None and not problems and self.spec.form_checks:
-            typed = TypedObject(type=self.spec.code, name=self.object_name, spec=self.spec,
-                                parameters=frozen(parameters), servers=frozen(by_name))  # fmt: skip
-            problems = [p for p in self.spec.check_aws(typed, self.ctx)
-                        if p.check in self.spec.form_checks and p.severity == "error"]  # fmt: skip
+            typed = TypedObject(
+                type=self.spec.code,
+                name=self.object_name,
+                spec=self.spec,
+                parameters=frozen(parameters),
+                servers=frozen(by_name),
+            )
+            problems = [
+                p
+                for p in self.spec.check_aws(typed, self.ctx)
+                if p.check in self.spec.form_checks and p.severity == "error"
+            ]
         for problem in problems:
             self.add_error(self._field_of(problem), f"{problem.message} {problem.fix}".strip())
         return cleaned

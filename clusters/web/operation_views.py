@@ -16,9 +16,21 @@ from monitors import engine
 from webui.context import MODES
 from webui.roles import Role, role_required
 
-OPERATIONS = {"cluster_start", "cluster_stop", "cluster_suspend", "cluster_resume", "group_start", "group_stop",
-              "group_move", "resource_start", "resource_stop", "server_start", "server_stop", "server_shutdown",
-              "server_reboot"}  # fmt: skip
+OPERATIONS = {
+    "cluster_start",
+    "cluster_stop",
+    "cluster_suspend",
+    "cluster_resume",
+    "group_start",
+    "group_stop",
+    "group_move",
+    "resource_start",
+    "resource_stop",
+    "server_start",
+    "server_stop",
+    "server_shutdown",
+    "server_reboot",
+}
 
 
 def operation_page(request, cluster):
@@ -40,10 +52,21 @@ def operation_objects(request, pk, kind):
     found = objects_context(cluster, kind, group=group, status=status)
     page = Paginator(found["rows"], 100).get_page(request.GET.get("page"))
     statuses = ["online", "offline", "error"] if kind == "resources" else ["normal", "error", "warning", "suspended"]
-    return render(request, "clusters/objects.html", {
-        "cluster": cluster, "kind": kind, "title": OBJECT_LISTS[kind], "version": found["version"], "page": page,
-        "groups": found.get("groups", []), "group": group, "status": status, "statuses": statuses,
-    })  # fmt: skip
+    return render(
+        request,
+        "clusters/objects.html",
+        {
+            "cluster": cluster,
+            "kind": kind,
+            "title": OBJECT_LISTS[kind],
+            "version": found["version"],
+            "page": page,
+            "groups": found.get("groups", []),
+            "group": group,
+            "status": status,
+            "statuses": statuses,
+        },
+    )
 
 
 @vary_on_headers("HX-Request")
@@ -123,8 +146,13 @@ def apply_configuration(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     if request.method != "POST":
         latest = history.versions(cluster).first()
-        context = {"cluster": cluster, "modes": MODES, "mode": "config", "latest": latest,
-                   **(history.compare(cluster, str(latest.number), history.DRAFT) if latest else {})}  # fmt: skip
+        context = {
+            "cluster": cluster,
+            "modes": MODES,
+            "mode": "config",
+            "latest": latest,
+            **(history.compare(cluster, str(latest.number), history.DRAFT) if latest else {}),
+        }
         return render(request, "clusters/apply.html", context)
     try:
         run = taskruns.start_run(kind="apply", user=request.user, cluster=cluster)

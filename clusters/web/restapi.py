@@ -32,8 +32,14 @@ from webui.roles import Role, role_of
 OK = {"code": 0, "message": "command succeeded."}
 # Non-zero codes: the sample checks only that the code is not 0 and prints the message.
 AUTH_FAILED, NOT_FOUND, NO_CLUSTER, FORBIDDEN, BUSY, BAD_REQUEST = 1, 2, 3, 4, 5, 6
-STATUS = {"online": "Online", "offline": "Offline", "error": "Error", "normal": "Normal", "suspended": "Suspended",
-          "warning": "Warning"}  # fmt: skip
+STATUS = {
+    "online": "Online",
+    "offline": "Offline",
+    "error": "Error",
+    "normal": "Normal",
+    "suspended": "Suspended",
+    "warning": "Warning",
+}
 
 
 def _failure(code: int, message: str, status: int) -> JsonResponse:
@@ -151,19 +157,30 @@ def monitors(request, cluster, status):
     found = []
     for monitor, state in status["monitors"]:
         overall = _state(state) if state else "Normal"
-        found.append({"name": monitor.name, "status": overall,
-                      "servers": [{"name": server, "status": overall} for server in names]})  # fmt: skip
+        found.append(
+            {
+                "name": monitor.name,
+                "status": overall,
+                "servers": [{"name": server, "status": overall} for server in names],
+            }
+        )
     return {"monitors": found}
 
 
 # --- operations -------------------------------------------------------------------------------------
 ACTIONS = {
-    ("cluster", "start"): "cluster_start", ("cluster", "stop"): "cluster_stop",
-    ("cluster", "suspend"): "cluster_suspend", ("cluster", "resume"): "cluster_resume",
-    ("servers", "start"): "server_start", ("servers", "stop"): "server_stop",
-    ("groups", "start"): "group_start", ("groups", "stop"): "group_stop", ("groups", "move"): "group_move",
-    ("resources", "start"): "resource_start", ("resources", "stop"): "resource_stop",
-}  # fmt: skip
+    ("cluster", "start"): "cluster_start",
+    ("cluster", "stop"): "cluster_stop",
+    ("cluster", "suspend"): "cluster_suspend",
+    ("cluster", "resume"): "cluster_resume",
+    ("servers", "start"): "server_start",
+    ("servers", "stop"): "server_stop",
+    ("groups", "start"): "group_start",
+    ("groups", "stop"): "group_stop",
+    ("groups", "move"): "group_move",
+    ("resources", "start"): "resource_start",
+    ("resources", "stop"): "resource_stop",
+}
 TARGET_PARAM = {"servers": "server", "groups": "group", "resources": "resource"}
 
 
@@ -201,5 +218,6 @@ def operate(request, kind: str, action: str, name: str = ""):
         return _failure(BUSY, str(exc), 409)
     run.refresh_from_db(fields=["status", "error"])
     url = request.build_absolute_uri(reverse("run_detail", args=[run.pk]))
-    return JsonResponse({"result": OK, "run": {"id": run.pk, "status": run.status, "error": run.error, "url": url}},
-                        status=202)  # fmt: skip
+    return JsonResponse(
+        {"result": OK, "run": {"id": run.pk, "status": run.status, "error": run.error, "url": url}}, status=202
+    )

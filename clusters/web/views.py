@@ -55,13 +55,20 @@ def config_context(cluster: Cluster) -> dict:
     config = from_models(cluster, objects=not collapsed)
     group_pk = dict(cluster.groups.values_list("name", "pk"))
     heartbeat_label = dict(Interconnect.Heartbeat.choices)
-    devices = [(hb.name, f"{kind.label} heartbeat", kind.describe(hb.parameters))
-               for hb in config.heartbeats if (kind := HEARTBEAT_KINDS[hb.kind])]  # fmt: skip
-    devices += [(np.name, f"{kind.label} NP resolution", kind.describe(np.parameters))
-                for np in config.network_partitions if (kind := NP_KINDS[np.kind])]  # fmt: skip
+    devices = [
+        (hb.name, f"{kind.label} heartbeat", kind.describe(hb.parameters))
+        for hb in config.heartbeats
+        if (kind := HEARTBEAT_KINDS[hb.kind])
+    ]
+    devices += [
+        (np.name, f"{kind.label} NP resolution", kind.describe(np.parameters))
+        for np in config.network_partitions
+        if (kind := NP_KINDS[np.kind])
+    ]
     if config.forced_stop is not None:
-        devices.append(("Forced stop", "AWS", " ".join(f"{s}: {config.instance_id(s) or '—'}"
-                                                        for s in config.server_names)))  # fmt: skip
+        devices.append(
+            ("Forced stop", "AWS", " ".join(f"{s}: {config.instance_id(s) or '—'}" for s in config.server_names))
+        )
     context = {
         "config": config,
         "collapsed": collapsed,
@@ -73,10 +80,15 @@ def config_context(cluster: Cluster) -> dict:
     }
     if collapsed:  # each group's resource count stands for its rows until it is opened
         counts = dict(cluster.groups.annotate(n=Count("resources")).values_list("name", "n"))
-        return context | {"groups": [(g, group_pk[g.name], counts[g.name]) for g in config.groups],
-                          "monitors": [], "monitor_count": monitor_count}  # fmt: skip
-    pks = {kind: dict(rows.values_list("name", "pk")) for kind, rows in
-           (("resource", cluster.resources), ("monitor", cluster.monitors))}  # fmt: skip
+        return context | {
+            "groups": [(g, group_pk[g.name], counts[g.name]) for g in config.groups],
+            "monitors": [],
+            "monitor_count": monitor_count,
+        }
+    pks = {
+        kind: dict(rows.values_list("name", "pk"))
+        for kind, rows in (("resource", cluster.resources), ("monitor", cluster.monitors))
+    }
     return context | {
         "groups": [
             (g, group_pk[g.name], resource_rows(config.resources_of(g.name), pks["resource"])) for g in config.groups
@@ -91,8 +103,10 @@ def resource_rows(resources, pk_of: dict) -> list[tuple]:
 
 
 def monitor_rows(monitors, pk_of: dict) -> list[tuple]:
-    return [(m.name, m.spec.label, m.interval, m.timeout, m.monitor_timing, m.target, m.settings_display,
-             pk_of.get(m.name)) for m in monitors]  # fmt: skip
+    return [
+        (m.name, m.spec.label, m.interval, m.timeout, m.monitor_timing, m.target, m.settings_display, pk_of.get(m.name))
+        for m in monitors
+    ]
 
 
 @require_GET
@@ -108,9 +122,19 @@ def config_part(request, pk, part):
         return render(request, "clusters/_resource_rows.html", context)
     if part == "monitors":
         rows = cluster.monitors.select_related("cluster", "target_resource")
-        context["rows"] = [(m.name, m.type_spec.label, m.interval, m.timeout, m.monitor_timing,
-                            m.target_resource.name if m.target_resource else "", m.settings_display, m.pk)
-                           for m in rows]  # fmt: skip
+        context["rows"] = [
+            (
+                m.name,
+                m.type_spec.label,
+                m.interval,
+                m.timeout,
+                m.monitor_timing,
+                m.target_resource.name if m.target_resource else "",
+                m.settings_display,
+                m.pk,
+            )
+            for m in rows
+        ]
         return render(request, "clusters/_monitor_rows.html", context)
     if part == "problems":
         context["problems"] = services.validate(from_models(cluster))
@@ -192,8 +216,10 @@ def findings_context(run: TaskRun) -> dict:
     if not findings or run.cluster is None:
         return {}
     cluster = run.cluster
-    pages = {"Forced stop": reverse("wizard_step", args=[cluster.pk, "fencing"]),
-             cluster.name: reverse("cluster_mode", args=[cluster.pk, "config"])}  # fmt: skip
+    pages = {
+        "Forced stop": reverse("wizard_step", args=[cluster.pk, "fencing"]),
+        cluster.name: reverse("cluster_mode", args=[cluster.pk, "config"]),
+    }
     pages |= {r.name: reverse("resource_page", args=[cluster.pk, r.pk, "details"]) for r in cluster.resources.all()}
     pages |= {m.name: reverse("monitor_page", args=[cluster.pk, m.pk, "special"]) for m in cluster.monitors.all()}
     pages |= {h.name: reverse("wizard_step", args=[cluster.pk, "interconnect"]) for h in cluster.heartbeats.all()}
@@ -260,16 +286,29 @@ def move_to_aws(request, pk):
             form.add_error(None, f"{exc} Nothing was changed.")
     account = AwsAccount()
     lists = {name: account.choices(name) for name in ("instances", "buckets", "addresses", "hosted_zones")}
-    context = {"cluster": cluster, "modes": MODES, "mode": "config", "form": form, "survey": survey,
-               "preview": shown, "aws_lists": lists, "aws_errors": account.errors}  # fmt: skip
+    context = {
+        "cluster": cluster,
+        "modes": MODES,
+        "mode": "config",
+        "form": form,
+        "survey": survey,
+        "preview": shown,
+        "aws_lists": lists,
+        "aws_errors": account.errors,
+    }
     return render(request, "clusters/move_to_aws.html", context)
 
 
 def cluster_history(request, pk):
     """Every applied version, with who applied it and when; compare any two, or one with the draft."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    context = {"cluster": cluster, "modes": MODES, "mode": "config", "versions": list(history.versions(cluster)),
-               "can_restore": role_of(request.user) >= Role.ADMINISTRATOR}  # fmt: skip
+    context = {
+        "cluster": cluster,
+        "modes": MODES,
+        "mode": "config",
+        "versions": list(history.versions(cluster)),
+        "can_restore": role_of(request.user) >= Role.ADMINISTRATOR,
+    }
     return render(request, "clusters/history.html", context)
 
 
@@ -316,8 +355,15 @@ def alert_log(request, pk):
     rows = [(alert, alertlog.explain(alert.message)) for alert in page]
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"cluster": cluster, "modes": MODES, "mode": "operation", "form": form, "page": page, "rows": rows,
-               "query": query.urlencode()}  # fmt: skip
+    context = {
+        "cluster": cluster,
+        "modes": MODES,
+        "mode": "operation",
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+    }
     return render(request, "clusters/alerts.html", context)
 
 
@@ -344,7 +390,12 @@ def alert_service(request, pk):
                     request, f"A test alert is on its way to {destination}; a failure shows in the alert log."
                 )
             return redirect("alert_service", pk=pk)
-    context = {"cluster": cluster, "modes": MODES, "mode": "operation", "form": form,
-               "destinations": AlertDestination.objects.filter(cluster=cluster),
-               "can_configure_service": role_of(request.user) >= Role.ADMINISTRATOR}  # fmt: skip
+    context = {
+        "cluster": cluster,
+        "modes": MODES,
+        "mode": "operation",
+        "form": form,
+        "destinations": AlertDestination.objects.filter(cluster=cluster),
+        "can_configure_service": role_of(request.user) >= Role.ADMINISTRATOR,
+    }
     return render(request, "clusters/alert_service.html", context)

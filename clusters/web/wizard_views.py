@@ -381,20 +381,27 @@ class ObjectPages:
 
 
 def _group_definition(request, cluster, group, data):
-    return Edit(GroupDefinitionForm(data, instance=group, cluster=cluster),
-                lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data))  # fmt: skip
+    return Edit(
+        GroupDefinitionForm(data, instance=group, cluster=cluster),
+        lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data),
+    )
 
 
 def _group_startup(request, cluster, group, data):
     chosen = [s.server for s in group.startup_servers.select_related("server")]
-    return Edit(StartupServersForm(data, cluster=cluster, initial={"servers": chosen}),
-                lambda f: services.update_group(user=request.user, group=group,
-                                                startup_servers=list(f.cleaned_data["servers"])))  # fmt: skip
+    return Edit(
+        StartupServersForm(data, cluster=cluster, initial={"servers": chosen}),
+        lambda f: services.update_group(
+            user=request.user, group=group, startup_servers=list(f.cleaned_data["servers"])
+        ),
+    )
 
 
 def _group_attributes(request, cluster, group, data):
-    return Edit(GroupAttributesForm(data, instance=group),
-                lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data))  # fmt: skip
+    return Edit(
+        GroupAttributesForm(data, instance=group),
+        lambda f: services.update_group(user=request.user, group=group, **f.cleaned_data),
+    )
 
 
 def _group_resources(request, cluster, group, data):
@@ -411,8 +418,10 @@ def _definition(form_class, updater):
     def edit(request, cluster, obj, data):
         initial = {"type": obj.type, "name": obj.name, "comment": obj.comment}
         update = updater(request, obj)
-        return Edit(form_class(data, cluster=cluster, instance=obj, initial=initial),
-                    lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"]))  # fmt: skip
+        return Edit(
+            form_class(data, cluster=cluster, instance=obj, initial=initial),
+            lambda f: update(name=f.cleaned_data["name"], comment=f.cleaned_data["comment"]),
+        )
 
     return edit
 
@@ -420,8 +429,10 @@ def _definition(form_class, updater):
 def _resource_dependency(request, cluster, resource, data):
     depends = list(resource.depends_on.all())
     update = _update_resource(request, resource)
-    return Edit(DependencyForm(data, resource=resource, initial={"follow_default": not depends, "depends_on": depends}),
-                lambda f: update(depends_on=list(f.cleaned_data["depends_on"])))  # fmt: skip
+    return Edit(
+        DependencyForm(data, resource=resource, initial={"follow_default": not depends, "depends_on": depends}),
+        lambda f: update(depends_on=list(f.cleaned_data["depends_on"])),
+    )
 
 
 def _resource_recovery(request, cluster, resource, data):
@@ -431,18 +442,27 @@ def _resource_recovery(request, cluster, resource, data):
 
 def _type_parameters(cluster, obj, data, config):
     """The type's own parameters: the Common tab and one tab per server, checked against AWS where the type says."""
-    return ParamsForm(data, spec=obj.type_spec, servers=cluster.servers.all(), object_name=obj.name,
-                      parameters=obj.parameters, server_parameters=obj.server_parameters,
-                      ctx=CheckContext(cluster, config=config),
-                      mdc_choices=[ic.mdc for ic in config.interconnects if ic.mdc])  # fmt: skip
+    return ParamsForm(
+        data,
+        spec=obj.type_spec,
+        servers=cluster.servers.all(),
+        object_name=obj.name,
+        parameters=obj.parameters,
+        server_parameters=obj.server_parameters,
+        ctx=CheckContext(cluster, config=config),
+        mdc_choices=[ic.mdc for ic in config.interconnects if ic.mdc],
+    )
 
 
 def _resource_details(request, cluster, resource, data):
     config = from_models(cluster)
     update = _update_resource(request, resource)
-    return Edit(_type_parameters(cluster, resource, data, config),
-                lambda f: update(parameters=resource.type_spec.derive(f.parameters, config),
-                                 server_parameters=f.server_parameters))  # fmt: skip
+    return Edit(
+        _type_parameters(cluster, resource, data, config),
+        lambda f: update(
+            parameters=resource.type_spec.derive(f.parameters, config), server_parameters=f.server_parameters
+        ),
+    )
 
 
 def _update_monitor(request, monitor):
@@ -456,8 +476,10 @@ def _monitor_common(request, cluster, monitor, data):
 
 def _monitor_special(request, cluster, monitor, data):
     update = _update_monitor(request, monitor)
-    return Edit(_type_parameters(cluster, monitor, data, from_models(cluster)),
-                lambda f: update(parameters=f.parameters, server_parameters=f.server_parameters))  # fmt: skip
+    return Edit(
+        _type_parameters(cluster, monitor, data, from_models(cluster)),
+        lambda f: update(parameters=f.parameters, server_parameters=f.server_parameters),
+    )
 
 
 def _monitor_recovery(request, cluster, monitor, data):
@@ -466,25 +488,45 @@ def _monitor_recovery(request, cluster, monitor, data):
 
 
 OBJECT_PAGES = {
-    "group": ObjectPages("group", FailoverGroup, "group_page", (
-        Page("definition", "Group Definition", _group_definition),
-        Page("startup", "Startup Servers", _group_startup),
-        Page("attributes", "Group Attributes", _group_attributes),
-        Page("resources", "Group Resource List", _group_resources),
-    ), finish_url=lambda cluster, group: _return_url(cluster, "groups")),
-    "resource": ObjectPages("resource", GroupResource, "resource_page", (
-        Page("definition", "Resource Definition", _definition(ResourceDefinitionForm, _update_resource)),
-        Page("dependency", "Dependency", _resource_dependency),
-        Page("recovery", "Recovery Operation", _resource_recovery),
-        Page("details", "Details", _resource_details),
-    ), finish_url=lambda cluster, r: reverse("group_page", args=[cluster.pk, r.group_id, "resources"]), titled=True),
-    "monitor": ObjectPages("monitor", MonitorResource, "monitor_page", (
-        Page("definition", "Monitor Resource Definition", _definition(MonitorDefinitionForm, _update_monitor)),
-        Page("common", "Monitor (common)", _monitor_common),
-        Page("special", "Monitor (special)", _monitor_special),
-        Page("recovery", "Recovery Action", _monitor_recovery),
-    ), finish_url=lambda cluster, monitor: _return_url(cluster, "monitors"), titled=True),
-}  # fmt: skip
+    "group": ObjectPages(
+        "group",
+        FailoverGroup,
+        "group_page",
+        (
+            Page("definition", "Group Definition", _group_definition),
+            Page("startup", "Startup Servers", _group_startup),
+            Page("attributes", "Group Attributes", _group_attributes),
+            Page("resources", "Group Resource List", _group_resources),
+        ),
+        finish_url=lambda cluster, group: _return_url(cluster, "groups"),
+    ),
+    "resource": ObjectPages(
+        "resource",
+        GroupResource,
+        "resource_page",
+        (
+            Page("definition", "Resource Definition", _definition(ResourceDefinitionForm, _update_resource)),
+            Page("dependency", "Dependency", _resource_dependency),
+            Page("recovery", "Recovery Operation", _resource_recovery),
+            Page("details", "Details", _resource_details),
+        ),
+        finish_url=lambda cluster, r: reverse("group_page", args=[cluster.pk, r.group_id, "resources"]),
+        titled=True,
+    ),
+    "monitor": ObjectPages(
+        "monitor",
+        MonitorResource,
+        "monitor_page",
+        (
+            Page("definition", "Monitor Resource Definition", _definition(MonitorDefinitionForm, _update_monitor)),
+            Page("common", "Monitor (common)", _monitor_common),
+            Page("special", "Monitor (special)", _monitor_special),
+            Page("recovery", "Recovery Action", _monitor_recovery),
+        ),
+        finish_url=lambda cluster, monitor: _return_url(cluster, "monitors"),
+        titled=True,
+    ),
+}
 
 
 @config_edit
@@ -508,9 +550,11 @@ def object_page(request, pk, oid, page, kind):
     finish_url = pages.finish_url(cluster, obj)
     revision, conflict = _revision(obj), ""
     if request.method == "POST" and request.POST.get("revision", revision) != revision:
-        conflict = (f"{obj} was changed by someone else since you opened this page. Your input is kept below "
-                    "and nothing was saved: check it against their change (Cancel and reopen to see it), "
-                    "then save again.")  # fmt: skip
+        conflict = (
+            f"{obj} was changed by someone else since you opened this page. Your input is kept below "
+            "and nothing was saved: check it against their change (Cancel and reopen to see it), "
+            "then save again."
+        )
     elif request.method == "POST":
         action = request.POST.get("action", "next")
         target = {"back": page_url(back) if back else finish_url, "finish": finish_url}.get(action)
@@ -562,10 +606,21 @@ def _return_url(cluster, step):
 def _definition_page(request, cluster, kind, form, cancel_url, title=""):
     """The first page of a new group / resource / monitor: nothing exists until its definition is valid."""
     pages = OBJECT_PAGES[kind]
-    return render(request, "wizard/page.html", {
-        "cluster": cluster, "pages": pages.labels, "page": pages.pages[0].key, "kind": kind, "form": form,
-        "back": None, "next": pages.pages[1].key, "cancel_url": cancel_url, "title": title,
-    })  # fmt: skip
+    return render(
+        request,
+        "wizard/page.html",
+        {
+            "cluster": cluster,
+            "pages": pages.labels,
+            "page": pages.pages[0].key,
+            "kind": kind,
+            "form": form,
+            "back": None,
+            "next": pages.pages[1].key,
+            "cancel_url": cancel_url,
+            "title": title,
+        },
+    )
 
 
 @config_edit
@@ -586,8 +641,14 @@ def resource_add(request, pk, gid):
     if request.method == "POST" and form.is_valid():
         resource = services.add_group_resource(user=request.user, group=group, **form.cleaned_data)
         return redirect("resource_page", pk=pk, oid=resource.pk, page="dependency")
-    return _definition_page(request, cluster, "resource", form, reverse("group_page", args=[pk, gid, "resources"]),
-                            f"Resource Definition of Group | {group.name}")  # fmt: skip
+    return _definition_page(
+        request,
+        cluster,
+        "resource",
+        form,
+        reverse("group_page", args=[pk, gid, "resources"]),
+        f"Resource Definition of Group | {group.name}",
+    )
 
 
 @config_edit

@@ -21,8 +21,11 @@ class AwsDnsMonitorType(MonitorType):
         if record is None:
             return Watch("error", "52", "The resource record set in Amazon Route 53 does not exist.")
         if [v["Value"] for v in record.get("ResourceRecords", [])] != [target.value("ip", server)]:
-            return Watch("error", "53", "IP address different from the setting is registered in the resource "
-                         "record set of Amazon Route 53.")  # fmt: skip
+            return Watch(
+                "error",
+                "53",
+                "IP address different from the setting is registered in the resource record set of Amazon Route 53.",
+            )
         return Watch()
 
     def check_aws(self, monitor, ctx):

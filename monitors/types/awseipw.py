@@ -18,6 +18,11 @@ class AwsEipMonitorType(MonitorType):
 
 
 TYPE = AwsEipMonitorType(
-    code="awseipw", label="AWS Elastic IP monitor resource", params=(AWS_NO_RESPONSE,), aws=True,
-    timeout=180, monitor_timing="active", target_types=("awseip",),
-)  # fmt: skip
+    code="awseipw",
+    label="AWS Elastic IP monitor resource",
+    params=(AWS_NO_RESPONSE,),
+    aws=True,
+    timeout=180,
+    monitor_timing="active",
+    target_types=("awseip",),
+)

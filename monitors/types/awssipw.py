@@ -18,6 +18,11 @@ class AwsSipMonitorType(MonitorType):
 
 
 TYPE = AwsSipMonitorType(
-    code="awssipw", label="AWS Secondary IP monitor resource", params=(AWS_NO_RESPONSE,), aws=True,
-    timeout=180, monitor_timing="active", target_types=("awssip",),
-)  # fmt: skip
+    code="awssipw",
+    label="AWS Secondary IP monitor resource",
+    params=(AWS_NO_RESPONSE,),
+    aws=True,
+    timeout=180,
+    monitor_timing="active",
+    target_types=("awssip",),
+)

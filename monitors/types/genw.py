@@ -18,8 +18,12 @@ class CustomMonitorType(MonitorType):
             argv = nodes.script_argv(script)
         except OSError as exc:
             return Watch("error", "", str(exc))
-        code, output = nodes.run_program(argv, timeout=monitor.timeout, cwd=script.parent,
-                                         env={"CLP_SERVER": server, "CLP_MONITORNAME": monitor.name})  # fmt: skip
+        code, output = nodes.run_program(
+            argv,
+            timeout=monitor.timeout,
+            cwd=script.parent,
+            env={"CLP_SERVER": server, "CLP_MONITORNAME": monitor.name},
+        )
         if code is None:
             return Watch("error", "", f"{filename} did not end within the monitor's timeout ({monitor.timeout} s).")
         if code != 0:

@@ -20,6 +20,9 @@ class LbProbePortMonitorType(MonitorType):
 
 
 TYPE = LbProbePortMonitorType(
-    code="lbppw", label="LB probe port monitor resource", monitor_timing="active", target_types=("lbpp",),
+    code="lbppw",
+    label="LB probe port monitor resource",
+    monitor_timing="active",
+    target_types=("lbpp",),
     on_server=True,
-)  # fmt: skip
+)

@@ -81,10 +81,12 @@ class AwsDnsType(ResourceType):
     def iam_statements(self, resource, ctx):
         zone = resource.parameters.get("hostedzoneid", "*")
         return [
-            {"Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
-             "Resource": [f"arn:aws:route53:::hostedzone/{zone}"]},
+            {
+                "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                "Resource": [f"arn:aws:route53:::hostedzone/{zone}"],
+            },
             {"Action": ["route53:GetChange"], "Resource": ["arn:aws:route53:::change/*"]},
-        ]  # fmt: skip
+        ]
 
 
 TYPE = AwsDnsType(

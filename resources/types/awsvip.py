@@ -16,8 +16,11 @@ class AwsVirtualIpType(ResourceType):
         tables = aws.all_pages(
             "ec2", "describe_route_tables", "RouteTables", Filters=[{"Name": "vpc-id", "Values": [vpc]}]
         )
-        holding = [t["RouteTableId"] for t in tables
-                   if any(r.get("DestinationCidrBlock") == destination for r in t.get("Routes", []))]  # fmt: skip
+        holding = [
+            t["RouteTableId"]
+            for t in tables
+            if any(r.get("DestinationCidrBlock") == destination for r in t.get("Routes", []))
+        ]
         if not holding:
             raise ResourceFailed("50", f"No route table of the vpc ID '{vpc}' holds {destination}")
         for table in holding:
@@ -31,52 +34,78 @@ class AwsVirtualIpType(ResourceType):
         for server in ctx.server_names if account.readable("vpcs") else ():
             vpc = resource.value("vpcid", server)
             if vpc and vpc not in vpc_ids:
-                found.append(resource.problem(
-                    "VPC ID", f"50 : The vpc ID '{vpc}' does not exist", code="50", server=server,
-                    fix="Specify a correct VPC ID.",
-                    cause="The specified VPC ID might not be correct or might not exist.",
-                    check="awsvip.vpc_exists",
-                ))  # fmt: skip
+                found.append(
+                    resource.problem(
+                        "VPC ID",
+                        f"50 : The vpc ID '{vpc}' does not exist",
+                        code="50",
+                        server=server,
+                        fix="Specify a correct VPC ID.",
+                        cause="The specified VPC ID might not be correct or might not exist.",
+                        check="awsvip.vpc_exists",
+                    )
+                )
         try:
             vip = ipaddress.IPv4Address(resource.parameters.get("ip", ""))
         except ValueError:
             return found  # validate() reports the malformed address
         inside = [str(c) for c in account.vpc_cidrs() if vip in c]
         if inside:
-            found.append(resource.problem(
-                "IP Address", f"53 : The VIP address belongs to a VPC subnet. ({vip} is in {inside[0]}.)", code="53",
-                fix="Specify an IP address out of the VPC CIDR range as the VIP address.",
-                cause="The specified VIP address is not appropriate because it is within of the VPC CIDR range.",
-                check="awsvip.vip_outside_vpc",
-            ))  # fmt: skip
+            found.append(
+                resource.problem(
+                    "IP Address",
+                    f"53 : The VIP address belongs to a VPC subnet. ({vip} is in {inside[0]}.)",
+                    code="53",
+                    fix="Specify an IP address out of the VPC CIDR range as the VIP address.",
+                    cause="The specified VIP address is not appropriate because it is within of the VPC CIDR range.",
+                    check="awsvip.vip_outside_vpc",
+                )
+            )
         vpc = resource.value("vpcid")
         enis = server_enis(resource, ctx, found, "50 : The networkInterface ID '{eni}' does not exist", vpc=vpc)
         for server, eni in enis.items():
             if eni.get("SourceDestCheck", True):
-                found.append(resource.problem(
-                    "ENI ID",
-                    f"Source/Dest. Check of {eni['NetworkInterfaceId']} is enabled: ping cannot reach the VIP.",
-                    fix="Disable Source/Dest. Check of the ENI set to the AWS virtual IP resource.", server=server,
-                    cause="Source/Dest. Check of the ENI set to the AWS virtual IP resource is enabled.",
-                    check="awsvip.source_dest_check",
-                ))  # fmt: skip
+                found.append(
+                    resource.problem(
+                        "ENI ID",
+                        f"Source/Dest. Check of {eni['NetworkInterfaceId']} is enabled: ping cannot reach the VIP.",
+                        fix="Disable Source/Dest. Check of the ENI set to the AWS virtual IP resource.",
+                        server=server,
+                        cause="Source/Dest. Check of the ENI set to the AWS virtual IP resource is enabled.",
+                        check="awsvip.source_dest_check",
+                    )
+                )
         routes = [r for t in account.route_tables() if t["VpcId"] == vpc for r in t.get("Routes", [])]
         exact = [r for r in routes if r.get("DestinationCidrBlock") == f"{vip}/32"]
-        wider = [r for r in routes if "DestinationCidrBlock" in r and r["DestinationCidrBlock"] != "0.0.0.0/0"
-                 and vip in ipaddress.ip_network(r["DestinationCidrBlock"]) and r not in exact]  # fmt: skip
+        wider = [
+            r
+            for r in routes
+            if "DestinationCidrBlock" in r
+            and r["DestinationCidrBlock"] != "0.0.0.0/0"
+            and vip in ipaddress.ip_network(r["DestinationCidrBlock"])
+            and r not in exact
+        ]
         if wider and not exact:
-            found.append(resource.problem(
-                "IP Address", f"The route for the VIP is {wider[0]['DestinationCidrBlock']}: "
-                "the number of CIDR blocks of the VIP address must always be 32.",
-                fix=f"Route {vip}/32 to the active server's ENI in the route tables.", check="awsvip.route_prefix",
-            ))  # fmt: skip
+            found.append(
+                resource.problem(
+                    "IP Address",
+                    f"The route for the VIP is {wider[0]['DestinationCidrBlock']}: "
+                    "the number of CIDR blocks of the VIP address must always be 32.",
+                    fix=f"Route {vip}/32 to the active server's ENI in the route tables.",
+                    check="awsvip.route_prefix",
+                )
+            )
         elif not exact:
-            found.append(resource.problem(
-                "IP Address", f"No route table of {vpc} holds a route for {vip}/32.",
-                fix=f"Add the route {vip}/32 with the active server's ENI as target to the route tables "
-                "of the VPC (guide 4.1.2).", cause="A client in the VPC cannot reach the VIP address.",
-                check="awsvip.route_exists",
-            ))  # fmt: skip
+            found.append(
+                resource.problem(
+                    "IP Address",
+                    f"No route table of {vpc} holds a route for {vip}/32.",
+                    fix=f"Add the route {vip}/32 with the active server's ENI as target to the route tables "
+                    "of the VPC (guide 4.1.2).",
+                    cause="A client in the VPC cannot reach the VIP address.",
+                    check="awsvip.route_exists",
+                )
+            )
         return found
 
     def iam_statements(self, resource, ctx):
@@ -88,12 +117,16 @@ class AwsVirtualIpType(ResourceType):
             if t["VpcId"] == vpc and any(r.get("DestinationCidrBlock") == vip for r in t.get("Routes", []))
         ]
         return [
-            {"Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeRouteTables"],
-             "Resource": ["*"]},
+            {
+                "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeRouteTables"],
+                "Resource": ["*"],
+            },
             # Only the route tables that hold the VIP are updated: scope ReplaceRoute to them.
-            {"Action": ["ec2:ReplaceRoute"],
-             "Resource": [ctx.arn("ec2", f"route-table/{t}") for t in tables] or [ctx.arn("ec2", "route-table/*")]},
-        ]  # fmt: skip
+            {
+                "Action": ["ec2:ReplaceRoute"],
+                "Resource": [ctx.arn("ec2", f"route-table/{t}") for t in tables] or [ctx.arn("ec2", "route-table/*")],
+            },
+        ]
 
 
 TYPE = AwsVirtualIpType(

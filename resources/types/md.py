@@ -22,21 +22,39 @@ def _connect(priority: int) -> tuple[Param, ...]:
     return (
         Param("mdc", "parameters/netdev@0/mdcname", "MDC", "mdc", default="mdc1", required=True),
         Param("mdcdevice", "parameters/netdev@0/device", "MDC device", "int", default=400, required=True, hidden=True),
-        Param("mdcpriority", "parameters/netdev@0/priority", "MDC priority", "int", default=priority,
-              required=True, hidden=True),
-        Param("mdc2", "parameters/netdev@1/mdcname", "Second MDC", "mdc",
-              help="A second mirror disk connect, used when the first fails."),
+        Param(
+            "mdcpriority",
+            "parameters/netdev@0/priority",
+            "MDC priority",
+            "int",
+            default=priority,
+            required=True,
+            hidden=True,
+        ),
+        Param(
+            "mdc2",
+            "parameters/netdev@1/mdcname",
+            "Second MDC",
+            "mdc",
+            help="A second mirror disk connect, used when the first fails.",
+        ),
         Param("mdc2device", "parameters/netdev@1/device", "Second MDC device", "int", hidden=True),
         Param("mdc2priority", "parameters/netdev@1/priority", "Second MDC priority", "int", hidden=True),
-    )  # fmt: skip
+    )
 
 
 class MirrorDiskType(ResourceType):
     def check(self, name, parameters, server_parameters):
         problems = []
         if parameters.get("mdc2") and parameters.get("mdc2") == parameters.get("mdc", "mdc1"):
-            problems.append(Problem(name, "Second MDC", f"{parameters['mdc2']} is the first MDC already.",
-                                    "Choose another mirror disk connect, or Do Not Use."))  # fmt: skip
+            problems.append(
+                Problem(
+                    name,
+                    "Second MDC",
+                    f"{parameters['mdc2']} is the first MDC already.",
+                    "Choose another mirror disk connect, or Do Not Use.",
+                )
+            )
         if self.server_os == "linux":
             return problems + self._check_linux(name, parameters)
         data, cluster = parameters.get("dpdrive"), parameters.get("cpdrive")
@@ -45,9 +63,13 @@ class MirrorDiskType(ResourceType):
                 problems.append(Problem(name, label, f"{value!r} is not a drive letter.", "Enter a letter, e.g. E"))
         if data and cluster and data[0].upper() == cluster[0].upper():
             problems.append(
-                Problem(name, "Cluster Partition Drive Letter", f"{cluster} is also the data partition.",
-                        "Use a different drive letter for the cluster partition.")
-            )  # fmt: skip
+                Problem(
+                    name,
+                    "Cluster Partition Drive Letter",
+                    f"{cluster} is also the data partition.",
+                    "Use a different drive letter for the cluster partition.",
+                )
+            )
         return problems
 
     def _check_linux(self, name, parameters):
@@ -59,9 +81,13 @@ class MirrorDiskType(ResourceType):
                 problems.append(Problem(name, label, f"{value!r} is not an absolute path.", f"Enter {label} from /."))
         if parameters.get("dppath") and parameters.get("dppath") == parameters.get("cppath"):
             problems.append(
-                Problem(name, "Cluster Partition Device Name", f"{parameters['cppath']} is also the data partition.",
-                        "Use a different partition for the cluster partition.")
-            )  # fmt: skip
+                Problem(
+                    name,
+                    "Cluster Partition Device Name",
+                    f"{parameters['cppath']} is also the data partition.",
+                    "Use a different partition for the cluster partition.",
+                )
+            )
         return problems
 
     def check_in(self, obj, config):
@@ -69,8 +95,14 @@ class MirrorDiskType(ResourceType):
         mdc = obj.parameters.get("mdc", "mdc1")
         if mdc in mdcs:
             return []
-        return [Problem(obj.name, "MDC", f"{mdc} is not an interconnect's MDC.",
-                        "Select an MDC for an interconnect in the Interconnect table.")]  # fmt: skip
+        return [
+            Problem(
+                obj.name,
+                "MDC",
+                f"{mdc} is not an interconnect's MDC.",
+                "Select an MDC for an interconnect in the Interconnect table.",
+            )
+        ]
 
     def derive(self, parameters, config):
         devices = {ic.mdc: ic.mdc_device_id for ic in config.interconnects if ic.mdc}
@@ -93,15 +125,26 @@ WINDOWS = MirrorDiskType(
     monitor="mdw",
     params=(
         *_connect(priority=1),  # SEEN: the first connect is priority 1 in Windows files
-        Param("dpdrive", "parameters/volumemountpoint", "Data Partition Drive Letter", required=True,
-              help="A letter, as the product writes it (E)."),
-        Param("cpdrive", "parameters/cpvolumemountpoint", "Cluster Partition Drive Letter", required=True,
-              help="A letter, as the product writes it (X)."),
+        Param(
+            "dpdrive",
+            "parameters/volumemountpoint",
+            "Data Partition Drive Letter",
+            required=True,
+            help="A letter, as the product writes it (E).",
+        ),
+        Param(
+            "cpdrive",
+            "parameters/cpvolumemountpoint",
+            "Cluster Partition Drive Letter",
+            required=True,
+            help="A letter, as the product writes it (X).",
+        ),
         Param("dpguid", "parameters/volumeguid", "Data Partition", per_server=True, section="Selection of Partition"),
-        Param("cpguid", "parameters/cpvolumeguid", "Cluster Partition", per_server=True,
-              section="Selection of Partition"),
+        Param(
+            "cpguid", "parameters/cpvolumeguid", "Cluster Partition", per_server=True, section="Selection of Partition"
+        ),
     ),
-)  # fmt: skip
+)
 
 LINUX = replace(
     WINDOWS,

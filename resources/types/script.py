@@ -18,11 +18,27 @@ def _params(start: str, stop: str) -> tuple[Param, ...]:
         # Written out as the product writes them (SEEN for exec; INFERRED for script).
         Param("start", "parameters/act/path", "Start Script", default=start, required=True),
         Param("stop", "parameters/deact/path", "Stop Script", default=stop, required=True),
-        Param("starttimeout", "parameters/timeout/start", "Start Script Timeout", "int", default=1800,
-              minimum=1, maximum=9999, section="Tuning"),
-        Param("stoptimeout", "parameters/timeout/stop", "Stop Script Timeout", "int", default=1800,
-              minimum=1, maximum=9999, section="Tuning"),
-    )  # fmt: skip
+        Param(
+            "starttimeout",
+            "parameters/timeout/start",
+            "Start Script Timeout",
+            "int",
+            default=1800,
+            minimum=1,
+            maximum=9999,
+            section="Tuning",
+        ),
+        Param(
+            "stoptimeout",
+            "parameters/timeout/stop",
+            "Stop Script Timeout",
+            "int",
+            default=1800,
+            minimum=1,
+            maximum=9999,
+            section="Tuning",
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -39,15 +55,15 @@ def run_script(resource, server: str, which: str, timeout_name: str, event: str)
     filename, script = nodes.script_file(str(resource.value(which)), resource.scripts, resource.group, resource.name)
     if script is None:
         where = f"scripts/{resource.group}/{resource.name}/{filename}"
-        raise ResourceFailed("", f"{filename} is not in the configuration: import the zip with {where}, or give "
-                                 "its full path.")  # fmt: skip
+        raise ResourceFailed(
+            "", f"{filename} is not in the configuration: import the zip with {where}, or give its full path."
+        )
     timeout = int(resource.value(timeout_name))
     try:
         argv = nodes.script_argv(script)
     except OSError as exc:
         raise ResourceFailed("", str(exc)) from None
-    env = {"CLP_EVENT": event, "CLP_SERVER": server, "CLP_GROUPNAME": resource.group,
-           "CLP_RESOURCENAME": resource.name}  # fmt: skip
+    env = {"CLP_EVENT": event, "CLP_SERVER": server, "CLP_GROUPNAME": resource.group, "CLP_RESOURCENAME": resource.name}
     code, output = nodes.run_program(argv, timeout=timeout, env=env, cwd=script.parent)
     if code is None:
         raise ResourceFailed("", f"{filename} did not end within {timeout} s ({which} script timeout).")
@@ -64,7 +80,8 @@ WINDOWS = ScriptType(
     scripts=("start.bat", "stop.bat"),
     on_server=True,
 )
-LINUX = replace(WINDOWS, code="exec", server_os="linux", params=_params("start.sh", "stop.sh"),
-                scripts=("start.sh", "stop.sh"))  # fmt: skip
+LINUX = replace(
+    WINDOWS, code="exec", server_os="linux", params=_params("start.sh", "stop.sh"), scripts=("start.sh", "stop.sh")
+)
 
 TYPES = (WINDOWS, LINUX)

@@ -20,11 +20,26 @@ PROBE_PORT = 12345  # the simulation's NLB target group health-checks this port
 LISTEN = {"server1": "127.0.0.2", "server2": "127.0.0.3"}
 HEARTBEAT_TIMEOUT, MONITOR_INTERVAL = 6, 2
 SETTINGS = {
-    "WEBUI_HEARTBEAT_TIMEOUT": HEARTBEAT_TIMEOUT, "WEBUI_HEARTBEAT_INTERVAL": 1, "WEBUI_TICK_SECONDS": 1,
-    "WEBUI_SCHEDULER_LOCK_SECONDS": 6, "WEBUI_CLUSTER_LEASE_SECONDS": 5, "WEBUI_NODE_CALL_SECONDS": 10,
-}  # fmt: skip
-CELERY = ["-m", "celery", "-A", "webui", "worker", "-B", "--pool=threads", "--concurrency=4", "--loglevel=INFO",
-          "--without-mingle", "--without-gossip"]  # fmt: skip
+    "WEBUI_HEARTBEAT_TIMEOUT": HEARTBEAT_TIMEOUT,
+    "WEBUI_HEARTBEAT_INTERVAL": 1,
+    "WEBUI_TICK_SECONDS": 1,
+    "WEBUI_SCHEDULER_LOCK_SECONDS": 6,
+    "WEBUI_CLUSTER_LEASE_SECONDS": 5,
+    "WEBUI_NODE_CALL_SECONDS": 10,
+}
+CELERY = [
+    "-m",
+    "celery",
+    "-A",
+    "webui",
+    "worker",
+    "-B",
+    "--pool=threads",
+    "--concurrency=4",
+    "--loglevel=INFO",
+    "--without-mingle",
+    "--without-gossip",
+]
 
 
 def _script(marker_dir: Path, event: str) -> str:
@@ -42,17 +57,22 @@ def cluster_zip(user, ids: dict, marker_dir: Path) -> bytes:
     per_server = dict(zip(servers, ids["servers"].values(), strict=True))
     services.add_interconnect(user=user, cluster=cluster, addresses={s: v["ip"] for s, v in per_server.items()})
     services.add_object_storage_heartbeat(user=user, cluster=cluster, bucket=ids["bucket"])
-    services.set_aws_forced_stop(user=user, cluster=cluster,
-                                 instance_ids={s: v["instance"] for s, v in per_server.items()})  # fmt: skip
+    services.set_aws_forced_stop(
+        user=user, cluster=cluster, instance_ids={s: v["instance"] for s, v in per_server.items()}
+    )
     group = services.add_failover_group(user=user, cluster=cluster, name="failover1")
     first, second = servers
     services.add_group_resource(
-        user=user, group=group, type="awsvip", name="awsvip1",
+        user=user,
+        group=group,
+        type="awsvip",
+        name="awsvip1",
         parameters={"ip": ids["vip"], "vpcid": ids["vpc"], "eniid": per_server[first]["eni"]},
         server_parameters={second: {"vpcid": ids["vpc"], "eniid": per_server[second]["eni"]}},
-    )  # fmt: skip
-    services.add_group_resource(user=user, group=group, type="lbpp", name="lbpp1",
-                                parameters={"port": PROBE_PORT, "hctimeout": 31})  # fmt: skip
+    )
+    services.add_group_resource(
+        user=user, group=group, type="lbpp", name="lbpp1", parameters={"port": PROBE_PORT, "hctimeout": 31}
+    )
     exec1 = services.add_group_resource(user=user, group=group, type="exec", name="exec1")
     GroupResource.objects.filter(pk=exec1.pk).update(
         scripts={"start.sh": _script(marker_dir, "start"), "stop.sh": _script(marker_dir, "stop")}
@@ -90,8 +110,9 @@ class AgentsCluster:
         wait(lambda: scheduler.exists("webui:redbeat:lock"), 30, "worker a's beat holding the scheduler lock")
         console.start("worker-b", [*CELERY, "-n", "b@%h"])  # its beat waits for the lock
         self.session = session = console.session()
-        response = console.post(session, "/clusters/import/", data={"name": "agents"},
-                                files={"file": ("agents.zip", data)})  # fmt: skip
+        response = console.post(
+            session, "/clusters/import/", data={"name": "agents"}, files={"file": ("agents.zip", data)}
+        )
         self.pk = int(re.search(r"/clusters/(\d+)/config/$", response.url).group(1))
         applied = console.post(session, f"/clusters/{self.pk}/config/apply/")
         assert console.finish(session, applied.url) == ("succeeded", ""), applied.url

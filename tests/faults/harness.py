@@ -50,9 +50,21 @@ class Redis:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [shutil.which("redis-server"), "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", str(self.var)], stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                shutil.which("redis-server"),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.var),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         wait(lambda: _answers(self.port), 10, "redis-server listening")
 
     def stop(self):
@@ -76,11 +88,19 @@ class Console:
         self.sim_port = free_port()
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DATABASE_URL", "REDIS_URL"))}
         self.env.update(
-            WEBUI_VAR_DIR=str(var), AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-            AWS_REGION="ap-northeast-1", AWS_EC2_METADATA_DISABLED="true", PYTHONUNBUFFERED="1",
-            REDIS_URL=self.redis.url, WEBUI_RUN_LEASE_SECONDS="3", WEBUI_AWS_CONNECT_TIMEOUT="2",
-            WEBUI_AWS_READ_TIMEOUT="3", WEBUI_AWS_MAX_ATTEMPTS="2", **{k: str(v) for k, v in settings.items()},
-        )  # fmt: skip
+            WEBUI_VAR_DIR=str(var),
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_REGION="ap-northeast-1",
+            AWS_EC2_METADATA_DISABLED="true",
+            PYTHONUNBUFFERED="1",
+            REDIS_URL=self.redis.url,
+            WEBUI_RUN_LEASE_SECONDS="3",
+            WEBUI_AWS_CONNECT_TIMEOUT="2",
+            WEBUI_AWS_READ_TIMEOUT="3",
+            WEBUI_AWS_MAX_ATTEMPTS="2",
+            **{k: str(v) for k, v in settings.items()},
+        )
         self.sim = None
         self.processes: dict[str, subprocess.Popen] = {}  # what a test started beside serve, by name
         self.start_simulation()
@@ -91,10 +111,21 @@ class Console:
         self.env["AWS_ENDPOINT_URL"] = self.proxy.url
         with open(self.log, "wb") as out:
             self.serve = subprocess.Popen(
-                [sys.executable, "manage.py", "serve", "--addrport", f"127.0.0.1:{self.web_port}",
-                 *([] if workers else ["--without-workers"]), *serve_args],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "manage.py",
+                    "serve",
+                    "--addrport",
+                    f"127.0.0.1:{self.web_port}",
+                    *([] if workers else ["--without-workers"]),
+                    *serve_args,
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             wait(self._up, 90, f"the console answering ({self.log})")
         except BaseException:
@@ -114,10 +145,22 @@ class Console:
         ids_file = self.var / "awssim.json"
         ids_file.unlink(missing_ok=True)
         self.sim = subprocess.Popen(
-            [sys.executable, "manage.py", "awssim", "--port", str(self.sim_port), "--ids-file", str(ids_file),
-             "--state", str(self.var / "awssim-state.jsonl")],
-            cwd=ROOT, env={**self.env, "AWS_ENDPOINT_URL": ""}, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "manage.py",
+                "awssim",
+                "--port",
+                str(self.sim_port),
+                "--ids-file",
+                str(ids_file),
+                "--state",
+                str(self.var / "awssim-state.jsonl"),
+            ],
+            cwd=ROOT,
+            env={**self.env, "AWS_ENDPOINT_URL": ""},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
         wait(ids_file.exists, 90, "the AWS simulation seeded")
         wait(lambda: _answers(self.sim_port), 10, "the AWS simulation listening")
         self.ids = json.loads(ids_file.read_text())
@@ -125,13 +168,22 @@ class Console:
     def boto(self, service: str):
         import boto3
 
-        return boto3.client(service, endpoint_url=f"http://127.0.0.1:{self.sim_port}", region_name="ap-northeast-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+        return boto3.client(
+            service,
+            endpoint_url=f"http://127.0.0.1:{self.sim_port}",
+            region_name="ap-northeast-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def vip_targets(self) -> set:
         tables = self.boto("ec2").describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [self.ids["vpc_id"]]}])
-        return {r.get("NetworkInterfaceId") for t in tables["RouteTables"] for r in t["Routes"]
-                if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
+        return {
+            r.get("NetworkInterfaceId")
+            for t in tables["RouteTables"]
+            for r in t["Routes"]
+            if r.get("DestinationCidrBlock") == "10.1.0.20/32"
+        }
 
     # --- serve's children ------------------------------------------------------------------------
     def child(self, pattern: str) -> int | None:
@@ -178,8 +230,11 @@ class Console:
         return status, error.group(1) if error else ""
 
     def finish(self, session, run_url: str, seconds: float = 90) -> tuple[str, str]:
-        return wait(lambda: (s := self.run_status(session, run_url))[0] not in ("pending", "running") and s,
-                    seconds, f"{run_url} ending")  # fmt: skip
+        return wait(
+            lambda: (s := self.run_status(session, run_url))[0] not in ("pending", "running") and s,
+            seconds,
+            f"{run_url} ending",
+        )
 
     def import_guide_vip(self, session, name: str = "faults", interval: int | None = None) -> int:
         """Import the guide's VIP cluster with the simulation's IDs; return its id."""
@@ -192,8 +247,9 @@ class Console:
         if interval:  # monitor more often than the guide's 60 s, so that faults show within a test
             conf = re.sub(r"<interval>\d+</interval>", f"<interval>{interval}</interval>", conf)
             conf = re.sub(r"<timeout>\d+</timeout>", "<timeout>10</timeout>", conf)
-        response = self.post(session, "/clusters/import/", data={"name": name},
-                             files={"file": ("clp.conf", conf.encode())})  # fmt: skip
+        response = self.post(
+            session, "/clusters/import/", data={"name": name}, files={"file": ("clp.conf", conf.encode())}
+        )
         return int(re.search(r"/clusters/(\d+)/config/$", response.url).group(1))
 
     def operate(self, session, pk: int, **fields) -> requests.Response:
@@ -209,11 +265,23 @@ class Console:
         """Start `argv` (python arguments) with the console's settings; return once its log shows `ready`."""
         log = self.var / f"{name}.log"
         with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=self.env, stdout=out,
-                                    stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+            proc = subprocess.Popen(
+                [sys.executable, *argv],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes[name] = proc
-        wait(lambda: (proc.poll() is None and ready in log.read_text(errors="replace"))
-             or (proc.poll() is not None and _failed(log)), 90, f"{name} ready ({log})")  # fmt: skip
+        wait(
+            lambda: (
+                (proc.poll() is None and ready in log.read_text(errors="replace"))
+                or (proc.poll() is not None and _failed(log))
+            ),
+            90,
+            f"{name} ready ({log})",
+        )
         return proc
 
     def kill(self, name: str) -> None:

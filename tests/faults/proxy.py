@@ -62,12 +62,20 @@ class FaultProxy:
             while b"\r\n\r\n" not in data and (chunk := client.recv(65536)):
                 data += chunk
             head, _, body = data.partition(b"\r\n\r\n")
-            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+            length = next(
+                (
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
             while len(body) < length and (chunk := client.recv(65536)):
                 body += chunk
-            client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nConnection: close\r\n"
-                           b"Content-Length: %d\r\n\r\n%s" % (len(DENIED), DENIED))  # fmt: skip
+            client.sendall(
+                b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nConnection: close\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(DENIED), DENIED)
+            )
         except OSError:
             pass
         finally:

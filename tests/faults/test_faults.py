@@ -31,8 +31,14 @@ def applied_and_started(console, session, **import_options) -> int:
     applied = console.post(session, f"/clusters/{pk}/config/apply/")
     assert console.finish(session, applied.url) == ("succeeded", ""), applied.url
     console.operate(session, pk, operation="cluster_start")
-    wait(lambda: "Group failover1 started on server1." in session.get(
-        f"{console.base}/clusters/{pk}/operation/status/", timeout=10).text, 60, "the group online")  # fmt: skip
+    wait(
+        lambda: (
+            "Group failover1 started on server1."
+            in session.get(f"{console.base}/clusters/{pk}/operation/status/", timeout=10).text
+        ),
+        60,
+        "the group online",
+    )
     return pk
 
 
@@ -87,16 +93,31 @@ def test_an_error_answer_from_aws_shows_as_the_monitors_error_not_as_normal(cons
     pk = applied_and_started(console, session, interval=5)
     console.proxy.mode = "deny"  # every AWS call answers 403 UnauthorizedOperation (a revoked IAM permission)
     status_url = f"{console.base}/clusters/{pk}/operation/status/"
-    wait(lambda: "Monitor awsvipw1 detected an error. (50 : You are not authorized" in session.get(
-        status_url, timeout=10).text, 60, "awsvipw1 in error")  # fmt: skip
+    wait(
+        lambda: (
+            "Monitor awsvipw1 detected an error. (50 : You are not authorized"
+            in session.get(status_url, timeout=10).text
+        ),
+        60,
+        "awsvipw1 in error",
+    )
     console.proxy.heal()
 
 
 def test_the_simulation_keeps_its_ids_and_changes_across_a_restart(tmp_path):
     """The embedded simulation killed and started again: same IDs, and the route it was told to change."""
     env_port, state, ids_file = free_port(), tmp_path / "state.jsonl", tmp_path / "ids.json"
-    command = [sys.executable, "manage.py", "awssim", "--port", str(env_port), "--ids-file", str(ids_file),
-               "--state", str(state)]  # fmt: skip
+    command = [
+        sys.executable,
+        "manage.py",
+        "awssim",
+        "--port",
+        str(env_port),
+        "--ids-file",
+        str(ids_file),
+        "--state",
+        str(state),
+    ]
 
     def start():
         ids_file.unlink(missing_ok=True)
@@ -107,8 +128,13 @@ def test_the_simulation_keeps_its_ids_and_changes_across_a_restart(tmp_path):
     proc, first = start()
     import boto3
 
-    ec2 = boto3.client("ec2", endpoint_url=f"http://127.0.0.1:{env_port}", region_name="ap-northeast-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+    ec2 = boto3.client(
+        "ec2",
+        endpoint_url=f"http://127.0.0.1:{env_port}",
+        region_name="ap-northeast-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     eni2 = first["servers"]["server2"]["eni_id"]
     for table in first["route_tables"].values():
         ec2.replace_route(RouteTableId=table, DestinationCidrBlock="10.1.0.20/32", NetworkInterfaceId=eni2)
@@ -121,8 +147,12 @@ def test_the_simulation_keeps_its_ids_and_changes_across_a_restart(tmp_path):
         }
         wait(lambda: _answers(env_port), 10, "listening")
         tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [first["vpc_id"]]}])["RouteTables"]
-        targets = {r.get("NetworkInterfaceId") for t in tables for r in t["Routes"]
-                   if r.get("DestinationCidrBlock") == "10.1.0.20/32"}  # fmt: skip
+        targets = {
+            r.get("NetworkInterfaceId")
+            for t in tables
+            for r in t["Routes"]
+            if r.get("DestinationCidrBlock") == "10.1.0.20/32"
+        }
         assert targets == {eni2}
     finally:
         proc.terminate()

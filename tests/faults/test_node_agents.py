@@ -30,8 +30,14 @@ def test_the_failover_path_survives_a_lost_agent_and_a_lost_console_worker(clust
 
     def move(server: str):
         console.operate(cluster.session, cluster.pk, operation="group_move", group="failover1", server=server)
-        wait(lambda: cluster.serves_on(server) and cluster.api(f"clusters/{cluster.pk}/runs?limit=1")[0]["status"]
-             == "succeeded", 60, f"the group moved to {server}")  # fmt: skip
+        wait(
+            lambda: (
+                cluster.serves_on(server)
+                and cluster.api(f"clusters/{cluster.pk}/runs?limit=1")[0]["status"] == "succeeded"
+            ),
+            60,
+            f"the group moved to {server}",
+        )
 
     # (d) the start script ran on server1's agent; (c) only server1's agent answers the NLB.
     assert (markers / "start-server1").read_text() == "failover1 exec1\n"
@@ -47,8 +53,9 @@ def test_the_failover_path_survives_a_lost_agent_and_a_lost_console_worker(clust
     ec2 = console.boto("ec2")
     for table in ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [cluster.ids["vpc"]]}])["RouteTables"]:
         if any(r.get("DestinationCidrBlock") == f"{vip}/32" for r in table["Routes"]):  # out of band, to server2
-            ec2.replace_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock=f"{vip}/32",
-                              NetworkInterfaceId=eni["server2"])  # fmt: skip
+            ec2.replace_route(
+                RouteTableId=table["RouteTableId"], DestinationCidrBlock=f"{vip}/32", NetworkInterfaceId=eni["server2"]
+            )
     assert console.vip_targets() == {eni["server2"]}
     wait(lambda: console.vip_targets() == {eni["server1"]}, 90, "the VIP route recovered by the surviving worker")
     assert "Monitor awsvipw1 detected an error." in cluster.status()
@@ -57,8 +64,11 @@ def test_the_failover_path_survives_a_lost_agent_and_a_lost_console_worker(clust
     # (a) kill -9 the agent of the server holding the group: stale heartbeat, forced stop, failover.
     lost = time.monotonic()
     console.kill("agent-server1")
-    wait(lambda: cluster.instance_stopped("server1") and cluster.serves_on("server2"), 90,
-         "server1 force-stopped and its group on server2")  # fmt: skip
+    wait(
+        lambda: cluster.instance_stopped("server1") and cluster.serves_on("server2"),
+        90,
+        "server1 force-stopped and its group on server2",
+    )
     took = time.monotonic() - lost
     page = cluster.status()
     assert "Forced stop of server1" in page and "Group failover1 failed over from server1 to server2." in page

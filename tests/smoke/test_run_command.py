@@ -42,8 +42,10 @@ def runtime_python() -> Path:
         subprocess.run([base, "-m", "venv", str(venv)], check=True, timeout=120)
         pip = subprocess.run(
             [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
-            capture_output=True, text=True, timeout=900,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert pip.returncode == 0, f"pip install -r requirements.txt failed:\n{pip.stderr[-3000:]}"
         (venv / f".built-{stamp}").touch()
     # Runtime only: nothing of the test requirements may be there to hide a missing package.
@@ -91,8 +93,12 @@ def test_the_run_command_serves_the_console_from_the_runtime_requirements_alone(
     with open(log, "wb") as out:
         serve = subprocess.Popen(
             [str(runtime_python), "manage.py", "serve"],
-            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         session = requests.Session()
         deadline = time.monotonic() + 120
@@ -139,8 +145,11 @@ def test_the_run_command_serves_the_console_from_the_runtime_requirements_alone(
         with open(tmp_path / "agent.log", "wb") as out:
             agent = subprocess.Popen(
                 [str(runtime_python), "manage.py", "node_agent", "smoke", "server1", "--listen", "127.0.0.9"],
-                cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                cwd=ROOT,
+                env=environment,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         try:
             deadline = time.monotonic() + 60
             while "seen " not in session.get(base + f"/clusters/{pk}/operation/status/", timeout=10).text:

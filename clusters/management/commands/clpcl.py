@@ -2,8 +2,10 @@ from ._runs import ProductCommand, cluster_named, run_and_wait
 
 
 class Command(ProductCommand):
-    help = ("Start (-s) or stop (-t) the cluster, or with -h SERVER the cluster service on that server (its groups "
-            "move first); --suspend / --resume the cluster, as the product's clpcl does.")  # fmt: skip
+    help = (
+        "Start (-s) or stop (-t) the cluster, or with -h SERVER the cluster service on that server (its groups "
+        "move first); --suspend / --resume the cluster, as the product's clpcl does."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("cluster")

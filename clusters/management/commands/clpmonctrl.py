@@ -20,8 +20,9 @@ class Command(BaseCommand):
 
         user = acting_user("manage.py")
         try:
-            names = engine.control(user=user, cluster=cluster_named(cluster), action=action,
-                                   monitors=[monitor] if monitor else None)  # fmt: skip
+            names = engine.control(
+                user=user, cluster=cluster_named(cluster), action=action, monitors=[monitor] if monitor else None
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"{'Suspended' if action == 'suspend' else 'Resumed'}: {', '.join(names)}.")

@@ -24,16 +24,32 @@ class Command(BaseCommand):
                 "cluster": target.name,
                 "status": status["cluster_status"],
                 "applied_version": status["version"].number,
-                "servers": [{"name": s, "instance_state": state.message if state else "unknown"}
-                            for s, state, _, _ in status["servers"]],
-                "groups": [{"name": g.name, "status": st.status if st else "offline",
-                            "current_server": st.server if st else ""} for g, st, _ in status["groups"]],
-                "resources": [{"name": r.name, "type": r.type, "group": r.group,
-                               "status": st.status if st else "offline", "server": st.server if st else ""}
-                              for r, st in status["resources"]],
-                "monitors": [{"name": m.name, "type": m.type, "status": st.status if st else "-"}
-                             for m, st in status["monitors"]],
-            }  # fmt: skip
+                "servers": [
+                    {"name": s, "instance_state": state.message if state else "unknown"}
+                    for s, state, _, _ in status["servers"]
+                ],
+                "groups": [
+                    {
+                        "name": g.name,
+                        "status": st.status if st else "offline",
+                        "current_server": st.server if st else "",
+                    }
+                    for g, st, _ in status["groups"]
+                ],
+                "resources": [
+                    {
+                        "name": r.name,
+                        "type": r.type,
+                        "group": r.group,
+                        "status": st.status if st else "offline",
+                        "server": st.server if st else "",
+                    }
+                    for r, st in status["resources"]
+                ],
+                "monitors": [
+                    {"name": m.name, "type": m.type, "status": st.status if st else "-"} for m, st in status["monitors"]
+                ],
+            }
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
             return

@@ -37,14 +37,23 @@ class Command(BaseCommand):
         target = cluster_named(cluster)
         _, config = applied(target)
         if config is None:
-            raise CommandError(f"Cluster {target.name} has no applied configuration: Apply the Configuration File "
-                               "first, then start its agents.")  # fmt: skip
+            raise CommandError(
+                f"Cluster {target.name} has no applied configuration: Apply the Configuration File "
+                "first, then start its agents."
+            )
         if server not in config.server_names:
-            raise CommandError(f"{server} is not a server of {target.name}; its servers: "
-                               f"{', '.join(config.server_names)}.")  # fmt: skip
+            raise CommandError(
+                f"{server} is not a server of {target.name}; its servers: {', '.join(config.server_names)}."
+            )
         if aws.use_embedded_simulation():
             self.stdout.write(f"AWS: no account configured, so the embedded simulation at {settings.AWS_ENDPOINT_URL}.")
-        self.stdout.write(f"Node agent of {server} in {target.name}: queue node.{target.name}.{server}, "
-                          f"LB probe port on {listen}.")  # fmt: skip
-        agent.serve(target, server, listen=listen, concurrency=concurrency,
-                    interval=interval or settings.WEBUI_HEARTBEAT_INTERVAL)  # fmt: skip
+        self.stdout.write(
+            f"Node agent of {server} in {target.name}: queue node.{target.name}.{server}, LB probe port on {listen}."
+        )
+        agent.serve(
+            target,
+            server,
+            listen=listen,
+            concurrency=concurrency,
+            interval=interval or settings.WEBUI_HEARTBEAT_INTERVAL,
+        )

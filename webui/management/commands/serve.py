@@ -92,12 +92,18 @@ class Command(BaseCommand):
         parser.add_argument("--addrport", default=os.environ.get("WEBUI_ADDRPORT", "127.0.0.1:8000"))
         parser.add_argument("--check", action="store_true", help="Only check the database and Redis, then exit.")
         parser.add_argument("--dev", action="store_true", help="Django's development server instead of gunicorn.")
-        parser.add_argument("--agents", action="store_true",
-                            help="Also run a node agent for every server of every applied cluster here, each on a "
-                                 "loopback address of its own: this machine plays all the servers.")  # fmt: skip
-        parser.add_argument("--without-workers", action="store_true",
-                            help="No Celery worker or beat here: they run as their own services "
-                                 "(`celery -A webui worker -B`, on one or more console hosts).")  # fmt: skip
+        parser.add_argument(
+            "--agents",
+            action="store_true",
+            help="Also run a node agent for every server of every applied cluster here, each on a "
+            "loopback address of its own: this machine plays all the servers.",
+        )
+        parser.add_argument(
+            "--without-workers",
+            action="store_true",
+            help="No Celery worker or beat here: they run as their own services "
+            "(`celery -A webui worker -B`, on one or more console hosts).",
+        )
 
     def handle(self, *args, addrport, check, dev, without_workers, agents, **options):
         self.children: list[Child] = []
@@ -147,9 +153,12 @@ class Command(BaseCommand):
     def _start(self, child: Child) -> subprocess.Popen:
         out = open(self.log_dir / f"{child.name.replace(' ', '-')}.log", "ab") if child.log else None  # noqa: SIM115 - the child keeps it
         child.proc = subprocess.Popen(
-            child.argv, env=child.env, stdout=out, stderr=subprocess.STDOUT if child.log else None,
+            child.argv,
+            env=child.env,
+            stdout=out,
+            stderr=subprocess.STDOUT if child.log else None,
             cwd=settings.BASE_DIR,
-        )  # fmt: skip
+        )
         child.started, child.restart_at = time.monotonic(), None
         return child.proc
 
@@ -157,16 +166,27 @@ class Command(BaseCommand):
         # Threads, not more processes: a request mostly waits on the database, and 2 cores serve
         # WEB_WORKERS x WEB_THREADS requests at once (the status polls of every open tab among them).
         return [
-            sys.executable, "-m", "gunicorn", "webui.wsgi:application",
-            "--bind", addrport,
-            "--workers", str(settings.WEB_WORKERS),
-            "--threads", str(settings.WEB_THREADS),
-            "--worker-class", "gthread",
-            "--timeout", "60",
-            "--graceful-timeout", "10",
-            "--access-logfile", str(self.log_dir / "access.log"),
-            "--error-logfile", str(self.log_dir / "web-server.log"),
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "webui.wsgi:application",
+            "--bind",
+            addrport,
+            "--workers",
+            str(settings.WEB_WORKERS),
+            "--threads",
+            str(settings.WEB_THREADS),
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "10",
+            "--access-logfile",
+            str(self.log_dir / "access.log"),
+            "--error-logfile",
+            str(self.log_dir / "web-server.log"),
+        ]
 
     def start_private_redis(self) -> None:
         port = settings.EMBEDDED_REDIS_PORT
@@ -230,8 +250,11 @@ class Command(BaseCommand):
     def sync_agents(self, env: dict) -> None:
         """An agent for each server of each applied cluster (started as clusters are applied, stopped as they go)."""
         try:
-            wanted = [(c.name, s) for c in Cluster.objects.filter(applied_versions__isnull=False).distinct()
-                      for s in applied(c)[1].server_names]  # fmt: skip
+            wanted = [
+                (c.name, s)
+                for c in Cluster.objects.filter(applied_versions__isnull=False).distinct()
+                for s in applied(c)[1].server_names
+            ]
         except DatabaseError as exc:  # the next sync tries again
             self.stderr.write(f"Node agents not synced: {exc}")
             return
