@@ -283,7 +283,8 @@ class TaskRun(models.Model):
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        FAILED = "failed", "Failed"  # refused or failed as the operation foresees, with the reason
+        ERRORED = "errored", "Errored"  # ended by an unexpected error of the console: its traceback is kept
 
     ACTIVE = (Status.PENDING, Status.RUNNING)
 
@@ -295,6 +296,7 @@ class TaskRun(models.Model):
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    traceback = models.TextField(blank=True, help_text="An unexpected error's traceback, shown to Administrators.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -61,14 +61,31 @@ class NodeAgent(models.Model):
         return self.silent_for() > settings.WEBUI_HEARTBEAT_TIMEOUT
 
 
+class Status(models.TextChoices):
+    """A state in the product's words, as clpstat, its RESTful API and Cluster WebUI print them. Each kind of
+    object takes some of them: a cluster Online, Offline or Suspend; a server Online, Offline, Caution or
+    Unknown; a group Online, Offline, Online Pending, Offline Pending or Error; a group resource those and
+    Online Failure, Offline Failure; a monitor resource Normal, Caution, Error, Suspend or Offline."""
+
+    UNKNOWN = "unknown", "Unknown"
+    NORMAL = "normal", "Normal"
+    CAUTION = "caution", "Caution"
+    ERROR = "error", "Error"
+    UNUSED = "unused", "Unused"
+    SUSPEND = "suspend", "Suspend"
+    ONLINE = "online", "Online"
+    OFFLINE = "offline", "Offline"
+    ONLINE_PENDING = "online_pending", "Online Pending"
+    OFFLINE_PENDING = "offline_pending", "Offline Pending"
+    ONLINE_FAILURE = "online_failure", "Online Failure"
+    OFFLINE_FAILURE = "offline_failure", "Offline Failure"
+
+
 class ClusterState(models.Model):
-    class Status(models.TextChoices):
-        STOPPED = "stopped", "Stopped"
-        RUNNING = "running", "Online"
-        SUSPENDED = "suspended", "Suspended"  # monitoring paused; groups stay where they are
+    """Online (started), Offline (stopped or never started) or Suspend (monitoring paused; groups stay)."""
 
     cluster = models.OneToOneField("clusters.Cluster", on_delete=models.CASCADE, related_name="state")
-    status = models.CharField(max_length=10, choices=Status, default=Status.STOPPED)
+    status = models.CharField(max_length=15, choices=Status, default=Status.OFFLINE)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -86,18 +103,10 @@ class ObjectState(models.Model):
         SERVER = "server", "Server"  # its EC2 instance state (message), as the engine last read it
         SERVICE = "service", "Cluster service"  # offline: stopped on that server by an operator
 
-    class Status(models.TextChoices):
-        OFFLINE = "offline", "Offline"
-        ONLINE = "online", "Online"
-        ERROR = "error", "Error"
-        NORMAL = "normal", "Normal"
-        SUSPENDED = "suspended", "Suspended"
-        WARNING = "warning", "Warning"
-
     cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="object_states")
     kind = models.CharField(max_length=8, choices=Kind)
     name = models.CharField(max_length=31)
-    status = models.CharField(max_length=10, choices=Status, default=Status.OFFLINE)
+    status = models.CharField(max_length=15, choices=Status, default=Status.OFFLINE)
     server = models.CharField(max_length=63, blank=True, help_text="Where it is online.")
     message = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

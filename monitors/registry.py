@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from clusters.configuration.params import ObjectType, Param, Registry
+from clusters.configuration.params import Change, ObjectType, Param, Registry
 from webui import aws
 
 # SEEN (awsazw, awsvipw): parameters/mode; 0 is the product's default for the AZ monitor.
@@ -58,6 +58,8 @@ class MonitorType(ObjectType):
     target_types: tuple[str, ...] = ()  # resource types it watches when monitor timing is active
     recovery: str = "resource"  # default Recovery Target: "resource" (the target), "group" or "local"
     aws: bool = False
+    # The engine reads the applied version every round: a new value is used at the monitor's next watch.
+    change: Change = Change.NOTHING
 
     def watch(self, monitor, target, server: str) -> Watch:
         """Monitor once on `server`: `monitor` is the applied version's MonitorConfig (clusters.configuration.config),

@@ -17,6 +17,12 @@ class GroupResource(TypedPart):
         SHUTDOWN = "4", "Stop the cluster service and shutdown OS"
         REBOOT = "5", "Stop the cluster service and reboot OS"
 
+    class DeactivationFinalAction(models.TextChoices):  # what the product offers at a deactivation failure
+        NO_OPERATION_NEXT = "0", "No operation (deactivate next resource)"
+        NO_OPERATION = "1", "No operation (not deactivate next resource)"
+        SHUTDOWN = "4", "Stop the cluster service and shutdown OS"
+        REBOOT = "5", "Stop the cluster service and reboot OS"
+
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="resources")
     group = models.ForeignKey(FailoverGroup, on_delete=models.CASCADE, related_name="resources")
     type = models.CharField("Type", max_length=20)
@@ -31,7 +37,7 @@ class GroupResource(TypedPart):
     act_final_action = models.CharField("Final Action", max_length=2, choices=FinalAction, blank=True)
     deact_retry = models.PositiveSmallIntegerField("Retry Count at Deactivation Failure", null=True, blank=True)
     deact_final_action = models.CharField(
-        "Final Action at Deactivation Failure", max_length=2, choices=FinalAction, blank=True
+        "Final Action at Deactivation Failure", max_length=2, choices=DeactivationFinalAction, blank=True
     )
     # Dependency: empty follows the default dependency.
     depends_on = models.ManyToManyField("self", symmetrical=False, related_name="dependents", blank=True)

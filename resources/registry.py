@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from clusters.configuration.params import ObjectType, Param, Registry
+from clusters.configuration.params import Change, ObjectType, Param, Registry
 
 # Common to every AWS resource (SEEN for awsvip: parameters/awsclitimeout, 1-999, default 100).
 AWS_CLI_TIMEOUT = Param(
@@ -14,6 +14,7 @@ AWS_CLI_TIMEOUT = Param(
     minimum=1,
     maximum=999,
     section="Tuning",
+    change=Change.NOTHING,  # read by its next AWS call
 )
 
 

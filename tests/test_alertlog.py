@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clusters.operation import alertlog
-from clusters.operation.groups import alert
+from clusters.operation.state import alert
 from tests.factories import ClusterFactory
 
 

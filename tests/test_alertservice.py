@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from clusters.operation import alertservice
-from clusters.operation.groups import alert
+from clusters.operation.state import alert
 from clusters.runtime import Alert, AlertDestination
 from tests.factories import ClusterFactory
 from tests.guide import sim_client

@@ -106,7 +106,7 @@ def test_history_shows_a_change_before_apply_and_restores_an_older_version(page,
 
 
 def test_the_alert_log_filters_and_explains_the_guides_messages(page, login, users, sim):
-    from clusters.operation.groups import alert
+    from clusters.operation.state import alert
     from tests.conftest import ARTIFACTS
 
     cluster = build_on_sim("vip", users, sim)
@@ -141,7 +141,7 @@ def test_stopping_a_servers_cluster_service_moves_its_group_live(page, login, us
     servers.get_by_role("button", name="Start the cluster service on server1").click()
     expect(servers.locator("tr[data-server=server1]")).to_contain_text("Running", timeout=30000)
     page.get_by_role("button", name="Suspend the cluster").click()
-    expect(page.get_by_test_id("cluster-status")).to_have_text("Suspended", timeout=30000)
+    expect(page.get_by_test_id("cluster-status")).to_have_text("Suspend", timeout=30000)
     page.get_by_role("button", name="Resume the cluster").click()
     expect(page.get_by_test_id("cluster-status")).to_have_text("Online", timeout=30000)
 

@@ -5,9 +5,9 @@ from dataclasses import replace
 import pytest
 
 from clusters.configuration.config import frozen
-from clusters.operation.groups import applied
+from clusters.operation import health, recovery
+from clusters.operation.state import applied
 from clusters.runtime import Alert, ObjectState
-from monitors import engine
 from tests.guide import build_on_sim as build
 from tests.guide import sim_client as client
 from tests.runs import ok, recover, run, vip_targets
@@ -182,7 +182,7 @@ def test_a_server_whose_object_storage_heartbeat_stops_is_stopped_and_failed_ove
     # Fresh heartbeats from both: nothing more happens.
     settings.WEBUI_HEARTBEAT_TIMEOUT = 3600
     s3.put_object(Bucket=sim["bucket"], Key=nodes.heartbeat_key(cluster.name, "server1"), Body=b"alive")
-    assert engine.stale_heartbeats(cluster, applied(cluster)[1]) == {}
+    assert health.stale_heartbeats(cluster, applied(cluster)[1]) == {}
 
 
 def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, settings):
@@ -199,7 +199,7 @@ def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, se
     settings.AWS_ENDPOINT_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
     settings.AWS_READ_TIMEOUT, settings.AWS_MAX_ATTEMPTS = 1, 1
     aws.reset_clients()
-    expected = {"0": ("normal", None), "1": ("normal", "warning"), "2": ("error", "error")}
+    expected = {"0": ("normal", None), "1": ("caution", "warning"), "2": ("error", "error")}
     try:
         for mode, (status, alert_level) in expected.items():
             Alert.objects.filter(cluster=cluster).delete()
@@ -207,8 +207,10 @@ def test_the_aws_no_response_setting_decides_what_a_timeout_means(users, sim, se
             state.update(status="normal", failures=1)  # the retry is used up: the next failure counts
             config = applied(cluster)[1]
             monitor = replace(config.monitor("awsvipw1"), parameters=frozen({"mode": mode}))
-            found = engine._watch_one(cluster, monitor, config.resource("awsvip1"), "server1", state.get())
-            engine._record(cluster, monitor, state.get(), "server1", found)
+            row = state.get()
+            found = recovery.watch_on(cluster, monitor, config.resource("awsvip1"), "server1", row)
+            recovery.observe(cluster, config, monitor, row, "server1", found)
+            row.save()
             assert state.get().status == status, mode
             levels = set(
                 Alert.objects.filter(cluster=cluster, message__contains="Timeout occurred.").values_list(
@@ -231,7 +233,7 @@ def test_an_error_answer_from_aws_is_a_detected_error_whatever_the_no_response_s
     monitor = next(m for m in config.monitors if m.type == "awseipw")
     assert monitor.parameters.get("mode", "0") == "0"  # "Do nothing" on no response
     state = ObjectState.objects.get(cluster=cluster, kind="monitor", name=monitor.name)
-    watch = engine._watch_one(
+    watch = recovery.watch_on(
         cluster, monitor, next(r for r in config.resources if r.type == "awseip"), "server1", state
     )
     assert (watch.status, watch.code, watch.no_response) == ("error", "50", False)
@@ -267,20 +269,24 @@ def test_a_failed_restart_escalates_to_failover_and_the_counts_are_kept(users, s
     runs = recover(users, cluster)
     assert [r.kind for r in runs] == ["recovery"]
     state = ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1")
-    assert state.restarts == 1  # kept though the restart failed
+    assert state.restarts == 1  # kept though the reactivation failed
     assert Alert.objects.filter(
-        cluster=cluster, message__startswith="Recovery: restarting awsvip1 on server1 failed", level="error"
+        cluster=cluster, message__startswith="Recovery: reactivating awsvip1 on server1 failed", level="error"
     ).exists()
     # The same run moved on to failover, which cannot succeed either: the states say so, not "online".
     assert state.failovers == 1
     assert runs[0].status == "failed" and "No route table of the vpc ID" in runs[0].error
     group = ObjectState.objects.get(cluster=cluster, kind="group", name="failover1")
     resource = ObjectState.objects.get(cluster=cluster, kind="resource", name="awsvip1")
-    assert group.status == "error" and resource.status != "online"  # what started was stopped again
+    assert (group.status, group.server) == ("error", "server2")
+    assert resource.status == "online_failure"
     assert Alert.objects.filter(cluster=cluster, message="Group failover1 stopped on server1.").exists()
     assert Alert.objects.filter(
-        cluster=cluster, level="error", message__startswith="Group failover1 could not be started on server2, server1"
+        cluster=cluster,
+        level="error",
+        message__startswith="Group failover1 could not be started; it is in error on server2. (50 : No route table",
     ).exists()
+    assert state.status == "error"  # it stays in error: the recovery did not mend it
 
 
 def test_server_health_that_cannot_be_read_is_a_warning_once(users, sim):
@@ -290,13 +296,13 @@ def test_server_health_that_cannot_be_read_is_a_warning_once(users, sim):
         s3.delete_object(Bucket=sim["bucket"], Key=item["Key"])
     s3.delete_bucket(Bucket=sim["bucket"])  # the heartbeat's bucket is gone: NoSuchBucket
     plan = applied(cluster)[1]
-    assert engine.stale_heartbeats(cluster, plan) == {}  # not a server loss...
-    assert engine.stale_heartbeats(cluster, plan) == {}
+    assert health.stale_heartbeats(cluster, plan) == {}  # not a server loss...
+    assert health.stale_heartbeats(cluster, plan) == {}
     warnings = Alert.objects.filter(cluster=cluster, level="warning", message__contains="could not be read")
     assert warnings.count() == 1  # ...but said, once
     assert "a lost server would not be noticed" in warnings.get().message
     s3.create_bucket(Bucket=sim["bucket"], CreateBucketConfiguration={"LocationConstraint": sim["region"]})
-    engine.stale_heartbeats(cluster, plan)
+    health.stale_heartbeats(cluster, plan)
     assert Alert.objects.filter(cluster=cluster, message__contains="can be judged from the object storage").exists()
 
 
@@ -321,7 +327,7 @@ def test_a_monitors_timeout_bounds_its_aws_calls_without_leaving_threads(users, 
         state = ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1")
         threads = threading.active_count()
         started = time.monotonic()
-        watch = engine._watch_one(cluster, monitor, config.resource("awsvip1"), "server1", state)
+        watch = recovery.watch_on(cluster, monitor, config.resource("awsvip1"), "server1", state)
         assert time.monotonic() - started < 4
         assert (watch.status, watch.code, watch.message) == ("error", "51", "Timeout occurred.")
         assert threading.active_count() == threads  # nothing left waiting on the endpoint

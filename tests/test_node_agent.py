@@ -14,10 +14,11 @@ from clusters.configuration import services
 from clusters.configuration.config import from_models, plain, revived
 from clusters.models import Cluster
 from clusters.node import agent, remote
-from clusters.operation.groups import act, applied
+from clusters.operation import health
+from clusters.operation.groups import act
+from clusters.operation.state import applied
 from clusters.operation.status import status_context
 from clusters.runtime import Alert, NodeAgent
-from monitors import engine
 from resources.models import GroupResource
 from resources.registry import ResourceFailed
 from resources.types import lbpp
@@ -147,7 +148,8 @@ def test_without_an_agent_the_console_does_node_local_work_and_says_so(users, tm
     assert remote.act(cluster, resource, "server1", True) == (
         "start.sh exited with code 0 (by the console: no node agent on server1)"
     )
-    assert act(cluster, resource, "server1", False)[1:3] == (
+    stopped = act(cluster, resource, "server1", False)
+    assert (stopped.ok, stopped.message) == (
         False,
         "4 : stop.sh exited with code 4. (by the console: no node agent on server1)",
     )
@@ -163,13 +165,14 @@ def test_a_silent_agent_is_a_server_problem_at_once(users, tmp_path, settings):
         cluster=cluster, server="server1", host="vm pid 1", listen="127.0.0.1", started_at=long_ago, seen_at=long_ago
     )
     started = time.monotonic()
-    name, done, message, _ = act(cluster, config.resource("exec1"), "server1", True)
-    assert (name, done) == ("exec1", False) and message.startswith("The node agent of server1 has not reported for")
+    started_there = act(cluster, config.resource("exec1"), "server1", True)
+    assert (started_there.name, started_there.ok) == ("exec1", False)
+    assert started_there.message.startswith("The node agent of server1 has not reported for")
     watch = remote.watch(cluster, config.monitor("genw1"), None, "server1")
     assert watch.status == "error" and "heartbeat timeout" in watch.message
     assert time.monotonic() - started < 2  # nobody waited for a call it would not answer
     # Without a bucket, the agent's own beat is the heartbeat the engine judges.
-    assert engine.stale_heartbeats(cluster, config)["server1"].startswith("no heartbeat from its node agent for")
+    assert health.stale_heartbeats(cluster, config)["server1"].startswith("no heartbeat from its node agent for")
 
 
 def test_an_agent_writes_its_servers_heartbeat_and_a_lost_standby_is_an_error_once(users, sim, settings):
@@ -185,12 +188,12 @@ def test_an_agent_writes_its_servers_heartbeat_and_a_lost_standby_is_an_error_on
         time.sleep(2.1)  # server2's heartbeat is the older one by two seconds (S3 keeps whole seconds)
     keys = client(sim, "s3").list_objects_v2(Bucket=sim["bucket"], Prefix=nodes.heartbeat_key(cluster.name))
     assert sorted(o["Key"].rsplit("/", 1)[-1] for o in keys["Contents"]) == ["server1", "server2"]
-    assert engine.stale_heartbeats(cluster, config) == {}
+    assert health.stale_heartbeats(cluster, config) == {}
     assert recover(users, cluster) == []
 
     settings.WEBUI_HEARTBEAT_TIMEOUT = 3  # server2's agent stopped beating; server1's beats again
     beats["server1"].beat()
-    assert set(engine.stale_heartbeats(cluster, config)) == {"server2"}
+    assert set(health.stale_heartbeats(cluster, config)) == {"server2"}
     assert recover(users, cluster) == []  # server2 holds no group: nothing to fail over, nothing force-stopped
     lost = Alert.objects.filter(cluster=cluster, message__startswith="Server server2 is lost (no object storage")
     assert lost.count() == 1 and lost.get().level == "error"

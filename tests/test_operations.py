@@ -6,7 +6,8 @@ import pytest
 
 from clusters.configuration import services
 from clusters.models import TaskRun
-from clusters.operation.groups import SUCCESS, applied, draft_differs
+from clusters.operation.apply import SUCCESS, draft_differs
+from clusters.operation.state import applied
 from clusters.runtime import Alert, ObjectState
 from tests import guide
 from tests.guide import build_on_sim as build
@@ -139,7 +140,9 @@ def test_applying_a_change_while_running_restarts_the_changed_group(users, sim):
     dns = cluster.resources.get(type="awsdns")
     services.update_group_resource(user=users["admin"], resource=dns, parameters={**dns.parameters, "ttl": 60})
     second = ok(run("apply", users, cluster))
-    assert second.result["operations"] == [{"operation": "stop and start group", "group": "failover1"}]
+    assert second.result["operations"] == [
+        {"operation": "restart the resource", "group": "failover1", "resource": "awsdns1", "because": "TTL"}
+    ]
     records = client(sim, "route53").list_resource_record_sets(HostedZoneId=sim["hosted_zone"]["id"])
     ttl = next(r["TTL"] for r in records["ResourceRecordSets"] if r["Name"] == "srv.hz1.local." and r["Type"] == "A")
     assert ttl == 60
@@ -156,18 +159,18 @@ def test_a_change_to_the_servers_suspends_and_resumes_the_cluster(users, sim):
     cluster = build("vip", users, sim)
     ok(run("apply", users, cluster))
     ok(run("cluster_start", users, cluster))
-    ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsazw1", status="suspended")  # by the user
+    ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsazw1", status="suspend")  # by the user
     ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsvipw1", status="normal")
     witness = cluster.heartbeats.get(kind="witness")
     witness.parameters = {**witness.parameters, "port": 8080}
     witness.save()
     second = ok(run("apply", users, cluster))
-    assert second.result["operations"] == [{"operation": "suspend and resume the cluster"}]
+    assert second.result["operations"] == [{"operation": "suspend and resume the cluster", "because": "heartbeats"}]
     messages = list(second.lines.values_list("message", flat=True))
     assert "The cluster is suspended: its monitor resources pause." in messages
     assert "The cluster is resumed with the new configuration." in messages
     statuses = dict(ObjectState.objects.filter(cluster=cluster, kind="monitor").values_list("name", "status"))
-    assert statuses == {"awsazw1": "suspended", "awsvipw1": "normal"}  # the user's suspension stays
+    assert statuses == {"awsazw1": "suspend", "awsvipw1": "normal"}  # the user's suspension stays
 
 
 def test_the_status_partial_reads_only_the_database(users, sim):
@@ -251,12 +254,12 @@ def test_one_resource_restarts_without_bouncing_its_group(users, sim):
 
 def test_a_group_start_reports_when_each_resource_acted(users, sim):
     """What bench/failover.py divides a move by: the time with a resource acting, the rest the console's."""
-    from clusters.operation.groups import Timing, levels, start_group
+    from clusters.operation.groups import Timing, activate_on, levels
 
     cluster = build("vip", users, sim)
     ok(run("apply", users, cluster))
     config = applied(cluster)[1]
-    timings = start_group(cluster, config, "failover1", "server1", lambda message: None)
+    timings = activate_on(cluster, config, "failover1", "server1", lambda *line: None).timings
     names = [sorted(r.name for r in level) for level in levels(config, "failover1")]
     assert [sorted(t.spans) for t in timings] == names
     assert all(0 <= start <= end <= t.wall for t in timings for start, end in t.spans.values())
@@ -275,7 +278,7 @@ def test_a_group_start_reports_when_each_resource_acted(users, sim):
 
 def test_a_server_round_rewrites_only_the_servers_whose_ec2_state_changed(users, sim):
     from clusters.aws.account import AwsAccount
-    from clusters.operation.groups import record_server_states
+    from clusters.operation.state import record_server_states
 
     cluster = build("vip", users, sim)
     ok(run("apply", users, cluster))

@@ -113,7 +113,7 @@ def test_operations_under_the_same_tree_return_the_run_to_follow(live_server, us
     assert groups["groups"][0]["current"] == "server2"
     status, answer = sample_post(base, "monitors/awsvipw1/suspend", operator)
     assert status == 200 and answer["result"]["code"] == 0
-    assert ObjectState.objects.get(cluster=running_cluster, kind="monitor", name="awsvipw1").status == "suspended"
+    assert ObjectState.objects.get(cluster=running_cluster, kind="monitor", name="awsvipw1").status == "suspend"
     status, answer = sample_post(base, "groups/failover1/move", f"viewer1@{running_cluster.name}")
     assert status == 403 and answer["result"]["code"] != 0  # a Viewer may only read
     status, answer = sample_post(base, "groups/failover1/explode", operator)

@@ -59,7 +59,7 @@ def test_clpdown_moves_the_groups_then_stops_or_reboots_the_instance(users, sim)
 def test_a_suspended_cluster_is_not_monitored_until_it_is_resumed(users, sim):
     cluster = running(users, sim)
     ok(run("cluster_suspend", users, cluster))
-    assert ClusterState.objects.get(cluster=cluster).status == "suspended"
+    assert ClusterState.objects.get(cluster=cluster).status == "suspend"
     for table in sim["route_tables"].values():  # a fault while suspended goes unwatched
         client(sim, "ec2").replace_route(
             RouteTableId=table,

@@ -23,20 +23,20 @@ def test_the_status_of_a_large_cluster_lists_what_needs_attention_with_counts(cl
         cluster=cluster,
         kind="resource",
         name="vip3",
-        status="error",
+        status="online_failure",
         server="s0",
         message="Failed to start the resource vip3.",
     )
-    ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsazw1", status="suspended")
+    ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsazw1", status="suspend")
     client.force_login(users["viewer"])
     page = client.get(reverse("operation_status", args=[cluster.pk])).content.decode()
-    assert "60: 1 error, 59 offline" in page
+    assert "60: 59 Offline, 1 Online Failure" in page
     assert 'data-resource="vip3"' in page and 'data-resource="vip4"' not in page
     assert "All group resources" in page
     everything = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]))
     assert everything.context["page"].paginator.count == 60
     assert 'data-object="vip4"' in everything.content.decode()
-    in_error = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]), {"status": "error"})
+    in_error = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]), {"status": "online_failure"})
     assert [o.name for o, _ in in_error.context["page"]] == ["vip3"]
     of_group = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]), {"group": "g2"})
     assert sorted(o.name for o, _ in of_group.context["page"]) == ["md2", "vip2"]

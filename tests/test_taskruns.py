@@ -100,9 +100,21 @@ def test_expected_and_unexpected_failures_both_end_the_run(users):
     crash = TaskRun.objects.create(kind="test_crash", cluster=refusal.cluster)  # the cluster is free again
     taskruns.execute(crash.pk)
     crash.refresh_from_db()
-    assert crash.status == "failed"
-    assert crash.error == "Unexpected error: KeyError: 'boom'"
+    assert crash.status == "errored"  # a fault of ours, told apart from a refused or failed operation
+    assert crash.error == "Unexpected error: KeyError: 'boom' (the traceback is kept with the run)"
     assert list(crash.lines.values_list("message", flat=True)) == ["about to fail", crash.error]
+    assert 'raise KeyError("boom")' in crash.traceback and crash.traceback.rstrip().endswith("KeyError: 'boom'")
+
+
+def test_an_errored_runs_traceback_is_shown_to_administrators_only(client, users):
+    crash = TaskRun.objects.create(kind="test_crash", cluster=ClusterFactory(), user=users["operator"])
+    taskruns.execute(crash.pk)
+    for role, shown in (("admin", True), ("operator", False), ("viewer", False)):
+        client.force_login(users[role])
+        page = client.get(reverse("run_detail", args=[crash.pk])).content.decode()
+        assert "Errored" in page and "Unexpected error: KeyError" in page
+        assert ("Traceback (most recent call last)" in page) is shown, role
+        assert ("Retry" in page) is (role != "viewer"), role
 
 
 def test_progress_partial_polls_while_active_and_stops_with_286(client, users):
@@ -146,7 +158,7 @@ def test_a_run_whose_worker_was_lost_fails_gives_back_what_it_held_and_frees_the
     from clusters.runtime import Alert, ObjectState
 
     cluster = ClusterFactory(name="cluster1")
-    paused = ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsvipw1", status="suspended")
+    paused = ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsvipw1", status="suspend")
     lost = TaskRunFactory(
         cluster=cluster,
         kind="apply",

@@ -62,7 +62,7 @@ def test_the_dashboard_shows_every_clusters_status_troubled_first_in_fixed_queri
         for i in range(size - len(counts) * 2 if counts else size):
             cluster = ClusterFactory(name=f"c{size}-{i}")
             AppliedVersion.objects.create(cluster=cluster, number=1, conf=b"<root/>")
-            ClusterState.objects.create(cluster=cluster, status="running")
+            ClusterState.objects.create(cluster=cluster, status="online")
             ObjectState.objects.create(cluster=cluster, kind="group", name="failover1", status="online", server="s1")
         with CaptureQueriesContext(connection) as queries:
             client.get(reverse("dashboard"))
@@ -70,7 +70,7 @@ def test_the_dashboard_shows_every_clusters_status_troubled_first_in_fixed_queri
     assert counts[0] == counts[1], counts
     troubled = ClusterFactory(name="zz-troubled")
     AppliedVersion.objects.create(cluster=troubled, number=1, conf=b"<root/>")
-    ClusterState.objects.create(cluster=troubled, status="running")
+    ClusterState.objects.create(cluster=troubled, status="online")
     ObjectState.objects.create(cluster=troubled, kind="monitor", name="awsvipw1", status="error")
     page = client.get(reverse("dashboard")).content.decode()
     rows = page[page.index('aria-label="Clusters"') :]

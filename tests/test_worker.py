@@ -80,7 +80,7 @@ def test_the_operation_commands_wait_for_their_runs(celery_worker, users, sim):
     call_command("clpcl", cluster.name, "--suspend", stdout=StringIO())
     out = StringIO()
     call_command("clpstat", cluster.name, "--json", stdout=out)
-    assert json.loads(out.getvalue())["status"] == "Suspended"
+    assert json.loads(out.getvalue())["status"] == "Suspend"
     call_command("clpcl", cluster.name, "--resume", stdout=StringIO())
     call_command("clpdown", cluster.name, "-h", "server1", "-r", stdout=StringIO())
     out = StringIO()

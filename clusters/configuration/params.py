@@ -10,6 +10,7 @@ import pkgutil
 import re
 import threading
 from dataclasses import dataclass, field
+from enum import StrEnum
 from importlib import import_module
 from typing import Any
 
@@ -48,6 +49,20 @@ class Problem:
         return f"{where}: {self.message}" + (f" {self.fix}" if self.fix else "")
 
 
+class Change(StrEnum):
+    """What changing a setting needs while the cluster runs, least first: Apply performs exactly that."""
+
+    NOTHING = "nothing"  # read when it is next used (a comment, a timeout, a monitor's interval)
+    RESTART_RESOURCE = "restart the resource"  # deactivated as it was, activated as it is now, where it runs
+    RESTART_GROUP = "stop and start the group"
+    SUSPEND_CLUSTER = "suspend and resume the cluster"
+
+    @property
+    def rank(self) -> int:
+        """How much it needs: more than every change listed before it."""
+        return list(Change).index(self)
+
+
 @dataclass(frozen=True)
 class Param:
     name: str  # key in the JSON parameters
@@ -65,6 +80,7 @@ class Param:
     help: str = ""
     aws_list: str = ""  # the AwsAccount pick list that suggests values, e.g. "network_interfaces"
     hidden: bool = False  # derived from other settings, not typed
+    change: Change | None = None  # what changing it needs while the cluster runs; None: its type's `change`
 
     def to_text(self, value) -> str:
         if self.kind == "bool":
@@ -130,6 +146,8 @@ class ObjectType:
     # Acts on the cluster server itself (a script, a service, a port, a local disk): its activate /
     # deactivate / watch run on that server's node agent (clusters/node), not in the console.
     on_server: bool = False
+    # What changing a parameter needs while the cluster runs, unless the parameter says otherwise.
+    change: Change = Change.RESTART_RESOURCE
     extra: dict = field(default_factory=dict)
 
     def param(self, name: str) -> Param:
@@ -137,6 +155,11 @@ class ObjectType:
             if p.name == name:
                 return p
         raise KeyError(f"{self.code} has no parameter {name!r}")
+
+    def change_of(self, name: str) -> Change:
+        """What changing parameter `name` needs; an unknown one (kept from an imported file) the type's own."""
+        found = next((p for p in self.params if p.name == name), None)
+        return found.change if found is not None and found.change is not None else self.change
 
     def describe(self, parameters: dict) -> str:
         """The set values under the guide's labels, e.g. "IP Address: 10.1.0.20; VPC ID: vpc-1"."""

@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from clusters.configuration.config import revived
 from clusters.models import Cluster
-from clusters.operation.groups import applied
-from clusters.runtime import NodeAgent, ObjectState
+from clusters.operation import state
+from clusters.operation.state import applied
+from clusters.runtime import NodeAgent
 from resources.registry import ResourceFailed
 from resources.types import lbpp
 from webui import aws, nodes
@@ -99,9 +100,7 @@ def register(cluster: Cluster, server: str, listen: str) -> NodeAgent:
 def restore(cluster: Cluster, server: str) -> list[str]:
     """After a restart, open again what this process holds for resources online here (the LB probe port)."""
     _, config = applied(cluster)
-    online = ObjectState.objects.filter(
-        cluster=cluster, kind=ObjectState.Kind.RESOURCE, status="online", server=server
-    ).values_list("name", flat=True)
+    online = state.resources_online_on(cluster, server)
     restored = []
     for name in online:
         resource = config.resource(name)

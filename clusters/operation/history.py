@@ -11,7 +11,7 @@ from clusters.clpconf import reader, transfer, writer
 from clusters.configuration.config import Config
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from clusters.models import Cluster
-from clusters.operation.groups import plan_operations
+from clusters.operation.apply import plan_operations
 from clusters.runtime import AppliedVersion
 
 DRAFT = "draft"

@@ -4,6 +4,10 @@ the EIP, the secondary IP, the DNS record, the probe port). Laid out here; drawn
 
 from dataclasses import dataclass, field
 
+from clusters.runtime import Status
+
+RUNS_THERE = (Status.ONLINE, Status.ONLINE_PENDING, Status.ERROR, Status.ONLINE_FAILURE)
+
 SERVER_W, LINE, PAD, HEADER = 250, 18, 12, 26
 MAX_LINES = 12  # lines in a server's box
 
@@ -12,7 +16,7 @@ MAX_LINES = 12  # lines in a server's box
 class ServerBox:
     name: str
     state: str  # the instance state as the engine last read it
-    status: str  # online / offline / warning: the colour
+    status: str  # the server's status (online, offline, unknown): the colour
     ip: str
     lines: list[tuple[str, str]] = field(default_factory=list)  # (css class, text)
     x: int = 0
@@ -51,11 +55,12 @@ def layout(status: dict) -> dict:
     """Boxes with coordinates from the status operation mode shows (no AWS call)."""
     groups_on: dict[str, list] = {}
     for group, state, _ in status["groups"]:
-        if state and state.server and state.status in ("online", "error"):
-            groups_on.setdefault(state.server, []).append((state.status, f"group {group.name} ({state.status})"))
+        if state and state.server and state.status in RUNS_THERE:
+            label = state.get_status_display()
+            groups_on.setdefault(state.server, []).append((state.status, f"group {group.name} ({label})"))
     resources_on: dict[str, list] = {}
     for resource, state in status["resources"]:
-        if state and state.server and state.status in ("online", "error") and resource.spec.points_to:
+        if state and state.server and state.status in RUNS_THERE and resource.spec.points_to:
             target = resource.parameters.get(resource.spec.points_to, "")
             line = f"{resource.name} -> {target}" if target != "" else resource.name
             resources_on.setdefault(state.server, []).append((state.status, line))
@@ -68,7 +73,7 @@ def layout(status: dict) -> dict:
         box = ServerBox(
             name,
             instance.message if instance else "not read yet",
-            instance.status if instance else "warning",
+            instance.status if instance else Status.UNKNOWN,
             details.get("ip", ""),
             lines,
         )

@@ -3,18 +3,15 @@
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from clusters.models import Cluster, TaskRun
 from clusters.node import remote
-from clusters.operation import picture
-from clusters.operation.groups import applied
-from clusters.runtime import Alert, ClusterState, ObjectState
+from clusters.operation import picture, state
+from clusters.operation.state import Status
 
 # A larger cluster's status lists only the resources and monitors that need attention, with counts;
 # every one is a click away (objects_context). The poll stays small whatever the cluster's size.
 LIST_UP_TO = 40
-ATTENTION = {"error", "warning", "suspended"}
+ATTENTION = {Status.ERROR, Status.CAUTION, Status.SUSPEND, Status.ONLINE_FAILURE, Status.OFFLINE_FAILURE}
 LISTED = ("resource", "monitor")
 
 
@@ -30,49 +27,54 @@ def status_context(cluster: Cluster, *, summary: bool = False) -> dict:
     page), a cluster of more than LIST_UP_TO resources lists only the resources and monitors that need
     attention, with counts, and reads only their state rows.
     """
-    version, config = applied(cluster)
+    version, config = state.applied(cluster)
     if version is None:
         return {"version": None}
     summarized = summary and len(config.resources) + len(config.monitors) > LIST_UP_TO
-    rows = ObjectState.objects.filter(cluster=cluster)
-    if summarized:
-        rows = rows.filter(~Q(kind__in=LISTED) | Q(status__in=ATTENTION) | Q(dummy_failure=True))
-    states = {(s.kind, s.name): s for s in rows}
-    cluster_state = ClusterState.objects.filter(cluster=cluster).first()
+    states = state.states_of(cluster, needing_attention=LISTED if summarized else (), attention=ATTENTION)
+    cluster_status = state.cluster_status(cluster)
     servers = config.server_names
     recent = list(TaskRun.objects.filter(cluster=cluster).order_by("-created_at", "-id")[:5])
     active = next((run for run in recent if run.is_active), None)
-    judged = [s for (kind, _), s in states.items() if kind == "health" and s.status == "warning"]
+    judged = [s for (kind, _), s in states.items() if kind == "health" and s.status != Status.NORMAL]
     agents = node_agents(cluster, servers)
     context = {
         "version": version,
-        "cluster_status": cluster_state.get_status_display() if cluster_state else "Stopped",
-        "running": bool(cluster_state and cluster_state.status == "running"),
-        "servers": [(s, states.get(("server", s)), states.get(("service", s)), agents[s]) for s in servers],
-        "suspended": bool(cluster_state and cluster_state.status == "suspended"),
+        "cluster_status": cluster_status.label,
+        "running": cluster_status == Status.ONLINE,
+        "servers": [
+            (s, states.get(("server", s)), _service(states.get(("service", s)), cluster_status), agents[s])
+            for s in servers
+        ],
+        "suspended": cluster_status == Status.SUSPEND,
         "groups": [(g, states.get(("group", g.name)), config.startup_servers(g.name)) for g in config.groups],
         "resources": [(r, states.get(("resource", r.name))) for r in config.resources],
         "monitors": [(m, states.get(("monitor", m.name))) for m in config.monitors],
-        "alerts": list(Alert.objects.filter(cluster=cluster)[:15]),
+        "alerts": state.recent_alerts(cluster, 15),
         "active_run": active,
         "recent_runs": recent,
         "health_warnings": [s.message for s in judged],
     }
     if summary:  # counted whatever the size: the poll makes the same queries for any cluster
-        counted = list(ObjectState.objects.filter(cluster=cluster, kind__in=LISTED).values_list("kind", "status"))
+        counted = state.status_counts(cluster, LISTED)
     if summarized:
         counts = {kind: Counter() for kind in LISTED}
         for (kind, status), n in Counter(counted).items():  # one row per state: a few thousand small tuples
-            counts[kind][status] += n
+            counts[kind][Status(status).label] += n
         for kind, listed in (("resource", "resources"), ("monitor", "monitors")):
             total = len(context[listed])
             unread = total - sum(counts[kind].values())
             if unread:
-                counts[kind]["offline" if kind == "resource" else "not checked"] += unread
+                counts[kind][Status.OFFLINE.label if kind == "resource" else "not checked"] += unread
             context[f"{listed}_counts"], context[f"{listed}_total"] = sorted(counts[kind].items()), total
             context[listed] = [(o, s) for o, s in context[listed] if _attention(s)][:LIST_UP_TO]
     context["picture"] = picture.layout(context)
     return context
+
+
+def _service(row, cluster_status: Status) -> bool:
+    """Whether a server's cluster service runs: as an operator or a final action left it, else as the cluster."""
+    return row.status == Status.ONLINE if row is not None else cluster_status != Status.OFFLINE
 
 
 @dataclass(frozen=True)
@@ -102,12 +104,12 @@ def node_agents(cluster: Cluster, servers) -> dict[str, AgentState]:
 
 def objects_context(cluster: Cluster, kind: str, *, group: str = "", status: str = "") -> dict:
     """Every group resource (or monitor resource) of the applied version with its state, filtered."""
-    version, config = applied(cluster)
+    version, config = state.applied(cluster)
     if version is None:
         return {"version": None, "rows": []}
-    states = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=kind.removesuffix("s"))}
+    states = state.states_of_kind(cluster, kind.removesuffix("s"))
     objects = config.resources if kind == "resources" else config.monitors
     rows = [(o, states.get(o.name)) for o in objects if not group or getattr(o, "group", "") == group]
     if status:
-        rows = [(o, s) for o, s in rows if (s.status if s else "offline") == status]
+        rows = [(o, s) for o, s in rows if (s.status if s else Status.OFFLINE) == status]
     return {"version": version, "rows": rows, "groups": [g.name for g in config.groups]}

@@ -10,6 +10,7 @@ suspended). A dispatch that cannot reach the broker fails the run at once with t
 
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -241,18 +242,27 @@ def execute(run_id: int) -> None:
         return
     run = TaskRun.objects.select_related("cluster", "user").get(pk=run_id)
     context = RunContext(run)
-    status, error, result = TaskRun.Status.FAILED, "", {}
+    status, error, result, trace = TaskRun.Status.FAILED, "", {}, ""
     with _Lease(run_id):
         try:
             result = KINDS[run.kind].handler(context) or {}
             status = TaskRun.Status.SUCCEEDED
         except TaskFailed as exc:
             error = str(exc)
-        except Exception as exc:  # a run must end whatever happens; the message says what
-            error = f"Unexpected error: {type(exc).__name__}: {exc}"
+        except Exception as exc:  # a run must end whatever happens: a fault of ours, kept whole for whoever mends it
+            logger.exception("run #%s (%s) ended by an unexpected error", run_id, run.kind)
+            status, trace = TaskRun.Status.ERRORED, traceback.format_exc()
+            error = f"Unexpected error: {type(exc).__name__}: {exc} (the traceback is kept with the run)"
     if error:
         context.log(error, TaskRunLine.Level.ERROR)
-    ended = {"status": status, "error": error, "result": result, "finished_at": timezone.now(), "lease_until": None}
+    ended = {
+        "status": status,
+        "error": error,
+        "result": result,
+        "finished_at": timezone.now(),
+        "lease_until": None,
+        "traceback": trace,
+    }
     if status == TaskRun.Status.SUCCEEDED:
         ended["progress"] = 100  # a failed run keeps the progress it reached
     # Only a run still ours: one the reaper failed meanwhile stays failed.

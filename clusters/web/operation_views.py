@@ -8,11 +8,11 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from clusters.models import Cluster, TaskRun
-from clusters.operation import history
-from clusters.operation.groups import draft_differs
+from clusters.operation import history, recovery
+from clusters.operation.apply import draft_differs
 from clusters.operation.status import objects_context, status_context
 from clusters.runs import taskruns
-from monitors import engine
+from clusters.runtime import Status
 from webui.context import MODES
 from webui.roles import Role, role_required
 
@@ -33,6 +33,17 @@ OPERATIONS = {
 }
 
 
+# What the lists filter by, in the product's words.
+RESOURCE_STATUSES = (
+    Status.ONLINE,
+    Status.OFFLINE,
+    Status.ONLINE_PENDING,
+    Status.ONLINE_FAILURE,
+    Status.OFFLINE_FAILURE,
+)
+MONITOR_STATUSES = (Status.NORMAL, Status.CAUTION, Status.ERROR, Status.SUSPEND)
+
+
 def operation_page(request, cluster):
     context = {"cluster": cluster, "mode": "operation", "modes": MODES, "mode_label": MODES["operation"]}
     status = status_context(cluster, summary=True)
@@ -51,7 +62,7 @@ def operation_objects(request, pk, kind):
     group, status = request.GET.get("group", ""), request.GET.get("status", "")
     found = objects_context(cluster, kind, group=group, status=status)
     page = Paginator(found["rows"], 100).get_page(request.GET.get("page"))
-    statuses = ["online", "offline", "error"] if kind == "resources" else ["normal", "error", "warning", "suspended"]
+    statuses = RESOURCE_STATUSES if kind == "resources" else MONITOR_STATUSES
     return render(
         request,
         "clusters/objects.html",
@@ -125,7 +136,7 @@ def monitor_control(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     names = request.POST.getlist("monitor") or None
     try:
-        engine.control(user=request.user, cluster=cluster, action=request.POST.get("action", ""), monitors=names)
+        recovery.control(user=request.user, cluster=cluster, action=request.POST.get("action", ""), monitors=names)
     except ValueError as exc:
         messages.error(request, str(exc))
     back = request.POST.get("mode", "operation")

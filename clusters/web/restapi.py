@@ -24,22 +24,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from clusters.models import Cluster
+from clusters.operation import recovery
+from clusters.operation.picture import RUNS_THERE
 from clusters.operation.status import status_context
 from clusters.runs import taskruns
-from monitors import engine
+from clusters.runtime import Status
 from webui.roles import Role, role_of
 
 OK = {"code": 0, "message": "command succeeded."}
 # Non-zero codes: the sample checks only that the code is not 0 and prints the message.
 AUTH_FAILED, NOT_FOUND, NO_CLUSTER, FORBIDDEN, BUSY, BAD_REQUEST = 1, 2, 3, 4, 5, 6
-STATUS = {
-    "online": "Online",
-    "offline": "Offline",
-    "error": "Error",
-    "normal": "Normal",
-    "suspended": "Suspended",
-    "warning": "Warning",
-}
 
 
 def _failure(code: int, message: str, status: int) -> JsonResponse:
@@ -95,18 +89,18 @@ def _endpoint(view):
 
 
 def _state(state) -> str:
-    return STATUS.get(state.status, state.status.capitalize()) if state else "Offline"
+    return state.get_status_display() if state else Status.OFFLINE.label
 
 
 def _current(state) -> str:
-    return state.server if state and state.status in ("online", "error") and state.server else "None"
+    return state.server if state and state.status in RUNS_THERE and state.server else "None"
 
 
 def _servers(status) -> list[dict]:
     found = []
-    for name, instance, service, _agent in status["servers"]:
-        stopped = (service and service.status == "offline") or (instance and instance.status != "online")
-        found.append({"name": name, "status": "Offline" if stopped or not status["running"] else "Online"})
+    for name, instance, service_runs, _agent in status["servers"]:
+        stopped = not service_runs or (instance and instance.status != Status.ONLINE)
+        found.append({"name": name, "status": Status.OFFLINE.label if stopped else Status.ONLINE.label})
     return found
 
 
@@ -118,8 +112,7 @@ def _select(request, items: list[dict]) -> list[dict]:
 
 @_endpoint
 def cluster(request, cluster, status):
-    state = "Online" if status["running"] else "Suspended" if status["suspended"] else "Offline"
-    return {"cluster": {"name": cluster.name, "status": state}}
+    return {"cluster": {"name": cluster.name, "status": status["cluster_status"]}}
 
 
 @_endpoint
@@ -156,7 +149,7 @@ def monitors(request, cluster, status):
     names = [s["name"] for s in _servers(status)]
     found = []
     for monitor, state in status["monitors"]:
-        overall = _state(state) if state else "Normal"
+        overall = _state(state) if state else Status.NORMAL.label
         found.append(
             {
                 "name": monitor.name,
@@ -198,7 +191,7 @@ def operate(request, kind: str, action: str, name: str = ""):
         return _failure(BAD_REQUEST, 'The body is not JSON; send {} or {"target": "SERVER"}.', 400)
     if kind == "monitors" and action in ("suspend", "resume"):
         try:
-            engine.control(user=user, cluster=cluster, action=action, monitors=[name])
+            recovery.control(user=user, cluster=cluster, action=action, monitors=[name])
         except ValueError as exc:
             return _failure(NOT_FOUND, str(exc), 404)
         except PermissionDenied:

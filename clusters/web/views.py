@@ -189,13 +189,19 @@ def import_setting(request, pk=None):
 
 def run_detail(request, pk):
     run = get_object_or_404(TaskRun.objects.select_related("cluster", "user"), pk=pk)
-    context = {"run": run, "kind": KINDS.get(run.kind), "can_retry": _can_retry(request, run), **findings_context(run)}
+    context = {"run": run, "kind": KINDS.get(run.kind), **_run_context(request, run)}
     return render(request, "runs/detail.html", context)
 
 
-def _can_retry(request, run: TaskRun) -> bool:
-    kind = KINDS.get(run.kind)
-    return kind is not None and role_of(request.user) >= kind.role
+def _run_context(request, run: TaskRun) -> dict:
+    """What a run's page shows of it to this user: Retry to whoever may start it, an unexpected error's
+    traceback to Administrators, a check's findings."""
+    kind, role = KINDS.get(run.kind), role_of(request.user) or 0
+    return {
+        "can_retry": kind is not None and role >= kind.role,
+        "can_see_traceback": role >= Role.ADMINISTRATOR,
+        **findings_context(run),
+    }
 
 
 @require_POST
@@ -259,7 +265,7 @@ def iam_policy(request, pk):
 def run_progress(request, pk):
     """The live part of a run's page; htmx polls it and stops when the run has ended."""
     run = get_object_or_404(TaskRun.objects.select_related("cluster"), pk=pk)
-    context = {"run": run, "lines": run.lines.all(), "can_retry": _can_retry(request, run), **findings_context(run)}
+    context = {"run": run, "lines": run.lines.all(), **_run_context(request, run)}
     if request.htmx and not run.is_active:
         response = render(request, "runs/_progress.html", context)
         response.status_code = HttpResponseStopPolling.status_code

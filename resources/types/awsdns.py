@@ -1,6 +1,6 @@
 """AWS DNS resource: registers the active server's IP under a record set in Route 53 (guide ch. 7)."""
 
-from clusters.configuration.params import Param
+from clusters.configuration.params import Change, Param
 from resources.registry import AWS_CLI_TIMEOUT, ResourceType
 from webui import aws
 
@@ -101,7 +101,14 @@ TYPE = AwsDnsType(
         Param("recordset", "parameters/recordset", "Resource Record Set Name", "fqdn", required=True),
         Param("ip", "parameters/ip", "IP Address", "ipv4", required=True, per_server=True),
         Param("ttl", "parameters/ttl", "TTL", "int", default=300, minimum=0, maximum=2147483647),
-        Param("delete", "parameters/delete", "Delete a resource record set at deactivation", "bool", default=True),
+        Param(
+            "delete",
+            "parameters/delete",
+            "Delete a resource record set at deactivation",
+            "bool",
+            default=True,
+            change=Change.NOTHING,  # read when the resource is next deactivated
+        ),
         AWS_CLI_TIMEOUT,
     ),
     form_checks=("awsdns.hosted_zone_exists",),

@@ -6,7 +6,7 @@ import threading
 
 from django.conf import settings
 
-from clusters.configuration.params import Param
+from clusters.configuration.params import Change, Param
 from resources.registry import ResourceFailed, ResourceType
 
 # The probe port's listeners, by port, in the process that activated them (the server's node agent).
@@ -137,6 +137,7 @@ TYPE = LbProbePortType(
             minimum=5,
             maximum=999999,
             section="Tuning",
+            change=Change.NOTHING,
             help="Must be greater than the interval of the NLB's health check (31 or more for 30 s).",
         ),
     ),

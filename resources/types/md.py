@@ -9,7 +9,7 @@ and the file system (SEEN: a real X 5.3 file and the vendor's clpcfset md.md).
 import re
 from dataclasses import replace
 
-from clusters.configuration.params import Param, Problem
+from clusters.configuration.params import Change, Param, Problem
 from resources.registry import ResourceType
 
 DRIVE = re.compile(r"^[A-Za-z]:?\\?$")  # the product writes "E"; "E:" and "E:\" are read as E too
@@ -123,6 +123,7 @@ WINDOWS = MirrorDiskType(
     label="Mirror disk resource",
     server_os="windows",
     monitor="mdw",
+    change=Change.RESTART_GROUP,  # its disks and connects change under what the group runs
     params=(
         *_connect(priority=1),  # SEEN: the first connect is priority 1 in Windows files
         Param(

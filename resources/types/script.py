@@ -8,7 +8,7 @@ environment variables (CLP_EVENT, CLP_SERVER, CLP_GROUPNAME, CLP_RESOURCENAME).
 
 from dataclasses import dataclass, replace
 
-from clusters.configuration.params import Param
+from clusters.configuration.params import Change, Param
 from resources.registry import ResourceFailed, ResourceType
 from webui import nodes
 
@@ -16,8 +16,9 @@ from webui import nodes
 def _params(start: str, stop: str) -> tuple[Param, ...]:
     return (
         # Written out as the product writes them (SEEN for exec; INFERRED for script).
-        Param("start", "parameters/act/path", "Start Script", default=start, required=True),
-        Param("stop", "parameters/deact/path", "Stop Script", default=stop, required=True),
+        # Each script runs as it is at the next start or stop: a change needs no restart.
+        Param("start", "parameters/act/path", "Start Script", default=start, required=True, change=Change.NOTHING),
+        Param("stop", "parameters/deact/path", "Stop Script", default=stop, required=True, change=Change.NOTHING),
         Param(
             "starttimeout",
             "parameters/timeout/start",
@@ -27,6 +28,7 @@ def _params(start: str, stop: str) -> tuple[Param, ...]:
             minimum=1,
             maximum=9999,
             section="Tuning",
+            change=Change.NOTHING,
         ),
         Param(
             "stoptimeout",
@@ -37,6 +39,7 @@ def _params(start: str, stop: str) -> tuple[Param, ...]:
             minimum=1,
             maximum=9999,
             section="Tuning",
+            change=Change.NOTHING,
         ),
     )
 

@@ -46,6 +46,6 @@ def run_and_wait(command, *, kind: str, cluster: Cluster, params: dict | None = 
         if time.monotonic() - started > timeout:
             raise CommandError(f"Run #{run.pk} did not end within {timeout:.0f} s; see its page.")
         time.sleep(0.3)
-    if run.status == TaskRun.Status.FAILED:
+    if run.status in (TaskRun.Status.FAILED, TaskRun.Status.ERRORED):
         raise CommandError(run.error)
     return run

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from monitors import engine
+from clusters.operation import recovery
 from webui.roles import acting_user
 
 from ._runs import cluster_named
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
         user = acting_user("manage.py")
         try:
-            names = engine.control(
+            names = recovery.control(
                 user=user, cluster=cluster_named(cluster), action=action, monitors=[monitor] if monitor else None
             )
         except ValueError as exc:

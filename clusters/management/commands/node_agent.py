@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from clusters.node import agent
-from clusters.operation.groups import applied
+from clusters.operation.state import applied
 from webui import aws
 
 from ._runs import cluster_named

@@ -29,7 +29,7 @@ from django.db import DatabaseError, close_old_connections, connections
 from django.db.utils import OperationalError
 
 from clusters.models import Cluster
-from clusters.operation.groups import applied
+from clusters.operation.state import applied
 from webui import aws
 
 
