@@ -45,7 +45,8 @@ def main():
     from django.contrib.auth import get_user_model
 
     from clusters.configuration import services
-    from clusters.operation.groups import applied, start_group, stop_group
+    from clusters.operation.groups import activate_on, stop_group
+    from clusters.operation.state import applied
     from tests import guide
     from webui import aws, awssim
 
@@ -113,13 +114,13 @@ def main():
 
     AppliedVersion.objects.create(cluster=cluster, number=1, conf=writer.render(cluster))
     plan = applied(cluster)[1]
-    start_group(cluster, plan, "failover1", "server1", lambda m: None)
+    activate_on(cluster, plan, "failover1", "server1", lambda *line: None)
     shares, own, behind = [], [], []
     for n in range(MOVES):
         destination = "server2" if n % 2 == 0 else "server1"
         started = time.perf_counter()
-        timings = stop_group(cluster, plan, "failover1", lambda m: None)
-        timings += start_group(cluster, plan, "failover1", destination, lambda m: None)
+        timings = stop_group(cluster, plan, "failover1", lambda *line: None)
+        timings += activate_on(cluster, plan, "failover1", destination, lambda *line: None).timings
         wall = time.perf_counter() - started
         critical = sum(max(t.resources.values()) for t in timings)
         acting = sum(t.acting() for t in timings)

@@ -1,10 +1,14 @@
 """The guide's five configurations (chapters 4-8), built through the services as a user would."""
 
+import base64
 import uuid
 
 import boto3
 
 from clusters.configuration import services
+from clusters.configuration.config import from_models
+from clusters.models import Cluster
+from resources.models import GroupResource
 from webui import awssim
 
 # Fixed IDs so the exported files are stable; the figures' addresses are the guide's.
@@ -203,3 +207,46 @@ def build_on_sim(variant, users, sim, **overrides):
     ids = same_subnet_pair(sim) if variant == "sip" else ids_from_sim(sim)
     ids.update(overrides)
     return build(variant, user=users["admin"], name=f"c-{uuid.uuid4().hex[:6]}", ids=ids)
+
+
+# --- a Linux cluster whose exec resources run real scripts (on the console, or a node agent) ---
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def linux_cluster(users, scripts: dict[str, str], *, more: dict | None = None, instance_ids=None, **monitors):
+    """Two servers and a failover group with an exec resource exec1 whose scripts are `scripts`; `more`
+    (name -> scripts) adds exec resources after it, each depending on the one before; `instance_ids` (server
+    -> EC2 instance) sets AWS forced stop, so that the servers' instances can be stopped or rebooted."""
+    admin = users["admin"]
+    cluster = services.create_cluster(user=admin, name=f"linux-{uuid.uuid4().hex[:6]}")
+    Cluster.objects.filter(pk=cluster.pk).update(server_os="linux")
+    cluster.refresh_from_db()
+    servers = [
+        services.add_server_with_address(user=admin, cluster=cluster, name=name, address=address)
+        for name, address in (("server1", "10.0.110.10"), ("server2", "10.0.120.10"))
+    ]
+    if instance_ids:
+        services.set_aws_forced_stop(
+            user=admin, cluster=cluster, instance_ids={s: instance_ids[s.name] for s in servers}
+        )
+    group = services.add_failover_group(user=admin, cluster=cluster, name="failover1")
+    previous = None
+    for name, its_scripts in {"exec1": scripts, **(more or {})}.items():
+        resource = services.add_group_resource(
+            user=admin, group=group, type="exec", name=name, parameters={"starttimeout": 2}
+        )
+        GroupResource.objects.filter(pk=resource.pk).update(scripts={k: b64(v) for k, v in its_scripts.items()})
+        if previous is not None:
+            resource.depends_on.set([previous])
+        previous = resource
+    for name, (type_, parameters) in monitors.items():
+        monitor = services.add_monitor_resource(
+            user=admin, cluster=cluster, type=type_, name=name, parameters=parameters
+        )
+        if type_ == "genw":
+            monitor.scripts = {"genw.sh": b64("exit 3\n")}
+            monitor.save()
+    return cluster, from_models(cluster)

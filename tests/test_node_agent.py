@@ -1,7 +1,6 @@
 """Node-local work: what an agent does on its server (scripts, monitors), what the console does when a server
 has no agent or a silent one, the heartbeat an agent writes, and the leases that share monitoring."""
 
-import base64
 import time
 from datetime import timedelta
 
@@ -12,7 +11,6 @@ from django.utils import timezone
 from clusters.clpconf import names as N
 from clusters.configuration import services
 from clusters.configuration.config import from_models, plain, revived
-from clusters.models import Cluster
 from clusters.node import agent, remote
 from clusters.operation import health
 from clusters.operation.groups import act
@@ -22,37 +20,11 @@ from clusters.runtime import Alert, NodeAgent
 from resources.models import GroupResource
 from resources.registry import ResourceFailed
 from resources.types import lbpp
+from tests.guide import b64, linux_cluster
 from tests.guide import build_on_sim as build
 from tests.guide import sim_client as client
 from tests.runs import ok, recover, run
 from webui import nodes
-
-
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def linux_cluster(users, scripts: dict[str, str], **monitors):
-    """Two servers and a failover group with an exec resource whose scripts are `scripts`."""
-    admin = users["admin"]
-    cluster = services.create_cluster(user=admin, name="linux1")
-    Cluster.objects.filter(pk=cluster.pk).update(server_os="linux")
-    cluster.refresh_from_db()
-    for name, address in (("server1", "10.0.110.10"), ("server2", "10.0.120.10")):
-        services.add_server_with_address(user=admin, cluster=cluster, name=name, address=address)
-    group = services.add_failover_group(user=admin, cluster=cluster, name="failover1")
-    exec1 = services.add_group_resource(
-        user=admin, group=group, type="exec", name="exec1", parameters={"starttimeout": 2}
-    )
-    GroupResource.objects.filter(pk=exec1.pk).update(scripts={k: b64(v) for k, v in scripts.items()})
-    for name, (type_, parameters) in monitors.items():
-        monitor = services.add_monitor_resource(
-            user=admin, cluster=cluster, type=type_, name=name, parameters=parameters
-        )
-        if type_ == "genw":
-            monitor.scripts = {"genw.sh": b64("exit 3\n")}
-            monitor.save()
-    return cluster, from_models(cluster)
 
 
 def perform(cluster, config, action, name, server="server1"):

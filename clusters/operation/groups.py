@@ -12,6 +12,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from django.db import transaction
+
 from clusters.aws.account import AwsAccount
 from clusters.configuration.config import Config, ResourceConfig
 from clusters.node import remote
@@ -169,8 +171,9 @@ def run_levels(
         done.timings.append(
             Timing(time.perf_counter() - started, {o.name: (o.span[0] - started, o.span[1] - started) for o in results})
         )
-        for outcome in results:
-            record(cluster, outcome, server, activate, log)
+        with transaction.atomic():  # one commit a level
+            for outcome in results:
+                record(cluster, outcome, server, activate, log)
         failed = [o for o in results if not o.ok]
         done.failed += failed
         if failed and not past_failures:
