@@ -19,7 +19,7 @@ from django.utils import timezone
 from clusters.aws.account import AwsAccount
 from clusters.configuration.config import Config, MonitorConfig
 from clusters.models import Cluster, TaskRun
-from clusters.operation import health, recovery, state
+from clusters.operation import groups, health, recovery, state
 from clusters.operation.state import Status
 from monitors.registry import Watch
 
@@ -74,6 +74,9 @@ def _watch_cluster(cluster, force: bool):
     if lost := health.lost_server(cluster, config):
         server, why = lost
         return recovery.start("server_down", cluster, {"server": server, "state": why}), []
+    if back := groups.failback_due(cluster, config):  # Auto Failback: its first server is available again
+        group, server = back
+        return recovery.start("group_move", cluster, {"group": group, "server": server}), []
     return None, _due_monitors(cluster, config, force)
 
 

@@ -183,9 +183,11 @@ def test_a_monitors_final_action_stop_resource_stops_its_target_only(users, sim)
 # --- one fail-over rule ---------------------------------------------------------------------------------
 
 
-def test_a_lost_servers_groups_skip_a_server_whose_cluster_service_is_stopped(users, sim):
-    """server2's service is stopped by an operator; server1 is then lost: its group goes to server3."""
-    ids = same_subnet_pair(sim)  # server2 beside server1; server3 in the other AZ
+def three_servers(users, sim, **attributes):
+    """The VIP cluster on three servers (server2 beside server1, server3 in the other AZ), applied and started."""
+    from tests import guide
+
+    ids = same_subnet_pair(sim)
     server = sim["servers"]["server2"]
     ids["servers"]["server3"] = {
         "ip": server["private_ip"],
@@ -197,17 +199,57 @@ def test_a_lost_servers_groups_skip_a_server_whose_cluster_service_is_stopped(us
         client(sim, "ec2").modify_network_interface_attribute(
             NetworkInterfaceId=ids["servers"][name]["eni"], SourceDestCheck={"Value": False}
         )
-    from tests import guide
-
-    cluster = guide.build("vip", user=users["admin"], name="three-servers", ids=ids)
+    cluster = guide.build("vip", user=users["admin"], name=f"three-{len(attributes)}", ids=ids)
+    if attributes:
+        services.update_group(user=users["admin"], group=cluster.groups.get(), **attributes)
     ok(run("apply", users, cluster))
     ok(run("cluster_start", users, cluster))
+    return cluster, ids
+
+
+def test_a_lost_servers_groups_skip_a_server_whose_cluster_service_is_stopped(users, sim):
+    """server2's service is stopped by an operator; server1 is then lost: its group goes to server3."""
+    cluster, ids = three_servers(users, sim)
     ok(run("server_stop", users, cluster, server="server2"))
     client(sim, "ec2").stop_instances(InstanceIds=[sim["servers"]["server1"]["instance_id"]])
     [lost] = recover(users, cluster)
     ok(lost)
     assert lost.kind == "server_down" and group_at(cluster) == ("online", "server3")
     assert vip_targets(sim) == {ids["servers"]["server3"]["eni"]}
+
+
+def test_auto_failover_dynamic_prefers_the_server_running_the_fewest_groups(users, sim):
+    cluster, _ = three_servers(users, sim, failover="1")
+    ObjectState.objects.create(cluster=cluster, kind="group", name="other", status="online", server="server2")
+    client(sim, "ec2").stop_instances(InstanceIds=[sim["servers"]["server1"]["instance_id"]])
+    ok(recover(users, cluster)[0])
+    assert group_at(cluster) == ("online", "server3")  # not server2, next by priority but busier
+
+
+def test_manual_failover_leaves_the_group_for_an_operator_to_move(users, sim):
+    cluster = build("vip", users, sim)
+    services.update_group(user=users["admin"], group=cluster.groups.get(), failover="2")
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    client(sim, "ec2").stop_instances(InstanceIds=[sim["servers"]["server1"]["instance_id"]])
+    ok(recover(users, cluster)[0])
+    assert group_at(cluster)[0] == "offline"
+    assert Alert.objects.filter(
+        cluster=cluster, message__startswith="Group failover1 did not fail over from server1: it is set to Manual"
+    ).exists()
+
+
+def test_auto_failback_moves_a_group_back_to_its_first_server(users, sim):
+    cluster = build("vip", users, sim)
+    services.update_group(user=users["admin"], group=cluster.groups.get(), failback="1")
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    ok(run("group_move", users, cluster, group="failover1", server="server2"))
+    [back] = recover(users, cluster)
+    ok(back)
+    assert (back.kind, back.params) == ("group_move", {"group": "failover1", "server": "server1"})
+    assert group_at(cluster) == ("online", "server1")
+    assert vip_targets(sim) == {sim["servers"]["server1"]["eni_id"]}
 
 
 # --- Apply does what the change needs, no more ------------------------------------------------------------

@@ -9,6 +9,7 @@ servers that is available — its cluster service runs and the server is not los
 """
 
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from django.db import transaction
 
 from clusters.aws.account import AwsAccount
 from clusters.configuration.config import Config, ResourceConfig
+from clusters.models import FailoverGroup
 from clusters.node import remote
 from clusters.operation import state
 from clusters.operation.state import Kind, Status
@@ -25,6 +27,7 @@ from resources.registry import ResourceFailed
 from webui import aws, nodes
 
 Action = GroupResource.FinalAction
+Failover, Failback = FailoverGroup.Failover, FailoverGroup.Failback
 # The product's defaults where clp.conf states none: no retry; one failover; then no operation (the next
 # resource is not activated). A deactivation that fails stops the cluster service and shuts the OS down, so
 # that what the resource holds is certainly released before another server takes it.
@@ -233,10 +236,14 @@ def stop_group(cluster, config: Config, group: str, log) -> list[Timing]:
 
 
 def available_servers(cluster, config: Config, group: str, *, excluding=()) -> list[str]:
-    """The group's startup servers, in their order, that can take it now: the cluster service runs there and the
-    server is not lost."""
+    """The group's startup servers that can take it now (the cluster service runs there and the server is not
+    lost), in their order; for Auto Failover (dynamic), the ones running the fewest groups first."""
     unavailable = state.stopped_services(cluster) | state.lost_servers(cluster) | set(excluding)
-    return [s for s in config.startup_servers(group) if s not in unavailable]
+    found = [s for s in config.startup_servers(group) if s not in unavailable]
+    if config.group(group) is not None and config.group(group).failover == Failover.DYNAMIC:
+        running = Counter(state.online_groups(cluster).values())
+        found.sort(key=lambda server: running[server])  # a stable sort: priority among equals
+    return found
 
 
 def check_startable(cluster, config: Config, group: str, server: str) -> None:
@@ -278,6 +285,8 @@ def start_group(cluster, config: Config, group: str, *, on: str | None = None, a
         failure = done.failed[0]
         resource = config.resource(failure.name)
         threshold = ACT_FAILOVER if resource.act_failover is None else resource.act_failover
+        if config.group(group).failover == Failover.MANUAL:
+            threshold = 0  # Manual Failover: an operator decides where it goes
         following = available_servers(cluster, config, group, excluding=(*avoid, *tried))
         if failovers < threshold and following:
             log(f"Group {group} did not start on {server} ({failure.message}); stopping what started there.")
@@ -325,9 +334,12 @@ def fail_over(cluster, config: Config, group: str, *, source: str, log, deactiva
     current = state.group_server(cluster, group)
     if current and current != source:
         return current  # moved meanwhile (by a final action of another group's failover)
-    targets = available_servers(cluster, config, group, excluding=(source,))
+    manual = config.group(group).failover == Failover.MANUAL
+    targets = [] if manual else available_servers(cluster, config, group, excluding=(source,))
     if not targets:
-        state.alert(cluster, f"Group {group} has no server to fail over to from {source}.", "error", source)
+        why = "it is set to Manual Failover: move it" if manual else "no server can take it: start it"
+        message = f"Group {group} did not fail over from {source}: {why} once a server can."
+        state.alert(cluster, message, "error", source)
         if deactivate:
             stop_group(cluster, config, group, log)
         else:  # its server is gone, and what the group held there with it
@@ -401,3 +413,17 @@ def carry_out(cluster, config: Config, action: str, *, server: str, groups, log,
 
 
 STOP_RESOURCE = "16"  # a monitor resource's Final Action "Stop resource" (its recovery target)
+
+
+def failback_due(cluster, config: Config) -> tuple[str, str] | None:
+    """(group, server) for the first group set to Auto Failback that runs on a server after its first available
+    startup server: it moves back there. None when every such group is where it belongs."""
+    for group, server in state.online_groups(cluster).items():
+        found = config.group(group)
+        if found is None or found.failback != Failback.AUTO:
+            continue
+        order, available = config.startup_servers(group), set(available_servers(cluster, config, group))
+        preferred = next((s for s in order if s in available), server)  # by priority, whatever the policy
+        if preferred != server and (server not in order or order.index(preferred) < order.index(server)):
+            return group, preferred
+    return None
