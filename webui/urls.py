@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from clusters.web import object_views as objects
 from clusters.web import operation_views as operation
 from clusters.web import restapi
 from clusters.web import views as cluster_views
@@ -36,23 +37,23 @@ urlpatterns = [
     path("clusters/<int:pk>/wizard/<slug:step>/", wizard.wizard_step, name="wizard_step"),
     path("clusters/<int:pk>/servers/add/", wizard.server_add, name="server_add"),
     path("clusters/<int:pk>/heartbeats/add/<slug:kind>/", wizard.heartbeat_add, name="heartbeat_add"),
-    path("clusters/<int:pk>/groups/add/", wizard.group_add, name="group_add"),
-    path("clusters/<int:pk>/groups/<int:oid>/<slug:page>/", wizard.object_page, {"kind": "group"}, name="group_page"),
-    path("clusters/<int:pk>/groups/<int:gid>/resources/add/", wizard.resource_add, name="resource_add"),
+    path("clusters/<int:pk>/groups/add/", objects.group_add, name="group_add"),
+    path("clusters/<int:pk>/groups/<int:oid>/<slug:page>/", objects.object_page, {"kind": "group"}, name="group_page"),
+    path("clusters/<int:pk>/groups/<int:gid>/resources/add/", objects.resource_add, name="resource_add"),
     path(
         "clusters/<int:pk>/resources/<int:oid>/<slug:page>/",
-        wizard.object_page,
+        objects.object_page,
         {"kind": "resource"},
         name="resource_page",
     ),
-    path("clusters/<int:pk>/monitors/add/", wizard.monitor_add, name="monitor_add"),
+    path("clusters/<int:pk>/monitors/add/", objects.monitor_add, name="monitor_add"),
     path(
         "clusters/<int:pk>/monitors/<int:oid>/<slug:page>/",
-        wizard.object_page,
+        objects.object_page,
         {"kind": "monitor"},
         name="monitor_page",
     ),
-    path("clusters/<int:pk>/remove/<slug:kind>/<int:oid>/", wizard.remove, name="remove"),
+    path("clusters/<int:pk>/remove/<slug:kind>/<int:oid>/", objects.remove, name="remove"),
     path("clusters/<int:pk>/config/export/", cluster_views.export_setting, name="export_setting"),
     path("clusters/<int:pk>/config/part/<slug:part>/", cluster_views.config_part, name="config_part"),
     path("clusters/<int:pk>/config/import/", cluster_views.import_setting, name="import_setting_into"),

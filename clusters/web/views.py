@@ -21,9 +21,9 @@ from clusters.operation.status import LIST_UP_TO
 from clusters.runs import taskruns
 from clusters.runs.taskruns import KINDS
 from clusters.runtime import Alert, AlertDestination
+from clusters.web.editing import config_edit
 from clusters.web.forms import AlertDestinationForm, AlertFilterForm, ImportForm, OnPremToAwsForm
 from clusters.web.operation_views import operation_page, verification_page
-from clusters.web.wizard_views import config_edit
 from webui.context import MODES
 from webui.roles import Role, require_role, role_of, role_required
 
