@@ -23,7 +23,7 @@ def config_edit(view):
         except services.ConfigLocked as exc:
             messages.error(request, str(exc))
             pk = kwargs.get("pk")
-            return redirect("cluster_mode", pk=pk, mode="config") if pk else redirect("dashboard")
+            return redirect("config:home", pk=pk) if pk else redirect("dashboard")
 
     return wrapper
 

@@ -186,7 +186,7 @@ OBJECT_PAGES = {
     "group": ObjectPages(
         "group",
         FailoverGroup,
-        "group_page",
+        "objects:group",
         (
             Page("definition", "Group Definition", _group_definition),
             Page("startup", "Startup Servers", _group_startup),
@@ -198,20 +198,20 @@ OBJECT_PAGES = {
     "resource": ObjectPages(
         "resource",
         GroupResource,
-        "resource_page",
+        "objects:resource",
         (
             Page("definition", "Resource Definition", _definition(ResourceDefinitionForm, _update_resource)),
             Page("dependency", "Dependency", _resource_dependency),
             Page("recovery", "Recovery Operation", _resource_recovery),
             Page("details", "Details", _resource_details),
         ),
-        finish_url=lambda cluster, r: reverse("group_page", args=[cluster.pk, r.group_id, "resources"]),
+        finish_url=lambda cluster, r: reverse("objects:group", args=[cluster.pk, r.group_id, "resources"]),
         titled=True,
     ),
     "monitor": ObjectPages(
         "monitor",
         MonitorResource,
-        "monitor_page",
+        "objects:monitor",
         (
             Page("definition", "Monitor Resource Definition", _definition(MonitorDefinitionForm, _update_monitor)),
             Page("common", "Monitor (common)", _monitor_common),
@@ -294,8 +294,8 @@ def _revision(obj) -> str:
 
 def _return_url(cluster, step):
     if cluster.wizard_step:
-        return reverse("wizard_step", args=[cluster.pk, step])
-    return reverse("cluster_mode", args=[cluster.pk, "config"])
+        return reverse("wizard:step", args=[cluster.pk, step])
+    return reverse("config:home", args=[cluster.pk])
 
 
 def _definition_page(request, cluster, kind, form, cancel_url, title=""):
@@ -324,7 +324,7 @@ def group_add(request, pk):
     form = GroupDefinitionForm(request.POST or None, cluster=cluster)
     if request.method == "POST" and form.is_valid():
         group = services.add_failover_group(user=request.user, cluster=cluster, **form.cleaned_data)
-        return redirect("group_page", pk=pk, oid=group.pk, page="startup")
+        return redirect("objects:group", pk=pk, oid=group.pk, page="startup")
     return _definition_page(request, cluster, "group", form, _return_url(cluster, "groups"))
 
 
@@ -335,13 +335,13 @@ def resource_add(request, pk, gid):
     form = ResourceDefinitionForm(request.POST or None, cluster=cluster)
     if request.method == "POST" and form.is_valid():
         resource = services.add_group_resource(user=request.user, group=group, **form.cleaned_data)
-        return redirect("resource_page", pk=pk, oid=resource.pk, page="dependency")
+        return redirect("objects:resource", pk=pk, oid=resource.pk, page="dependency")
     return _definition_page(
         request,
         cluster,
         "resource",
         form,
-        reverse("group_page", args=[pk, gid, "resources"]),
+        reverse("objects:group", args=[pk, gid, "resources"]),
         f"Resource Definition of Group | {group.name}",
     )
 
@@ -352,7 +352,7 @@ def monitor_add(request, pk):
     form = MonitorDefinitionForm(request.POST or None, cluster=cluster)
     if request.method == "POST" and form.is_valid():
         monitor = services.add_monitor_resource(user=request.user, cluster=cluster, **form.cleaned_data)
-        return redirect("monitor_page", pk=pk, oid=monitor.pk, page="common")
+        return redirect("objects:monitor", pk=pk, oid=monitor.pk, page="common")
     return _definition_page(request, cluster, "monitor", form, _return_url(cluster, "monitors"))
 
 

@@ -55,10 +55,10 @@ def _go(cluster, step):
     """To `step` (None: Finish, to config mode). Inside the wizard, remember where to continue."""
     if step is None:
         Cluster.objects.filter(pk=cluster.pk).update(wizard_step="")
-        return redirect("cluster_mode", pk=cluster.pk, mode="config")
+        return redirect("config:home", pk=cluster.pk)
     if cluster.wizard_step:
         Cluster.objects.filter(pk=cluster.pk).update(wizard_step=step)
-    return redirect("wizard_step", pk=cluster.pk, step=step)
+    return redirect("wizard:step", pk=cluster.pk, step=step)
 
 
 def _step_after_post(request, cluster, step, form, save) -> HttpResponse | None:
@@ -97,7 +97,7 @@ def wizard_step(request, pk, step):
     cluster = get_object_or_404(Cluster, pk=pk)
     handler = WIZARD_STEPS.get(step)
     if handler is None:
-        return redirect("wizard_step", pk=pk, step=cluster.wizard_step or "cluster")
+        return redirect("wizard:step", pk=pk, step=cluster.wizard_step or "cluster")
     return handler(request, cluster)
 
 
@@ -144,7 +144,7 @@ def server_add(request, pk):
     if form.is_valid():
         services.add_server_with_address(user=request.user, cluster=cluster, **form.cleaned_data)
         if not request.htmx:
-            return redirect("wizard_step", pk=pk, step="servers")
+            return redirect("wizard:step", pk=pk, step="servers")
         form = None
     context = {"cluster": cluster, **_servers_context(cluster, form)}
     if not request.htmx:  # the whole step, with the error beside the field
@@ -184,7 +184,7 @@ def _step_interconnect(request, cluster):
                 if form.is_valid():
                     _save_interconnects(request.user, form)
                 services.add_interconnect(user=request.user, cluster=cluster, addresses={})
-            return redirect("wizard_step", pk=cluster.pk, step="interconnect")
+            return redirect("wizard:step", pk=cluster.pk, step="interconnect")
         save = lambda f: _save_interconnects(request.user, f)
         if done := _step_after_post(request, cluster, "interconnect", form, save):
             return done
@@ -207,7 +207,7 @@ def heartbeat_add(request, pk, kind):
         else:
             services.add_object_storage_heartbeat(user=request.user, cluster=cluster, **form.cleaned_data)
         if not request.htmx:
-            return redirect("wizard_step", pk=pk, step="interconnect")
+            return redirect("wizard:step", pk=pk, step="interconnect")
         form = None
     keyword = "witness_form" if kind == "witness" else "objstorage_form"
     context = {"cluster": cluster, **_heartbeat_context(cluster, **{keyword: form})}
