@@ -36,8 +36,6 @@ from clusters.web.wizardforms import (
 from monitors.models import MonitorResource
 from resources.models import GroupResource
 
-# --- object pages (a failover group, a group resource, a monitor resource) ---------------------
-
 
 @dataclass(frozen=True)
 class Edit:

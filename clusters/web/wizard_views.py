@@ -76,9 +76,6 @@ def _step_after_post(request, cluster, step, form, save) -> HttpResponse | None:
     return None  # show the errors
 
 
-# --- the wizard's own steps ------------------------------------------------------------------
-
-
 @config_edit
 def wizard_start(request):
     """Cluster generation wizard > Cluster: Cluster Name and Language; Next creates the draft."""
