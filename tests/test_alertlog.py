@@ -38,7 +38,7 @@ def test_the_guides_messages_come_with_cause_and_solution():
 def test_filters_pages_and_csv_with_constant_queries(client, users):
     cluster = ClusterFactory(name="cluster1")
     client.force_login(users["viewer"])
-    url = reverse("alert_log", args=[cluster.pk])
+    url = reverse("operation:alerts", args=[cluster.pk])
     counts = []
     for size in (60, 600):
         for i in range(size - cluster.alerts.count()):

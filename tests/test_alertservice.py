@@ -119,7 +119,7 @@ def test_a_delivery_that_keeps_failing_is_an_alert_that_is_not_sent_on(users):
 
 def test_the_page_adds_tests_and_removes_destinations_with_the_roles(client, users, webhook_receiver):
     cluster = ClusterFactory(name="cluster1")
-    url = reverse("alert_service", args=[cluster.pk])
+    url = reverse("operation:alert_service", args=[cluster.pk])
     client.force_login(users["admin"])
     refused = client.post(
         url, {"action": "add", "kind": "webhook", "target": "file:///etc/passwd", "min_level": "info"}

@@ -52,21 +52,21 @@ def test_restore_makes_an_old_version_the_draft(users, sim):
 def test_history_and_apply_pages_show_what_applies_and_keep_their_query_count(client, users, sim):
     cluster = edited_and_applied_twice(users, sim)
     client.force_login(users["admin"])
-    page = client.get(reverse("cluster_history", args=[cluster.pk])).content.decode()
+    page = client.get(reverse("config:history", args=[cluster.pk])).content.decode()
     assert 'data-version="2"' in page and 'data-version="1"' in page and "Restore version 1" in page
     vip = cluster.resources.get(name="awsvip1")
     original = dict(vip.parameters)
     services.update_group_resource(user=users["admin"], resource=vip, parameters={**original, "ip": "10.1.0.21"})
-    preview = client.get(reverse("apply_configuration", args=[cluster.pk])).content.decode()
+    preview = client.get(reverse("config:apply", args=[cluster.pk])).content.decode()
     assert "Changes from version 2 to the draft (1)" in preview
     assert "restart the resource awsvip1 (IP Address)" in preview
     services.update_group_resource(user=users["admin"], resource=vip, parameters=original)  # as applied
     counts = []
     for _ in range(2):
         with CaptureQueriesContext(connection) as queries:
-            client.get(reverse("cluster_history", args=[cluster.pk]))
+            client.get(reverse("config:history", args=[cluster.pk]))
         counts.append(len(queries))
         ok(run("apply", users, cluster))  # one more version in the history
     assert counts[0] == counts[1], counts
-    viewer_page = client.get(reverse("cluster_history", args=[cluster.pk]))
+    viewer_page = client.get(reverse("config:history", args=[cluster.pk]))
     assert viewer_page.status_code == 200

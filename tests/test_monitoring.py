@@ -154,17 +154,14 @@ def test_verification_mode_page_sets_a_dummy_failure(client, users, sim):
 
     cluster = running(users, sim, "vip")
     client.force_login(users["operator"])
-    page = client.get(reverse("cluster_mode", args=[cluster.pk, "verification"])).text
+    page = client.get(reverse("verification:home", args=[cluster.pk])).text
     assert "Dummy failure of awsvipw1" in page
     client.post(
-        reverse("monitor_control", args=[cluster.pk]),
+        reverse("operation:monitor_control", args=[cluster.pk]),
         {"monitor": "awsvipw1", "action": "dummy_on", "mode": "verification"},
     )
     assert ObjectState.objects.get(cluster=cluster, kind="monitor", name="awsvipw1").dummy_failure
-    assert (
-        "Clear the dummy failure of awsvipw1"
-        in client.get(reverse("cluster_mode", args=[cluster.pk, "verification"])).text
-    )
+    assert "Clear the dummy failure of awsvipw1" in client.get(reverse("verification:home", args=[cluster.pk])).text
 
 
 def test_a_server_whose_object_storage_heartbeat_stops_is_stopped_and_failed_over(users, sim, settings):

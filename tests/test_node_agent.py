@@ -215,7 +215,7 @@ def test_operation_mode_shows_each_servers_agent(users, sim, client, settings):
     settings.WEBUI_HEARTBEAT_TIMEOUT = -1
     assert status_context(cluster)["servers"][0][3].text.startswith("silent for 0 s (")
     client.force_login(users["viewer"])
-    page = client.get(reverse("operation_status", args=[cluster.pk])).text
+    page = client.get(reverse("operation:status", args=[cluster.pk])).text
     assert "<th>Node agent</th>" in page and "none: the console stands in" in page
 
 

@@ -187,7 +187,7 @@ def test_the_status_partial_reads_only_the_database(users, sim):
     ok(run("cluster_start", users, cluster))
     web = Client()
     web.force_login(users["viewer"])
-    url = reverse("operation_status", args=[cluster.pk])
+    url = reverse("operation:status", args=[cluster.pk])
     with aws.CallCounter() as calls, CaptureQueriesContext(connection) as queries:
         page = web.get(url).content.decode()
     assert len(calls) == 0, calls.calls  # no AWS call per poll, whatever AWS does

@@ -29,26 +29,26 @@ def test_the_status_of_a_large_cluster_lists_what_needs_attention_with_counts(cl
     )
     ObjectState.objects.create(cluster=cluster, kind="monitor", name="awsazw1", status="suspend")
     client.force_login(users["viewer"])
-    page = client.get(reverse("operation_status", args=[cluster.pk])).content.decode()
+    page = client.get(reverse("operation:status", args=[cluster.pk])).content.decode()
     assert "60: 59 Offline, 1 Online Failure" in page
     assert 'data-resource="vip3"' in page and 'data-resource="vip4"' not in page
     assert "All group resources" in page
-    everything = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]))
+    everything = client.get(reverse("operation:objects", args=[cluster.pk, "resources"]))
     assert everything.context["page"].paginator.count == 60
     assert 'data-object="vip4"' in everything.content.decode()
-    in_error = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]), {"status": "online_failure"})
+    in_error = client.get(reverse("operation:objects", args=[cluster.pk, "resources"]), {"status": "online_failure"})
     assert [o.name for o, _ in in_error.context["page"]] == ["vip3"]
-    of_group = client.get(reverse("operation_objects", args=[cluster.pk, "resources"]), {"group": "g2"})
+    of_group = client.get(reverse("operation:objects", args=[cluster.pk, "resources"]), {"group": "g2"})
     assert sorted(o.name for o, _ in of_group.context["page"]) == ["md2", "vip2"]
-    monitors = client.get(reverse("operation_objects", args=[cluster.pk, "monitors"]))
+    monitors = client.get(reverse("operation:objects", args=[cluster.pk, "monitors"]))
     assert monitors.context["page"].paginator.count == cluster.monitors.count()
-    assert client.get(reverse("operation_objects", args=[cluster.pk, "servers"])).status_code == 404
+    assert client.get(reverse("operation:objects", args=[cluster.pk, "servers"])).status_code == 404
 
 
 def test_a_small_cluster_lists_everything(client, users):
     cluster = applied_sized(4, users)
     client.force_login(users["viewer"])
-    page = client.get(reverse("operation_status", args=[cluster.pk])).content.decode()
+    page = client.get(reverse("operation:status", args=[cluster.pk])).content.decode()
     assert cluster.resources.count() <= LIST_UP_TO
     assert all(f'data-resource="{name}"' in page for name in cluster.resources.values_list("name", flat=True))
     assert "All group resources" not in page
@@ -59,7 +59,7 @@ def test_polling_costs_the_same_queries_and_never_refetches_the_applied_file(cli
     counts = []
     for size in (4, 60):
         cluster = applied_sized(size, users)
-        url = reverse("operation_status", args=[cluster.pk])
+        url = reverse("operation:status", args=[cluster.pk])
         client.get(url)  # the first poll of this process reads the applied file once
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
@@ -71,19 +71,19 @@ def test_polling_costs_the_same_queries_and_never_refetches_the_applied_file(cli
 def test_config_mode_of_a_large_configuration_opens_collapsed_and_loads_each_part_when_opened(client, users):
     cluster = guide.sized_cluster(60, user=users["admin"])  # 60 group resources and their monitors
     client.force_login(users["admin"])
-    url = reverse("cluster_mode", args=[cluster.pk, "config"])
+    url = reverse("config:home", args=[cluster.pk])
     page = client.get(url)
     html = page.content.decode()
     assert page.context["collapsed"] and 'id="resource-vip1"' not in html
     assert "2 group resources" in html and f"{cluster.monitors.count()} monitor resources" in html
     group = cluster.groups.get(name="g1")
-    rows = client.get(reverse("config_part", args=[cluster.pk, "group"]), {"group": group.pk}).content.decode()
+    rows = client.get(reverse("config:part", args=[cluster.pk, "group"]), {"group": group.pk}).content.decode()
     assert 'id="resource-vip1"' in rows and 'id="resource-md1"' in rows and "vip2" not in rows
-    monitors = client.get(reverse("config_part", args=[cluster.pk, "monitors"])).content.decode()
+    monitors = client.get(reverse("config:part", args=[cluster.pk, "monitors"])).content.decode()
     assert monitors.count('id="monitor-') == cluster.monitors.count()
-    problems = client.get(reverse("config_part", args=[cluster.pk, "problems"])).content.decode()
+    problems = client.get(reverse("config:part", args=[cluster.pk, "problems"])).content.decode()
     assert "Problems to fix before applying" in problems or "has no problem" in problems
-    assert client.get(reverse("config_part", args=[cluster.pk, "nothing"])).status_code == 404
+    assert client.get(reverse("config:part", args=[cluster.pk, "nothing"])).status_code == 404
 
 
 def test_config_mode_costs_the_same_queries_at_any_size(client, users):
@@ -92,7 +92,7 @@ def test_config_mode_costs_the_same_queries_at_any_size(client, users):
     for size in (60, 120):
         cluster = guide.sized_cluster(size, user=users["admin"])
         with CaptureQueriesContext(connection) as queries:
-            client.get(reverse("cluster_mode", args=[cluster.pk, "config"]))
+            client.get(reverse("config:home", args=[cluster.pk]))
         counts.append(len(queries))
     assert counts[0] == counts[1]
 

@@ -111,7 +111,7 @@ def test_an_errored_runs_traceback_is_shown_to_administrators_only(client, users
     taskruns.execute(crash.pk)
     for role, shown in (("admin", True), ("operator", False), ("viewer", False)):
         client.force_login(users[role])
-        page = client.get(reverse("run_detail", args=[crash.pk])).content.decode()
+        page = client.get(reverse("runs:detail", args=[crash.pk])).content.decode()
         assert "Errored" in page and "Unexpected error: KeyError" in page
         assert ("Traceback (most recent call last)" in page) is shown, role
         assert ("Retry" in page) is (role != "viewer"), role
@@ -121,7 +121,7 @@ def test_progress_partial_polls_while_active_and_stops_with_286(client, users):
     client.force_login(users["viewer"])
     run = TaskRunFactory(status=TaskRun.Status.RUNNING, progress=30)
     TaskRunLine.objects.create(run=run, message="Checking the route tables...")
-    url = reverse("run_progress", args=[run.pk])
+    url = reverse("runs:progress", args=[run.pk])
 
     active = client.get(url, headers={"HX-Request": "true"})
     assert active.status_code == 200
@@ -145,7 +145,7 @@ def test_progress_partial_query_count_does_not_grow_with_log_lines(client, users
         from django.db import connection
 
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("run_progress", args=[run.pk])).status_code == 200
+            assert client.get(reverse("runs:progress", args=[run.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
 
@@ -213,17 +213,17 @@ def test_an_unreachable_broker_fails_the_run_at_once_and_the_page_says_so(
     point_celery_at(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("check_aws", args=[cluster.pk]))
+            response = client.post(reverse("config:check_aws", args=[cluster.pk]))
     finally:
         point_celery_at(original)
     run = TaskRun.objects.get(cluster=cluster)
-    assert response.status_code == 302 and response.url == reverse("run_detail", args=[run.pk])
+    assert response.status_code == 302 and response.url == reverse("runs:detail", args=[run.pk])
     assert run.status == TaskRun.Status.FAILED
     assert run.error.startswith("The broker was unreachable")
     page = client.get(response.url).content.decode()
     assert "The broker was unreachable" in page and ">Retry</button>" in page
     with django_capture_on_commit_callbacks(execute=False):
-        again = client.post(reverse("run_retry", args=[run.pk]))
+        again = client.post(reverse("runs:retry", args=[run.pk]))
     retried = TaskRun.objects.filter(cluster=cluster).exclude(pk=run.pk).get()
-    assert again.url == reverse("run_detail", args=[retried.pk])
+    assert again.url == reverse("runs:detail", args=[retried.pk])
     assert (retried.kind, retried.status, retried.params) == (run.kind, TaskRun.Status.PENDING, run.params)

@@ -25,7 +25,7 @@ def test_empty_dashboard(admin_client):
 )
 def test_each_mode_page_and_the_mode_selector(admin_client, mode, label):
     cluster = ClusterFactory(name="cluster1")
-    response = admin_client.get(reverse("cluster_mode", args=[cluster.pk, mode]))
+    response = admin_client.get(reverse(f"{mode}:home", args=[cluster.pk]))
     assert response.status_code == 200
     assert f"<small>{label}</small>" in response.text
     assert f'<option value="/clusters/{cluster.pk}/{mode}/" selected>{label}</option>' in response.text
@@ -34,7 +34,7 @@ def test_each_mode_page_and_the_mode_selector(admin_client, mode, label):
 
 def test_unknown_mode_is_404_and_cluster_home_goes_to_operation_mode(admin_client):
     cluster = ClusterFactory()
-    assert admin_client.get(reverse("cluster_mode", args=[cluster.pk, "nonsense"])).status_code == 404
+    assert admin_client.get(f"/clusters/{cluster.pk}/nonsense/").status_code == 404
     assert admin_client.get(reverse("cluster_home", args=[cluster.pk]))["Location"].endswith("/operation/")
 
 

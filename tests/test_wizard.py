@@ -24,15 +24,15 @@ def admin_client(client, users):
 
 def test_a_half_finished_wizard_survives_a_logout(client, users):
     client.force_login(users["admin"])
-    response = client.post(reverse("wizard_start"), {"name": "cluster1", "language": "en"})
+    response = client.post(reverse("wizard:start"), {"name": "cluster1", "language": "en"})
     cluster = Cluster.objects.get(name="cluster1")
-    assert response["Location"] == reverse("wizard_step", args=[cluster.pk, "servers"])
-    client.post(reverse("server_add", args=[cluster.pk]), {"name": "server1", "address": "10.0.110.10"})
-    client.post(reverse("wizard_step", args=[cluster.pk, "servers"]), {"action": "next"})
+    assert response["Location"] == reverse("wizard:step", args=[cluster.pk, "servers"])
+    client.post(reverse("wizard:server_add", args=[cluster.pk]), {"name": "server1", "address": "10.0.110.10"})
+    client.post(reverse("wizard:step", args=[cluster.pk, "servers"]), {"action": "next"})
     client.post(reverse("logout"))
     client.force_login(users["admin"])
     dashboard = client.get(reverse("dashboard")).text
-    continue_url = reverse("wizard_step", args=[cluster.pk, "interconnect"])
+    continue_url = reverse("wizard:step", args=[cluster.pk, "interconnect"])
     assert f'<a href="{continue_url}">Continue the wizard</a>' in dashboard
     page = client.get(continue_url).text
     assert 'value="10.0.110.10"' in page  # what the servers step saved
@@ -41,7 +41,7 @@ def test_a_half_finished_wizard_survives_a_logout(client, users):
 def test_back_keeps_what_was_typed_even_when_it_is_invalid(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     vip = cluster.resources.get(name="awsvip1")
-    details = reverse("resource_page", args=[cluster.pk, vip.pk, "details"])
+    details = reverse("objects:resource", args=[cluster.pk, vip.pk, "details"])
     typed = {
         **_current_values(admin_client, details),
         "c-ip": "10.1.0.999",
@@ -50,7 +50,7 @@ def test_back_keeps_what_was_typed_even_when_it_is_invalid(admin_client, users):
         "action": "back",
     }
     response = admin_client.post(details, typed)
-    assert response["Location"] == reverse("resource_page", args=[cluster.pk, vip.pk, "recovery"])
+    assert response["Location"] == reverse("objects:resource", args=[cluster.pk, vip.pk, "recovery"])
     vip.refresh_from_db()
     assert vip.parameters["ip"] == "10.1.0.20"  # nothing invalid was saved
     page = admin_client.get(details).text
@@ -91,7 +91,7 @@ def test_the_guides_rules_are_shown_beside_the_field(admin_client, users, aws_en
     ids = dict(guide.IDS, vpc=aws_endpoint["vpc_id"])
     cluster = guide.build(variant, user=users["admin"], name="cluster1", ids=ids)
     resource = cluster.resources.exclude(type="md").get()
-    details = reverse("resource_page", args=[cluster.pk, resource.pk, "details"])
+    details = reverse("objects:resource", args=[cluster.pk, resource.pk, "details"])
     page = admin_client.post(details, {**_current_values(admin_client, details), field: value, "action": "finish"})
     assert page.status_code == 200
     html = page.text
@@ -105,7 +105,7 @@ def test_each_server_needs_its_own_eni_id(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     vip = cluster.resources.get(name="awsvip1")
     server2 = cluster.servers.get(name="server2")
-    details = reverse("resource_page", args=[cluster.pk, vip.pk, "details"])
+    details = reverse("objects:resource", args=[cluster.pk, vip.pk, "details"])
     page = admin_client.post(
         details,
         {
@@ -123,27 +123,31 @@ def test_names_must_be_unique(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     group = cluster.groups.get()
     page = admin_client.post(
-        reverse("resource_add", args=[cluster.pk, group.pk]), {"type": "script", "name": "md"}
+        reverse("objects:resource_add", args=[cluster.pk, group.pk]), {"type": "script", "name": "md"}
     ).text
     assert "A group resource named md exists already; names must be unique." in page
-    page = admin_client.post(reverse("group_add", args=[cluster.pk]), {"name": "failover1"}).text
+    page = admin_client.post(reverse("objects:group_add", args=[cluster.pk]), {"name": "failover1"}).text
     assert "A group named failover1 exists already; group names must be unique." in page
-    page = admin_client.post(reverse("server_add", args=[cluster.pk]), {"name": "server1", "address": "10.0.0.9"}).text
+    page = admin_client.post(
+        reverse("wizard:server_add", args=[cluster.pk]), {"name": "server1", "address": "10.0.0.9"}
+    ).text
     assert "Server server1 is already in the cluster; server names must be unique." in page
 
 
 def test_adding_an_aws_resource_lists_its_monitor_at_once(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     group = cluster.groups.get()
-    admin_client.post(reverse("resource_add", args=[cluster.pk, group.pk]), {"type": "awsdns", "name": "awsdns1"})
-    page = admin_client.get(reverse("wizard_step", args=[cluster.pk, "monitors"])).text
+    admin_client.post(
+        reverse("objects:resource_add", args=[cluster.pk, group.pk]), {"type": "awsdns", "name": "awsdns1"}
+    )
+    page = admin_client.get(reverse("wizard:step", args=[cluster.pk, "monitors"])).text
     assert ">awsdnsw1</a>" in page and "<td>awsdns1</td>" in page
 
 
 def test_removing_asks_first_and_takes_the_automatic_monitor_along(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     vip = cluster.resources.get(name="awsvip1")
-    url = reverse("remove", args=[cluster.pk, "resource", vip.pk])
+    url = reverse("objects:remove", args=[cluster.pk, "resource", vip.pk])
     confirm = admin_client.get(url).text
     assert "Remove resource <strong>awsvip1</strong> from cluster cluster1?" in confirm
     assert "The monitor resources added with it are removed too: awsvipw1." in confirm
@@ -155,16 +159,16 @@ def test_removing_asks_first_and_takes_the_automatic_monitor_along(admin_client,
 
 def test_removing_the_master_makes_the_next_server_master(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
-    admin_client.post(reverse("remove", args=[cluster.pk, "server", cluster.servers.get(name="server1").pk]))
+    admin_client.post(reverse("objects:remove", args=[cluster.pk, "server", cluster.servers.get(name="server1").pk]))
     assert list(cluster.servers.values_list("name", "priority")) == [("server2", 0)]
 
 
 def test_editing_in_config_mode_uses_the_same_pages_without_reentering_the_wizard(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     group = cluster.groups.get()
-    url = reverse("group_page", args=[cluster.pk, group.pk, "attributes"])
+    url = reverse("objects:group", args=[cluster.pk, group.pk, "attributes"])
     response = admin_client.post(url, {"startup": "0", "failover": "0", "failback": "1", "action": "finish"})
-    assert response["Location"] == reverse("cluster_mode", args=[cluster.pk, "config"])
+    assert response["Location"] == reverse("config:home", args=[cluster.pk])
     group.refresh_from_db()
     cluster.refresh_from_db()
     assert (group.startup, group.failback, cluster.wizard_step) == ("0", "1", "")
@@ -177,32 +181,32 @@ def test_wizard_pages_and_swaps_make_the_same_number_of_queries_at_2_and_16_serv
         group, vip = cluster.groups.first(), cluster.resources.filter(type="awsvip").first()
         monitor = cluster.monitors.get(name="awsazw1")
         pages = [
-            reverse("wizard_step", args=[cluster.pk, step])
+            reverse("wizard:step", args=[cluster.pk, step])
             for step in ("cluster", "servers", "interconnect", "fencing", "groups", "monitors")
         ]
         pages += [
-            reverse("group_page", args=[cluster.pk, group.pk, p])
+            reverse("objects:group", args=[cluster.pk, group.pk, p])
             for p in ("definition", "startup", "attributes", "resources")
         ]
         pages += [
-            reverse("resource_page", args=[cluster.pk, vip.pk, p])
+            reverse("objects:resource", args=[cluster.pk, vip.pk, p])
             for p in ("definition", "dependency", "recovery", "details")
         ]
         pages += [
-            reverse("monitor_page", args=[cluster.pk, monitor.pk, p])
+            reverse("objects:monitor", args=[cluster.pk, monitor.pk, p])
             for p in ("definition", "common", "special", "recovery")
         ]
         pages += [
-            reverse("remove", args=[cluster.pk, "resource", vip.pk]),
-            reverse("cluster_mode", args=[cluster.pk, "config"]),
+            reverse("objects:remove", args=[cluster.pk, "resource", vip.pk]),
+            reverse("config:home", args=[cluster.pk]),
         ]
         for i, url in enumerate(pages):
             with CaptureQueriesContext(connection) as queries:
                 assert admin_client.get(url).status_code == 200, url
             counts.setdefault(i, []).append(len(queries))
         swaps = [
-            (reverse("server_add", args=[cluster.pk]), {"name": "extra", "address": "10.0.9.9"}),
-            (reverse("heartbeat_add", args=[cluster.pk, "object_storage"]), {"platform": "s3", "bucket": "b"}),
+            (reverse("wizard:server_add", args=[cluster.pk]), {"name": "extra", "address": "10.0.9.9"}),
+            (reverse("wizard:heartbeat_add", args=[cluster.pk, "object_storage"]), {"platform": "s3", "bucket": "b"}),
         ]
         for i, (url, data) in enumerate(swaps, start=len(pages)):
             with CaptureQueriesContext(connection) as queries:
@@ -222,7 +226,7 @@ def test_edits_pass_one_chokepoint_that_refuses_them_while_the_draft_is_applied(
     with pytest.raises(services.ConfigLocked):
         services.update_group(user=users["admin"], group=group, failback="1")
     attributes = {"startup": "1", "failover": "0", "failback": "1", "action": "finish"}
-    url = reverse("group_page", args=[cluster.pk, group.pk, "attributes"])
+    url = reverse("objects:group", args=[cluster.pk, group.pk, "attributes"])
     response = admin_client.post(url, attributes, follow=True)
     assert "is being applied" in response.text
     group.refresh_from_db()
@@ -234,12 +238,12 @@ def test_edits_pass_one_chokepoint_that_refuses_them_while_the_draft_is_applied(
 def test_remove_goes_back_only_to_this_consoles_pages(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     monitor = cluster.monitors.get(name="awsazw1")
-    url = reverse("remove", args=[cluster.pk, "monitor", monitor.pk])
+    url = reverse("objects:remove", args=[cluster.pk, "monitor", monitor.pk])
     response = admin_client.post(url, {"next": "//evil.example/steal"})
-    assert response["Location"] == reverse("cluster_mode", args=[cluster.pk, "config"])
+    assert response["Location"] == reverse("config:home", args=[cluster.pk])
     resource = cluster.resources.get(name="md")
-    url = reverse("remove", args=[cluster.pk, "resource", resource.pk])
-    back = reverse("group_page", args=[cluster.pk, resource.group_id, "resources"])
+    url = reverse("objects:remove", args=[cluster.pk, "resource", resource.pk])
+    back = reverse("objects:group", args=[cluster.pk, resource.group_id, "resources"])
     assert admin_client.post(url, {"next": back})["Location"] == back
 
 
@@ -250,7 +254,7 @@ def test_two_people_editing_one_resource_the_second_save_is_refused_with_its_inp
 
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     resource = cluster.resources.get(name="awsvip1")
-    url = reverse("resource_page", args=[cluster.pk, resource.pk, "definition"])
+    url = reverse("objects:resource", args=[cluster.pk, resource.pk, "definition"])
     first = admin_client.get(url).content.decode()
     revision = re.search(r'name="revision" value="(\w+)"', first).group(1)
     other = Client()
@@ -276,7 +280,7 @@ def test_a_mirror_disk_takes_a_second_mdc_and_do_not_use_removes_it(admin_client
     addresses = {s: f"10.0.{9 + s.priority}.10" for s in cluster.servers.all()}
     second = services.add_interconnect(user=users["admin"], cluster=cluster, mdc="mdc2", addresses=addresses)
     md = cluster.resources.get(type="md")
-    details = reverse("resource_page", args=[cluster.pk, md.pk, "details"])
+    details = reverse("objects:resource", args=[cluster.pk, md.pk, "details"])
     values = _current_values(admin_client, details)
     refused = admin_client.post(details, {**values, "c-mdc2": "mdc1", "action": "finish"})
     assert refused.status_code == 200 and "mdc1 is the first MDC already." in refused.text

@@ -1,8 +1,21 @@
+from typing import NamedTuple
+
 from clusters.models import Cluster
 
 from .roles import Role, role_of
 
-MODES = {"operation": "Operation Mode", "config": "Config Mode", "verification": "Verification Mode"}
+
+class Mode(NamedTuple):
+    label: str
+    url_name: str  # its page, clusters/<pk>/<key>/
+
+
+# The toolbar's mode selector, in its order.
+MODES = {
+    "operation": Mode("Operation Mode", "operation:home"),
+    "config": Mode("Config Mode", "config:home"),
+    "verification": Mode("Verification Mode", "verification:home"),
+}
 
 
 def console(request):

@@ -17,6 +17,11 @@ def dashboard(request):
     return render(request, "dashboard.html", {"clusters": at_a_glance(), "recent_runs": recent_runs})
 
 
+def cluster_home(request, pk):
+    """A cluster opens in Operation Mode (the cluster selector's link)."""
+    return redirect("operation:home", pk=pk)
+
+
 @require_POST
 @role_required(Role.OPERATOR)
 def check_aws_connection(request):
@@ -25,7 +30,7 @@ def check_aws_connection(request):
     except taskruns.ClusterBusy as exc:
         messages.error(request, str(exc))
         return redirect("dashboard")
-    return redirect("run_detail", pk=run.pk)
+    return redirect("runs:detail", pk=run.pk)
 
 
 def api_tokens(request):

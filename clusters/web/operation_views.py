@@ -1,20 +1,22 @@
-"""Operation mode: the applied configuration's live status, and the operations an Operator runs."""
+"""Operation mode: the applied configuration's live status, the operations an Operator runs, the alert log
+and the Alert Service; and Verification Mode (a monitor's dummy failure)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from clusters.models import Cluster, TaskRun
-from clusters.operation import history, recovery
+from clusters.operation import alertlog, alertservice, recovery
 from clusters.operation.apply import draft_differs
 from clusters.operation.status import objects_context, status_context
 from clusters.runs import taskruns
-from clusters.runtime import Status
+from clusters.runtime import Alert, AlertDestination, Status
+from clusters.web.forms import AlertDestinationForm, AlertFilterForm
 from webui.context import MODES
-from webui.roles import Role, role_required
+from webui.roles import Role, require_role, role_of, role_required
 
 OPERATIONS = {
     "cluster_start",
@@ -44,11 +46,18 @@ RESOURCE_STATUSES = (
 MONITOR_STATUSES = (Status.NORMAL, Status.CAUTION, Status.ERROR, Status.SUSPEND)
 
 
-def operation_page(request, cluster):
-    context = {"cluster": cluster, "mode": "operation", "modes": MODES, "mode_label": MODES["operation"]}
+def operation_mode(request, pk):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    context = {"cluster": cluster, "mode": "operation", "mode_label": MODES["operation"].label}
     status = status_context(cluster, summary=True)
     context["draft_differs"] = status["version"] is not None and draft_differs(cluster, status["version"])
     return render(request, "clusters/operation.html", context | status)
+
+
+def verification_mode(request, pk):
+    cluster = get_object_or_404(Cluster, pk=pk)
+    context = {"cluster": cluster, "mode": "verification", "mode_label": MODES["verification"].label}
+    return render(request, "clusters/verification.html", context | status_context(cluster))
 
 
 OBJECT_LISTS = {"resources": "Group resources", "monitors": "Monitor resources"}
@@ -112,7 +121,7 @@ def operate(request, pk):
     kind, params = _asked(request.POST)
     if kind not in OPERATIONS:
         messages.error(request, f"Unknown operation {kind!r}.")
-        return redirect("cluster_mode", pk=pk, mode="operation")
+        return redirect("operation:home", pk=pk)
     if kind == "server_reboot":  # clpdown -r: the same run as a shutdown, rebooting at the end
         kind, params["reboot"] = "server_shutdown", True
     try:
@@ -125,7 +134,7 @@ def operate(request, pk):
             messages.error(request, f"{taskruns.KINDS[kind].label} (run #{run.pk}) did not start: {run.error}")
     if request.htmx:
         return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
-    return redirect("cluster_mode", pk=pk, mode="operation")
+    return redirect("operation:home", pk=pk)
 
 
 @require_POST
@@ -142,32 +151,63 @@ def monitor_control(request, pk):
     back = request.POST.get("mode", "operation")
     if request.htmx and back == "operation":
         return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
-    return redirect("cluster_mode", pk=pk, mode="verification" if back == "verification" else "operation")
+    return redirect("verification:home" if back == "verification" else "operation:home", pk=pk)
 
 
-def verification_page(request, cluster):
-    context = {"cluster": cluster, "mode": "verification", "modes": MODES, "mode_label": MODES["verification"]}
-    return render(request, "clusters/verification.html", context | status_context(cluster))
-
-
-@role_required(Role.ADMINISTRATOR)
-def apply_configuration(request, pk):
-    """File > Apply the Configuration File: first what it changes and the operations it will perform
-    (GET), then the run that validates, checks AWS, stores and distributes it on a worker (POST)."""
+def alert_log(request, pk):
+    """Every alert of the cluster, filtered and paged; ?format=csv exports what the filters select."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    if request.method != "POST":
-        latest = history.versions(cluster).first()
-        context = {
-            "cluster": cluster,
-            "modes": MODES,
-            "mode": "config",
-            "latest": latest,
-            **(history.compare(cluster, str(latest.number), history.DRAFT) if latest else {}),
-        }
-        return render(request, "clusters/apply.html", context)
-    try:
-        run = taskruns.start_run(kind="apply", user=request.user, cluster=cluster)
-    except taskruns.ClusterBusy as exc:
-        messages.error(request, str(exc))
-        return redirect("cluster_mode", pk=pk, mode="config")
-    return redirect("run_detail", pk=run.pk)
+    servers = Alert.objects.filter(cluster=cluster).exclude(server="").values_list("server", flat=True).distinct()
+    form = AlertFilterForm(request.GET or None, servers=sorted(servers))
+    filters = form.cleaned_data if form.is_valid() else {}
+    alerts = alertlog.filtered(cluster, **{k: v for k, v in filters.items() if v})
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(alertlog.to_csv(alerts), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{cluster.name}-alerts.csv"'
+        return response
+    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    rows = [(alert, alertlog.explain(alert.message)) for alert in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "cluster": cluster,
+        "mode": "operation",
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+    }
+    return render(request, "clusters/alerts.html", context)
+
+
+def alert_service(request, pk):
+    """Alert Service: where this cluster's alerts go (rules by level and object), with a test button."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    form = AlertDestinationForm(request.POST if request.POST.get("action") == "add" else None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        require_role(request.user, Role.OPERATOR if action == "test" else Role.ADMINISTRATOR)
+        if action == "add" and form.is_valid():
+            form.instance.cluster = cluster
+            form.save()
+            messages.success(request, f"Alerts now reach {form.instance}.")
+            return redirect("operation:alert_service", pk=pk)
+        if action in ("remove", "test"):
+            destination = get_object_or_404(AlertDestination, pk=request.POST.get("destination"), cluster=cluster)
+            if action == "remove":
+                destination.delete()
+                messages.success(request, f"Alerts no longer go to {destination}.")
+            else:
+                alertservice.send_test(user=request.user, destination=destination)
+                messages.success(
+                    request, f"A test alert is on its way to {destination}; a failure shows in the alert log."
+                )
+            return redirect("operation:alert_service", pk=pk)
+    context = {
+        "cluster": cluster,
+        "mode": "operation",
+        "form": form,
+        "destinations": AlertDestination.objects.filter(cluster=cluster),
+        "can_configure_service": role_of(request.user) >= Role.ADMINISTRATOR,
+    }
+    return render(request, "clusters/alert_service.html", context)

@@ -210,7 +210,7 @@ def operate(request, kind: str, action: str, name: str = ""):
     except taskruns.ClusterBusy as exc:
         return _failure(BUSY, str(exc), 409)
     run.refresh_from_db(fields=["status", "error"])
-    url = request.build_absolute_uri(reverse("run_detail", args=[run.pk]))
+    url = request.build_absolute_uri(reverse("runs:detail", args=[run.pk]))
     return JsonResponse(
         {"result": OK, "run": {"id": run.pk, "status": run.status, "error": run.error, "url": url}}, status=202
     )

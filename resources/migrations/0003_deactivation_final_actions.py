@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('resources', '0002_windows_script_type'),
+        ("resources", "0002_windows_script_type"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='groupresource',
-            name='deact_final_action',
-            field=models.CharField(blank=True, choices=[('0', 'No operation (deactivate next resource)'), ('1', 'No operation (not deactivate next resource)'), ('4', 'Stop the cluster service and shutdown OS'), ('5', 'Stop the cluster service and reboot OS')], max_length=2, verbose_name='Final Action at Deactivation Failure'),
+            model_name="groupresource",
+            name="deact_final_action",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("0", "No operation (deactivate next resource)"),
+                    ("1", "No operation (not deactivate next resource)"),
+                    ("4", "Stop the cluster service and shutdown OS"),
+                    ("5", "Stop the cluster service and reboot OS"),
+                ],
+                max_length=2,
+                verbose_name="Final Action at Deactivation Failure",
+            ),
         ),
     ]

@@ -1,12 +1,11 @@
+"""Config mode: the draft configuration and its problems; File (Export / Import the Setting, Move to AWS,
+Apply the Configuration File), Check AWS, the IAM policy, and the Configuration History."""
+
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseStopPolling
 
 from clusters.aws import onprem
 from clusters.aws.account import AwsAccount
@@ -15,33 +14,20 @@ from clusters.clpconf import transfer
 from clusters.configuration import services
 from clusters.configuration.config import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
-from clusters.models import Cluster, FailoverGroup, Interconnect, TaskRun
-from clusters.operation import alertlog, alertservice, history
+from clusters.models import Cluster, FailoverGroup, Interconnect
+from clusters.operation import history
 from clusters.operation.status import LIST_UP_TO
 from clusters.runs import taskruns
-from clusters.runs.taskruns import KINDS
-from clusters.runtime import Alert, AlertDestination
-from clusters.web.forms import AlertDestinationForm, AlertFilterForm, ImportForm, OnPremToAwsForm
-from clusters.web.operation_views import operation_page, verification_page
-from clusters.web.wizard_views import config_edit
+from clusters.web.editing import config_edit
+from clusters.web.forms import ImportForm, OnPremToAwsForm
 from webui.context import MODES
-from webui.roles import Role, require_role, role_of, role_required
+from webui.roles import Role, role_of, role_required
 
 
-def cluster_home(request, pk):
-    return redirect("cluster_mode", pk=pk, mode="operation")
-
-
-def cluster_mode(request, pk, mode):
-    if mode not in MODES:
-        raise Http404(f"There is no {mode!r} mode; the modes are {', '.join(MODES)}.")
+def config_mode(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
-    context = {"cluster": cluster, "mode": mode, "modes": MODES, "mode_label": MODES[mode]}
-    if mode == "config":
-        context |= config_context(cluster)
-    if mode in ("operation", "verification"):
-        return (operation_page if mode == "operation" else verification_page)(request, cluster)
-    return render(request, f"clusters/{mode}.html", context)
+    context = {"cluster": cluster, "mode": "config", "mode_label": MODES["config"].label}
+    return render(request, "clusters/config.html", context | config_context(cluster))
 
 
 def config_context(cluster: Cluster) -> dict:
@@ -182,58 +168,9 @@ def import_setting(request, pk=None):
             for warning in result.warnings:
                 messages.warning(request, warning)
             messages.success(request, f"Imported the setting of cluster {result.cluster.name}.")
-            return redirect("cluster_mode", pk=result.cluster.pk, mode="config")
-    context = {"form": form, "cluster": cluster, "modes": MODES, "mode": "config" if cluster else None}
+            return redirect("config:home", pk=result.cluster.pk)
+    context = {"form": form, "cluster": cluster, "mode": "config" if cluster else None}
     return render(request, "clusters/import.html", context)
-
-
-def run_detail(request, pk):
-    run = get_object_or_404(TaskRun.objects.select_related("cluster", "user"), pk=pk)
-    context = {"run": run, "kind": KINDS.get(run.kind), **_run_context(request, run)}
-    return render(request, "runs/detail.html", context)
-
-
-def _run_context(request, run: TaskRun) -> dict:
-    """What a run's page shows of it to this user: Retry to whoever may start it, an unexpected error's
-    traceback to Administrators, a check's findings."""
-    kind, role = KINDS.get(run.kind), role_of(request.user) or 0
-    return {
-        "can_retry": kind is not None and role >= kind.role,
-        "can_see_traceback": role >= Role.ADMINISTRATOR,
-        **findings_context(run),
-    }
-
-
-@require_POST
-def run_retry(request, pk):
-    """A failed run's Retry: the same kind, cluster and parameters, as a new run."""
-    run = get_object_or_404(TaskRun.objects.select_related("cluster"), pk=pk)
-    try:
-        again = taskruns.retry(run=run, user=request.user)
-    except taskruns.ClusterBusy as exc:
-        messages.error(request, str(exc))
-        return redirect("run_detail", pk=pk)
-    return redirect("run_detail", pk=again.pk)
-
-
-def findings_context(run: TaskRun) -> dict:
-    """A check run's findings grouped by object, each object linked to the page where it is fixed."""
-    findings = run.result.get("findings") if isinstance(run.result, dict) else None
-    if not findings or run.cluster is None:
-        return {}
-    cluster = run.cluster
-    pages = {
-        "Forced stop": reverse("wizard_step", args=[cluster.pk, "fencing"]),
-        cluster.name: reverse("cluster_mode", args=[cluster.pk, "config"]),
-    }
-    pages |= {r.name: reverse("resource_page", args=[cluster.pk, r.pk, "details"]) for r in cluster.resources.all()}
-    pages |= {m.name: reverse("monitor_page", args=[cluster.pk, m.pk, "special"]) for m in cluster.monitors.all()}
-    pages |= {h.name: reverse("wizard_step", args=[cluster.pk, "interconnect"]) for h in cluster.heartbeats.all()}
-    groups: dict[str, list] = {}
-    order = {"error": 0, "warning": 1, "info": 2}
-    for finding in sorted(findings, key=lambda f: order.get(f["severity"], 3)):
-        groups.setdefault(finding["object"], []).append(finding)
-    return {"finding_groups": [(name, pages.get(name), items) for name, items in groups.items()]}
 
 
 @require_POST
@@ -245,8 +182,8 @@ def check_aws(request, pk):
         run = taskruns.start_run(kind="aws_check", user=request.user, cluster=cluster)
     except taskruns.ClusterBusy as exc:
         messages.error(request, str(exc))
-        return redirect("cluster_mode", pk=pk, mode="config")
-    return redirect("run_detail", pk=run.pk)
+        return redirect("config:home", pk=pk)
+    return redirect("runs:detail", pk=run.pk)
 
 
 @require_GET
@@ -259,18 +196,6 @@ def iam_policy(request, pk):
         response["Content-Disposition"] = f'attachment; filename="{cluster.name}-iam-policy.json"'
         return response
     return render(request, "clusters/iam_policy.html", {"cluster": cluster, "policy": text, "mode": "config"})
-
-
-@vary_on_headers("HX-Request")
-def run_progress(request, pk):
-    """The live part of a run's page; htmx polls it and stops when the run has ended."""
-    run = get_object_or_404(TaskRun.objects.select_related("cluster"), pk=pk)
-    context = {"run": run, "lines": run.lines.all(), **_run_context(request, run)}
-    if request.htmx and not run.is_active:
-        response = render(request, "runs/_progress.html", context)
-        response.status_code = HttpResponseStopPolling.status_code
-        return response
-    return render(request, "runs/_progress.html", context)
 
 
 @config_edit
@@ -286,7 +211,7 @@ def move_to_aws(request, pk):
             if "convert" in request.POST:
                 changes = onprem.convert(user=request.user, cluster=cluster, choices=form.choices())
                 messages.success(request, f"Moved to AWS: {len(changes)} change(s). Check AWS, then apply.")
-                return redirect("cluster_mode", pk=pk, mode="config")
+                return redirect("config:home", pk=pk)
             shown = onprem.preview(user=request.user, cluster=cluster, choices=form.choices())
         except onprem.ConversionError as exc:
             form.add_error(None, f"{exc} Nothing was changed.")
@@ -294,7 +219,6 @@ def move_to_aws(request, pk):
     lists = {name: account.choices(name) for name in ("instances", "buckets", "addresses", "hosted_zones")}
     context = {
         "cluster": cluster,
-        "modes": MODES,
         "mode": "config",
         "form": form,
         "survey": survey,
@@ -310,7 +234,6 @@ def cluster_history(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     context = {
         "cluster": cluster,
-        "modes": MODES,
         "mode": "config",
         "versions": list(history.versions(cluster)),
         "can_restore": role_of(request.user) >= Role.ADMINISTRATOR,
@@ -327,7 +250,7 @@ def history_compare(request, pk):
         context = history.compare(cluster, old, new)
     except LookupError as exc:
         raise Http404(str(exc)) from None
-    return render(request, "clusters/compare.html", {"cluster": cluster, "modes": MODES, "mode": "config", **context})
+    return render(request, "clusters/compare.html", {"cluster": cluster, "mode": "config", **context})
 
 
 @config_edit
@@ -341,67 +264,28 @@ def history_restore(request, pk, number):
         raise Http404(str(exc)) from None
     except transfer.ConfError as exc:
         messages.error(request, f"Version {number} could not be restored: {exc}")
-        return redirect("cluster_history", pk=pk)
+        return redirect("config:history", pk=pk)
     messages.success(request, f"Version {number} is the draft now: review it, then Apply the Configuration File.")
-    return redirect("cluster_mode", pk=pk, mode="config")
+    return redirect("config:home", pk=pk)
 
 
-def alert_log(request, pk):
-    """Every alert of the cluster, filtered and paged; ?format=csv exports what the filters select."""
+@role_required(Role.ADMINISTRATOR)
+def apply_configuration(request, pk):
+    """File > Apply the Configuration File: first what it changes and the operations it will perform
+    (GET), then the run that validates, checks AWS, stores and distributes it on a worker (POST)."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    servers = Alert.objects.filter(cluster=cluster).exclude(server="").values_list("server", flat=True).distinct()
-    form = AlertFilterForm(request.GET or None, servers=sorted(servers))
-    filters = form.cleaned_data if form.is_valid() else {}
-    alerts = alertlog.filtered(cluster, **{k: v for k, v in filters.items() if v})
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(alertlog.to_csv(alerts), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{cluster.name}-alerts.csv"'
-        return response
-    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
-    rows = [(alert, alertlog.explain(alert.message)) for alert in page]
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "cluster": cluster,
-        "modes": MODES,
-        "mode": "operation",
-        "form": form,
-        "page": page,
-        "rows": rows,
-        "query": query.urlencode(),
-    }
-    return render(request, "clusters/alerts.html", context)
-
-
-def alert_service(request, pk):
-    """Alert Service: where this cluster's alerts go (rules by level and object), with a test button."""
-    cluster = get_object_or_404(Cluster, pk=pk)
-    form = AlertDestinationForm(request.POST if request.POST.get("action") == "add" else None)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        require_role(request.user, Role.OPERATOR if action == "test" else Role.ADMINISTRATOR)
-        if action == "add" and form.is_valid():
-            form.instance.cluster = cluster
-            form.save()
-            messages.success(request, f"Alerts now reach {form.instance}.")
-            return redirect("alert_service", pk=pk)
-        if action in ("remove", "test"):
-            destination = get_object_or_404(AlertDestination, pk=request.POST.get("destination"), cluster=cluster)
-            if action == "remove":
-                destination.delete()
-                messages.success(request, f"Alerts no longer go to {destination}.")
-            else:
-                alertservice.send_test(user=request.user, destination=destination)
-                messages.success(
-                    request, f"A test alert is on its way to {destination}; a failure shows in the alert log."
-                )
-            return redirect("alert_service", pk=pk)
-    context = {
-        "cluster": cluster,
-        "modes": MODES,
-        "mode": "operation",
-        "form": form,
-        "destinations": AlertDestination.objects.filter(cluster=cluster),
-        "can_configure_service": role_of(request.user) >= Role.ADMINISTRATOR,
-    }
-    return render(request, "clusters/alert_service.html", context)
+    if request.method != "POST":
+        latest = history.versions(cluster).first()
+        context = {
+            "cluster": cluster,
+            "mode": "config",
+            "latest": latest,
+            **(history.compare(cluster, str(latest.number), history.DRAFT) if latest else {}),
+        }
+        return render(request, "clusters/apply.html", context)
+    try:
+        run = taskruns.start_run(kind="apply", user=request.user, cluster=cluster)
+    except taskruns.ClusterBusy as exc:
+        messages.error(request, str(exc))
+        return redirect("config:home", pk=pk)
+    return redirect("runs:detail", pk=run.pk)
