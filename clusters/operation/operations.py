@@ -27,12 +27,13 @@ def run_group_stop(context: RunContext) -> dict:
 def run_group_move(context: RunContext) -> dict:
     cluster, config = context.cluster, state.applied_config(context.cluster)
     group, server = context.params["group"], context.params.get("server")
-    source = state.group_server(cluster, group)
+    status, source = state.read_state(cluster, Kind.GROUP, group) or (Status.OFFLINE, "")
+    source = "" if status == Status.OFFLINE else source
     if not server:  # by failover policy: the next available startup server
         server = next(iter(groups.available_servers(cluster, config, group, excluding=(source,))), None)
         if server is None:
             raise TaskFailed(f"Group {group} has no other server to move to.")
-    if server == source:
+    if server == source and status == Status.ONLINE:  # half started there (a run cut short): it starts anew
         raise TaskFailed(f"Group {group} is already online on {server}.")
     groups.check_startable(cluster, config, group, server)  # refused before the group is stopped
     started = time.perf_counter()

@@ -120,9 +120,9 @@ def read_state(cluster: Cluster, kind: str, name: str) -> tuple[Status, str] | N
 
 
 def group_server(cluster: Cluster, group: str) -> str:
-    """Where the group runs (online, starting, or in error there), or ""."""
+    """Where the group is, whole or in part (online, pending, or in error there), or "" if it is offline."""
     status, server = read_state(cluster, Kind.GROUP, group) or (Status.OFFLINE, "")
-    return "" if status in (Status.OFFLINE, Status.OFFLINE_PENDING) else server
+    return "" if status == Status.OFFLINE else server
 
 
 def groups_on(cluster: Cluster, server: str) -> list[str]:
