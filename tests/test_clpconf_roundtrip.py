@@ -11,6 +11,7 @@ from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
 from clusters.configuration import services
 from clusters.configuration.config import from_models
+from clusters.configuration.validation import validate
 from clusters.models import Cluster
 from tests import guide
 from tests.clpconf_helpers import CORPUS, HERE, INPUTS, canonical, dump
@@ -147,7 +148,7 @@ def test_linux_mirror_disks_are_read_as_linux_and_pass_validation(users):
         "fs": "ext4",
     }
     assert md1.type_spec.param("dppath").label == "Data Partition Device Name"
-    assert [p for p in services.validate(from_models(cluster)) if p.object.startswith("md")] == []
+    assert [p for p in validate(from_models(cluster)) if p.object.startswith("md")] == []
 
 
 @pytest.mark.parametrize("name", ["basiccluster-x41-win-2nodesmirror.conf", "createclusteronlinux-src-win-md.conf"])
@@ -158,7 +159,7 @@ def test_windows_mirror_disks_take_the_drive_letters_the_product_writes(users, n
     # Both mirror disk connects are modelled, in priority order; nothing of them is left verbatim.
     assert (md.parameters["mdc"], md.parameters["mdc2"], md.parameters["mdc2device"]) == ("mdc1", "mdc2", 401)
     assert md.parameters["mdc2priority"] == 2 and "netdev" not in md.extra_xml
-    assert [p for p in services.validate(from_models(cluster)) if p.object == md.name] == []
+    assert [p for p in validate(from_models(cluster)) if p.object == md.name] == []
 
 
 def test_each_os_offers_its_own_script_resource_and_windows_writes_script(users):

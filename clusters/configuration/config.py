@@ -321,6 +321,20 @@ class Config:
         """The group's resources, in their order (once per group, not a scan of every resource per call)."""
         return list(self._by_group.get(group, ()))
 
+    @cached_property
+    def _watchers(self) -> dict[str, frozenset[str]]:
+        # A resource's monitor names it as Target Resource, or (mirror disk monitor) as its monitored object.
+        found: dict[str, set[str]] = {}
+        for monitor in self.monitors:
+            for target in (monitor.target, monitor.parameters.get("object")):
+                if target:
+                    found.setdefault(target, set()).add(monitor.type)
+        return {name: frozenset(types) for name, types in found.items()}
+
+    def monitor_types_watching(self, resource: str) -> frozenset[str]:
+        """The types of the monitors that watch the resource."""
+        return self._watchers.get(resource, frozenset())
+
     def startup_servers(self, group: str) -> tuple[str, ...]:
         """The group's Startup Servers in order; all servers when it lists none."""
         found = self.group(group)

@@ -22,6 +22,7 @@ from ninja.security import HttpBearer, django_auth
 from clusters.clpconf import transfer
 from clusters.configuration import services
 from clusters.configuration.config import from_models, plain
+from clusters.configuration.validation import validate
 from clusters.models import Cluster, FailoverGroup, Server, TaskRun
 from clusters.operation import history
 from clusters.operation.status import status_context
@@ -380,7 +381,7 @@ def get_configuration(request, pk: int) -> dict:
 @clusters.get("/{int:pk}/problems", response=list[ProblemOut], summary="What is wrong with the draft (no AWS call)")
 def get_problems(request, pk: int):
     require_role(request.user, Role.VIEWER)
-    return [p.as_dict() for p in services.validate(from_models(_cluster(request, pk)))]
+    return [p.as_dict() for p in validate(from_models(_cluster(request, pk)))]
 
 
 @clusters.get("/{int:pk}/status", summary="Operation mode's status: cluster, servers, groups, resources, monitors")

@@ -12,9 +12,9 @@ from clusters.aws import onprem
 from clusters.aws.account import AwsAccount
 from clusters.aws.checks import iam_policy_json
 from clusters.clpconf import transfer
-from clusters.configuration import services
 from clusters.configuration.config import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
+from clusters.configuration.validation import validate
 from clusters.models import Cluster, FailoverGroup, Interconnect, TaskRun
 from clusters.operation import alertlog, alertservice, history
 from clusters.operation.status import LIST_UP_TO
@@ -94,7 +94,7 @@ def config_context(cluster: Cluster) -> dict:
             (g, group_pk[g.name], resource_rows(config.resources_of(g.name), pks["resource"])) for g in config.groups
         ],
         "monitors": monitor_rows(config.monitors, pks["monitor"]),
-        "problems": services.validate(config),
+        "problems": validate(config),
     }
 
 
@@ -137,7 +137,7 @@ def config_part(request, pk, part):
         ]
         return render(request, "clusters/_monitor_rows.html", context)
     if part == "problems":
-        context["problems"] = services.validate(from_models(cluster))
+        context["problems"] = validate(from_models(cluster))
         return render(request, "clusters/_problems.html", context)
     raise Http404(f"Config mode has no part {part!r}.")
 
