@@ -8,7 +8,7 @@ import pytest
 from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
 from clusters.configuration.validation import validate
 from tests import guide
 

@@ -10,7 +10,7 @@ from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
 from clusters.configuration import services
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
 from clusters.configuration.validation import validate
 from clusters.models import Cluster
 from tests import guide

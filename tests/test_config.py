@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clusters.clpconf import reader, transfer, writer
-from clusters.configuration.config import Config, from_models
+from clusters.configuration.config import Config
+from clusters.configuration.draft import from_models
 from tests import guide
 from tests.clpconf_helpers import INPUTS
 

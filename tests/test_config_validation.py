@@ -4,7 +4,8 @@ should, and problems come in the order of the rules, object by object for group 
 import dataclasses
 
 from clusters.configuration import validation
-from clusters.configuration.config import ClusterInfo, Config, from_models
+from clusters.configuration.config import ClusterInfo, Config
+from clusters.configuration.draft import from_models
 from tests import guide
 
 

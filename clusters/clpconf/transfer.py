@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
 from clusters.configuration.services import require_config_mode
 from clusters.models import Cluster
 from webui.roles import Role, require_role

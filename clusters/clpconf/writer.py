@@ -3,7 +3,8 @@
 import codecs
 import xml.etree.ElementTree as ET
 
-from clusters.configuration.config import GROUP_DEFAULTS, Config, InterconnectConfig, from_models
+from clusters.configuration.config import GROUP_DEFAULTS, Config, InterconnectConfig
+from clusters.configuration.draft import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from clusters.models import Cluster
 

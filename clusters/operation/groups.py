@@ -20,7 +20,8 @@ from clusters.aws.account import AwsAccount
 from clusters.aws.checks import run_checks, typed_objects
 from clusters.clpconf import names as N
 from clusters.clpconf import reader, writer
-from clusters.configuration.config import Config, ResourceConfig, from_models
+from clusters.configuration.config import Config, ResourceConfig
+from clusters.configuration.draft import from_models
 from clusters.models import Cluster
 from clusters.node import remote
 from clusters.operation import alertlog, alertservice

@@ -21,7 +21,8 @@ from ninja.security import HttpBearer, django_auth
 
 from clusters.clpconf import transfer
 from clusters.configuration import services
-from clusters.configuration.config import from_models, plain
+from clusters.configuration.config import plain
+from clusters.configuration.draft import from_models
 from clusters.configuration.validation import validate
 from clusters.models import Cluster, FailoverGroup, Server, TaskRun
 from clusters.operation import history

@@ -12,7 +12,7 @@ from clusters.aws import onprem
 from clusters.aws.account import AwsAccount
 from clusters.aws.checks import iam_policy_json
 from clusters.clpconf import transfer
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from clusters.configuration.validation import validate
 from clusters.models import Cluster, FailoverGroup, Interconnect, TaskRun

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from clusters.aws.account import AwsAccount
 from clusters.aws.checks import CheckContext
 from clusters.configuration import services
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
 from clusters.models import Cluster, FailoverGroup, ForcedStop, Heartbeat, Interconnect, PendingInput, Server
 from clusters.web.objectforms import ParamsForm
 from clusters.web.wizardforms import (
