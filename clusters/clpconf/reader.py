@@ -720,19 +720,12 @@ class Reader:
                     servers=sealed(m["server_parameters"]),
                     extra_xml=m["extra_xml"],
                     scripts=scripts(f"{N.SCRIPTS_DIR}/{N.MONITOR_SCRIPTS_DIR}/{m['name']}/"),
-                    interval=m.get("interval", mspec.interval),
-                    timeout=m.get("timeout", mspec.timeout),
-                    retry_count=m.get("retry_count", mspec.retry_count),
-                    wait_to_start=m.get("wait_to_start", mspec.wait_to_start),
-                    monitor_timing=m.get("monitor_timing", "always"),  # the file's default
                     target=target,
                     recovery_target=m.get("recovery_target") or ("rsc" if target else "cls"),
                     recovery_name=m.get("recovery_name") or target or N.LOCAL_SERVER,
-                    restart_threshold=m.get("restart_threshold"),
-                    failover_threshold=m.get("failover_threshold"),
-                    final_action=m.get("final_action", ""),
                     explicit_common=tuple(m["explicit_common"]),
                     owner=target if owned else "",
+                    **{**mspec.common_defaults(), **{f: m[f] for f in N.MONITOR_COMMON_PATHS if f in m}},
                 )
             )
         fs = spec.forced_stop

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
+from clusters.clpconf import names as N
 from clusters.configuration.params import ObjectType, Problem
 from monitors.registry import MONITOR_TYPES
 from resources.registry import RESOURCE_TYPES
@@ -125,7 +126,7 @@ GROUP_DEFAULTS = {"startup": "1", "failover": "0", "failback": "0"}  # as Failov
 class GroupConfig:
     name: str
     gid: int
-    group_type: str = "failover"
+    group_type: str = N.GROUP_TYPE_FAILOVER
     comment: str = ""
     startup: str = GROUP_DEFAULTS["startup"]
     failover: str = GROUP_DEFAULTS["failover"]
@@ -200,17 +201,19 @@ RECOVERY_FIELDS = ("act_retry", "act_failover", "act_final_action", "deact_retry
 
 @dataclass(frozen=True, kw_only=True)
 class MonitorConfig(TypedObject):
+    # MONITOR_COMMON_FIELDS have no default here: a monitor that states none takes its type's
+    # (MonitorType.common_defaults), whichever way the Config is built.
     interval: int
     timeout: int
     retry_count: int
     wait_to_start: int
-    monitor_timing: str = "always"  # "always" or "active" (only while `target` is online)
+    monitor_timing: str  # "always" or "active" (only while `target` is online)
     target: str = ""  # Target Resource's name
     recovery_target: str = "cls"  # rsc, grp or cls (LocalServer)
-    recovery_name: str = "LocalServer"
-    restart_threshold: int | None = None  # None: the product's default
-    failover_threshold: int | None = None
-    final_action: str = ""
+    recovery_name: str = N.LOCAL_SERVER
+    restart_threshold: int | None  # None: the product's default
+    failover_threshold: int | None
+    final_action: str
     # What an imported file stated (written back as found): how to write, not what is configured.
     explicit_common: tuple[str, ...] = field(default=(), compare=False)
     owner: str = ""  # the resource whose type added this monitor, if any

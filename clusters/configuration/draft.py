@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from clusters.clpconf import names as N
 from clusters.configuration.config import (
     MONITOR_COMMON_FIELDS,
     RECOVERY_FIELDS,
@@ -105,7 +106,7 @@ def from_models(cluster, *, objects: bool = True) -> Config:
         elif m.recovery_target == "grp":
             recovery_name = group_name.get(m.recovery_group_id, "")
         else:
-            recovery_name = "LocalServer"
+            recovery_name = N.LOCAL_SERVER
         monitors.append(
             MonitorConfig(
                 type=m.type,

@@ -261,19 +261,18 @@ def add_monitor_resource(
     require_config_mode(user=user, cluster=cluster)
     spec = MONITOR_TYPES.get_type(type)
     recovery = recovery or spec.recovery
+    defaults = spec.common_defaults()
+    if target:
+        defaults["monitor_timing"] = spec.monitor_timing
     monitor = MonitorResource(
         cluster=cluster,
         type=type,
         name=name,
-        interval=spec.interval,
-        timeout=spec.timeout,
-        retry_count=spec.retry_count,
-        wait_to_start=spec.wait_to_start,
-        monitor_timing=spec.monitor_timing if target else "always",
         target_resource=target,
         parameters=dict(parameters or {}),
         server_parameters=_server_values(cluster, server_parameters or {}),
         owner_resource=owner,
+        **defaults,
     )
     for field, value in common.items():
         setattr(monitor, field, value)
