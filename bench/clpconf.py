@@ -104,7 +104,7 @@ def measure(label: str, servers: int, groups: int, per_group: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from clusters.clpconf import reader, transfer, writer
-    from clusters.clpconf.reader import decode
+    from clusters.clpconf.parsing import decode
     from clusters.clpconf.xmlpath import bulk
     from clusters.configuration.draft import from_models
 

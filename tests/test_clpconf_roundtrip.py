@@ -239,7 +239,7 @@ def test_one_walk_takes_what_a_take_per_path_takes(paths):
     path by path, and leave the same tree behind: what is left is kept verbatim on export."""
     import xml.etree.ElementTree as ET
 
-    from clusters.clpconf.reader import _ParamPlan
+    from clusters.clpconf.reader_base import ParamPlan
     from clusters.clpconf.xmlpath import take, take_all
     from clusters.configuration.params import Param
 
@@ -248,6 +248,6 @@ def test_one_walk_takes_what_a_take_per_path_takes(paths):
     assert take_all(walked, paths) == expected
     assert ET.tostring(walked) == ET.tostring(one)
     params = tuple(Param(f"p{i}", path, path) for i, path in enumerate(paths))
-    values = _ParamPlan(params).take(planned)
+    values = ParamPlan(params).take(planned)
     assert values == {p.name: expected[p.path].strip() for p in params if p.path in expected}
     assert ET.tostring(planned) == ET.tostring(one)

@@ -9,7 +9,7 @@ from webui.roles import Role, require_role
 
 from . import archive, importer, reader, writer
 from . import names as N
-from .reader import ConfError
+from .parsing import ConfError
 
 __all__ = ["ConfError", "Imported", "export_conf", "export_zip", "import_configuration"]
 

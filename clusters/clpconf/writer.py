@@ -9,7 +9,7 @@ from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from clusters.models import Cluster
 
 from . import names as N
-from .reader import declaration, parse_text
+from .parsing import declaration, parse_text
 from .reconcile import reconcile
 from .xmlpath import bulk, ensure, merge, parse_leftovers, set_value
 
