@@ -104,9 +104,9 @@ def measure(label: str, servers: int, groups: int, per_group: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from clusters.clpconf import reader, transfer, writer
-    from clusters.clpconf.reader import decode
+    from clusters.clpconf.parsing import decode
     from clusters.clpconf.xmlpath import bulk
-    from clusters.configuration.config import from_models
+    from clusters.configuration.draft import from_models
 
     admin = get_user_model()(username="bench", is_superuser=True)
     data = generate(servers, groups, per_group)

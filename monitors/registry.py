@@ -61,6 +61,22 @@ class MonitorType(ObjectType):
     # The engine reads the applied version every round: a new value is used at the monitor's next watch.
     change: Change = Change.NOTHING
 
+    def common_defaults(self) -> dict:
+        """The Monitor (common) and Recovery Action values of a monitor of this type that states none (one being
+        added, one whose clp.conf leaves them out): this type's own, watched Always (clp.conf's default; a new
+        monitor with a Target Resource takes `monitor_timing`), and the product's thresholds and final action.
+        The keys are clusters.configuration.config.MONITOR_COMMON_FIELDS."""
+        return {
+            "interval": self.interval,
+            "timeout": self.timeout,
+            "retry_count": self.retry_count,
+            "wait_to_start": self.wait_to_start,
+            "monitor_timing": "always",
+            "restart_threshold": None,
+            "failover_threshold": None,
+            "final_action": "",
+        }
+
     def watch(self, monitor, target, server: str) -> Watch:
         """Monitor once on `server`: `monitor` is the applied version's MonitorConfig (clusters.configuration.config),
         `target` the ResourceConfig it watches (or None). Types override this."""

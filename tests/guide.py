@@ -6,7 +6,7 @@ import uuid
 import boto3
 
 from clusters.configuration import services
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
 from clusters.models import Cluster
 from resources.models import GroupResource
 from webui import awssim

@@ -8,8 +8,8 @@ import pytest
 from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
-from clusters.configuration import services
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
+from clusters.configuration.validation import validate
 from tests import guide
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -23,7 +23,7 @@ def admin(users):
 @pytest.mark.parametrize("variant", guide.VARIANTS)
 def test_guide_configuration_exports_the_golden_file(admin, variant):
     cluster = guide.build(variant, user=admin, name="cluster1")
-    assert services.validate(from_models(cluster)) == []
+    assert validate(from_models(cluster)) == []
     data = transfer.export_conf(user=admin, cluster=cluster)
     path = GOLDEN / f"{variant}.conf"
     if os.environ.get("UPDATE_GOLDEN"):

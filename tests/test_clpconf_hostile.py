@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from clusters.clpconf import transfer
-from clusters.clpconf.reader import MAX_CONF_BYTES, ConfError
+from clusters.clpconf.parsing import MAX_CONF_BYTES, ConfError
 from clusters.models import Cluster, Server
 from monitors.models import MonitorResource
 from resources.models import GroupResource

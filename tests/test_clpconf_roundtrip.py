@@ -10,7 +10,8 @@ from clusters.clpconf import transfer
 from clusters.clpconf.reader import parse_xml
 from clusters.clpconf.xmlpath import get
 from clusters.configuration import services
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
+from clusters.configuration.validation import validate
 from clusters.models import Cluster
 from tests import guide
 from tests.clpconf_helpers import CORPUS, HERE, INPUTS, canonical, dump
@@ -147,7 +148,7 @@ def test_linux_mirror_disks_are_read_as_linux_and_pass_validation(users):
         "fs": "ext4",
     }
     assert md1.type_spec.param("dppath").label == "Data Partition Device Name"
-    assert [p for p in services.validate(from_models(cluster)) if p.object.startswith("md")] == []
+    assert [p for p in validate(from_models(cluster)) if p.object.startswith("md")] == []
 
 
 @pytest.mark.parametrize("name", ["basiccluster-x41-win-2nodesmirror.conf", "createclusteronlinux-src-win-md.conf"])
@@ -158,7 +159,7 @@ def test_windows_mirror_disks_take_the_drive_letters_the_product_writes(users, n
     # Both mirror disk connects are modelled, in priority order; nothing of them is left verbatim.
     assert (md.parameters["mdc"], md.parameters["mdc2"], md.parameters["mdc2device"]) == ("mdc1", "mdc2", 401)
     assert md.parameters["mdc2priority"] == 2 and "netdev" not in md.extra_xml
-    assert [p for p in services.validate(from_models(cluster)) if p.object == md.name] == []
+    assert [p for p in validate(from_models(cluster)) if p.object == md.name] == []
 
 
 def test_each_os_offers_its_own_script_resource_and_windows_writes_script(users):
@@ -238,7 +239,7 @@ def test_one_walk_takes_what_a_take_per_path_takes(paths):
     path by path, and leave the same tree behind: what is left is kept verbatim on export."""
     import xml.etree.ElementTree as ET
 
-    from clusters.clpconf.reader import _ParamPlan
+    from clusters.clpconf.reader_base import ParamPlan
     from clusters.clpconf.xmlpath import take, take_all
     from clusters.configuration.params import Param
 
@@ -247,6 +248,6 @@ def test_one_walk_takes_what_a_take_per_path_takes(paths):
     assert take_all(walked, paths) == expected
     assert ET.tostring(walked) == ET.tostring(one)
     params = tuple(Param(f"p{i}", path, path) for i, path in enumerate(paths))
-    values = _ParamPlan(params).take(planned)
+    values = ParamPlan(params).take(planned)
     assert values == {p.name: expected[p.path].strip() for p in params if p.path in expected}
     assert ET.tostring(planned) == ET.tostring(one)

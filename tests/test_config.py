@@ -2,13 +2,15 @@
 the database, and nothing can change a Config once built."""
 
 import dataclasses
+import xml.etree.ElementTree as ET
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clusters.clpconf import reader, transfer, writer
-from clusters.configuration.config import Config, from_models
+from clusters.configuration.config import MONITOR_COMMON_FIELDS, Config
+from clusters.configuration.draft import from_models
 from tests import guide
 from tests.clpconf_helpers import INPUTS
 
@@ -27,6 +29,21 @@ def test_a_draft_reads_back_from_its_own_clp_conf_as_the_same_config(users, vari
     draft = from_models(cluster)
     read = reader.read(writer.render_config(draft))
     assert dataclasses.replace(read, cluster=dataclasses.replace(read.cluster, source_conf="")) == draft
+
+
+def test_a_monitor_that_states_no_common_value_takes_its_types_defaults_either_way(users):
+    """A monitor just added and one whose clp.conf leaves out every Monitor (common) and Recovery Action value
+    have the same values: its type's defaults, stated once (MonitorType.common_defaults)."""
+    draft = from_models(guide.build("vip", user=users["admin"]))
+    root, _ = reader.parse_xml(writer.render_config(draft))
+    element = root.find("monitor/awsazw[@name='awsazw1']")
+    for tag in ("polling", "firstmonwait"):  # no emergency/...: the thresholds and final action are the product's
+        element.remove(element.find(tag))
+    read = reader.read(b'<?xml version="1.0" encoding="SJIS"?>\n' + ET.tostring(root))
+    added, imported = draft.monitor("awsazw1"), read.monitor("awsazw1")
+    assert set(added.spec.common_defaults()) == set(MONITOR_COMMON_FIELDS)
+    assert {f: getattr(imported, f) for f in MONITOR_COMMON_FIELDS} == added.spec.common_defaults()
+    assert {f: getattr(added, f) for f in MONITOR_COMMON_FIELDS} == added.spec.common_defaults()
 
 
 def test_a_config_cannot_be_changed(users):

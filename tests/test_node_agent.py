@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from clusters.clpconf import names as N
 from clusters.configuration import services
-from clusters.configuration.config import from_models, plain, revived
+from clusters.configuration.config import plain, revived
+from clusters.configuration.draft import from_models
 from clusters.node import agent, remote
 from clusters.operation import health
 from clusters.operation.groups import act

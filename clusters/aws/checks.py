@@ -12,9 +12,10 @@ from collections.abc import Callable
 from django.conf import settings
 
 from clusters.aws.account import AwsAccount
-from clusters.configuration.config import Config, from_models
+from clusters.configuration.config import Config
+from clusters.configuration.draft import from_models
 from clusters.configuration.params import Problem
-from clusters.configuration.services import validate
+from clusters.configuration.validation import validate
 from clusters.models import Cluster
 from webui import aws
 

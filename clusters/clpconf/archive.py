@@ -6,7 +6,7 @@ import stat
 import zipfile
 from pathlib import PurePosixPath
 
-from .reader import MAX_CONF_BYTES, ConfError
+from .parsing import MAX_CONF_BYTES, ConfError
 
 MAX_ZIP_BYTES = 32 * 1024 * 1024
 MAX_ENTRIES = 5000

@@ -18,7 +18,7 @@ from clusters.models import (
 from monitors.models import MonitorResource
 from resources.models import GroupResource
 
-from .reader import ConfError
+from .parsing import ConfError
 
 
 def _checked(instance, what: str, exclude=()):

@@ -2,14 +2,14 @@
 
 from dataclasses import dataclass
 
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
 from clusters.configuration.services import require_config_mode
 from clusters.models import Cluster
 from webui.roles import Role, require_role
 
 from . import archive, importer, reader, writer
 from . import names as N
-from .reader import ConfError
+from .parsing import ConfError
 
 __all__ = ["ConfError", "Imported", "export_conf", "export_zip", "import_configuration"]
 

@@ -3,12 +3,13 @@
 import codecs
 import xml.etree.ElementTree as ET
 
-from clusters.configuration.config import GROUP_DEFAULTS, Config, InterconnectConfig, from_models
+from clusters.configuration.config import GROUP_DEFAULTS, Config, InterconnectConfig
+from clusters.configuration.draft import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from clusters.models import Cluster
 
 from . import names as N
-from .reader import declaration, parse_text
+from .parsing import declaration, parse_text
 from .reconcile import reconcile
 from .xmlpath import bulk, ensure, merge, parse_leftovers, set_value
 
@@ -221,18 +222,14 @@ def _monitors(root: ET.Element, config: Config) -> None:
         if monitor.target:
             set_value(element, N.MONITOR_TARGET, monitor.target)
         imported = "imported" in monitor.explicit_common
+        defaults = spec.common_defaults()  # what a file that leaves a value out means (Active is always stated)
         for field, path in N.MONITOR_COMMON_PATHS.items():
             value = getattr(monitor, field)
             if value in (None, ""):
                 continue
-            if field == "monitor_timing":
-                # The file's default is Always: Active is always stated (with the target).
-                value, default = ("1" if value == "active" else "0"), "0"
-            else:
-                default = getattr(spec, field, None)
             # Monitors made here state every Monitor (common) value; imported ones keep what they stated.
-            if not imported or field in monitor.explicit_common or value != default:
-                set_value(element, path, value)
+            if not imported or field in monitor.explicit_common or value != defaults[field]:
+                set_value(element, path, ("1" if value == "active" else "0") if field == "monitor_timing" else value)
         if not imported or "relation" in monitor.explicit_common:
             set_value(element, N.RELATION_TYPE, monitor.recovery_target)
             set_value(element, N.RELATION_NAME, monitor.recovery_name)

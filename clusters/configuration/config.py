@@ -1,6 +1,6 @@
 """One typed, immutable configuration of a cluster: what every part of the console reads.
 
-A `Config` is built from the database (`from_models`, the draft being edited) or from a clp.conf
+A `Config` is built from the database (`draft.from_models`, the draft being edited) or from a clp.conf
 (`clpconf.reader.read`, an applied version); the same configuration gives an equal `Config` either
 way. Validation, the AWS checks, the clp.conf writer, group operations, the monitor engine and every
 type hook take it. Values are keyed by server name, defaults are resolved, and nothing in it can be
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
+from clusters.clpconf import names as N
 from clusters.configuration.params import ObjectType, Problem
-from clusters.models import ForcedStop
 from monitors.registry import MONITOR_TYPES
 from resources.registry import RESOURCE_TYPES
 
@@ -126,7 +126,7 @@ GROUP_DEFAULTS = {"startup": "1", "failover": "0", "failback": "0"}  # as Failov
 class GroupConfig:
     name: str
     gid: int
-    group_type: str = "failover"
+    group_type: str = N.GROUP_TYPE_FAILOVER
     comment: str = ""
     startup: str = GROUP_DEFAULTS["startup"]
     failover: str = GROUP_DEFAULTS["failover"]
@@ -201,17 +201,19 @@ RECOVERY_FIELDS = ("act_retry", "act_failover", "act_final_action", "deact_retry
 
 @dataclass(frozen=True, kw_only=True)
 class MonitorConfig(TypedObject):
+    # MONITOR_COMMON_FIELDS have no default here: a monitor that states none takes its type's
+    # (MonitorType.common_defaults), whichever way the Config is built.
     interval: int
     timeout: int
     retry_count: int
     wait_to_start: int
-    monitor_timing: str = "always"  # "always" or "active" (only while `target` is online)
+    monitor_timing: str  # "always" or "active" (only while `target` is online)
     target: str = ""  # Target Resource's name
     recovery_target: str = "cls"  # rsc, grp or cls (LocalServer)
-    recovery_name: str = "LocalServer"
-    restart_threshold: int | None = None  # None: the product's default
-    failover_threshold: int | None = None
-    final_action: str = ""
+    recovery_name: str = N.LOCAL_SERVER
+    restart_threshold: int | None  # None: the product's default
+    failover_threshold: int | None
+    final_action: str
     # What an imported file stated (written back as found): how to write, not what is configured.
     explicit_common: tuple[str, ...] = field(default=(), compare=False)
     owner: str = ""  # the resource whose type added this monitor, if any
@@ -321,6 +323,20 @@ class Config:
         """The group's resources, in their order (once per group, not a scan of every resource per call)."""
         return list(self._by_group.get(group, ()))
 
+    @cached_property
+    def _watchers(self) -> dict[str, frozenset[str]]:
+        # A resource's monitor names it as Target Resource, or (mirror disk monitor) as its monitored object.
+        found: dict[str, set[str]] = {}
+        for monitor in self.monitors:
+            for target in (monitor.target, monitor.parameters.get("object")):
+                if target:
+                    found.setdefault(target, set()).add(monitor.type)
+        return {name: frozenset(types) for name, types in found.items()}
+
+    def monitor_types_watching(self, resource: str) -> frozenset[str]:
+        """The types of the monitors that watch the resource."""
+        return self._watchers.get(resource, frozenset())
+
     def startup_servers(self, group: str) -> tuple[str, ...]:
         """The group's Startup Servers in order; all servers when it lists none."""
         found = self.group(group)
@@ -375,140 +391,3 @@ class Config:
             for filename, content in m.scripts.items():
                 found[f"{scripts_dir}/{monitor_scripts_dir}/{m.name}/{filename}"] = content
         return found
-
-
-# --- from the database ------------------------------------------------------------------------------
-
-
-def from_models(cluster, *, objects: bool = True) -> Config:
-    """The cluster's draft configuration, in a fixed number of queries whatever its size.
-
-    Without `objects`, only its cluster-wide part: no group resource and no monitor resource is read
-    (config mode's page of a large configuration, which loads them when they are opened).
-    """
-
-    servers = list(cluster.servers.all())
-    name = {s.pk: s.name for s in servers}
-
-    def by_name(values: dict) -> Mapping:
-        return frozen({name[int(pk)]: v for pk, v in values.items() if int(pk) in name})
-
-    interconnects = [
-        InterconnectConfig(
-            priority=ic.priority,
-            device_id=ic.device_id,
-            heartbeat=ic.heartbeat,
-            heartbeat_name=ic.heartbeat_name,
-            mdc=ic.mdc,
-            mdc_device_id=ic.mdc_device_id,
-            addresses=frozen({name[a.server_id]: a.address for a in ic.addresses.all()}),
-        )
-        for ic in cluster.interconnects.prefetch_related("addresses")
-    ]
-
-    def devices(rows):
-        return [
-            DeviceObject(
-                kind=o.kind,
-                name=o.name,
-                priority=o.priority,
-                device_id=o.device_id,
-                parameters=frozen(o.parameters),
-                servers=by_name(getattr(o, "server_parameters", {})),
-                extra_xml=o.extra_xml,
-            )
-            for o in rows
-        ]
-
-    fs = ForcedStop.objects.filter(cluster=cluster).first()
-    group_rows = list(cluster.groups.prefetch_related("startup_servers"))
-    groups = [
-        GroupConfig(
-            name=g.name,
-            gid=g.gid,
-            group_type=g.group_type,
-            comment=g.comment,
-            startup=g.startup,
-            failover=g.failover,
-            failback=g.failback,
-            explicit_attributes=tuple(g.explicit_attributes),
-            startup_servers=tuple(name[s.server_id] for s in g.startup_servers.all()),
-            extra_xml=g.extra_xml,
-        )
-        for g in group_rows
-    ]
-    group_name = {g.pk: g.name for g in group_rows}
-    resource_rows = list(cluster.resources.prefetch_related("depends_on")) if objects else []
-    resource_name = {r.pk: r.name for r in resource_rows}
-    resources = [
-        ResourceConfig(
-            type=r.type,
-            name=r.name,
-            spec=RESOURCE_TYPES.get_type(r.type, cluster.server_os),
-            comment=r.comment,
-            parameters=frozen(r.parameters),
-            servers=by_name(r.server_parameters),
-            scripts=frozen(r.scripts),
-            extra_xml=r.extra_xml,
-            group=group_name[r.group_id],
-            order=r.order,
-            depends_on=tuple(d.name for d in r.depends_on.all()),
-            **{f: getattr(r, f) for f in RECOVERY_FIELDS},
-        )
-        for r in resource_rows
-    ]
-    monitors = []
-    for m in cluster.monitors.all() if objects else ():
-        if m.recovery_target == "rsc":
-            recovery_name = resource_name.get(m.recovery_resource_id, "")
-        elif m.recovery_target == "grp":
-            recovery_name = group_name.get(m.recovery_group_id, "")
-        else:
-            recovery_name = "LocalServer"
-        monitors.append(
-            MonitorConfig(
-                type=m.type,
-                name=m.name,
-                spec=MONITOR_TYPES.get_type(m.type, cluster.server_os),
-                comment=m.comment,
-                parameters=frozen(m.parameters),
-                servers=by_name(m.server_parameters),
-                scripts=frozen(m.scripts),
-                extra_xml=m.extra_xml,
-                target=resource_name.get(m.target_resource_id, ""),
-                recovery_target=m.recovery_target,
-                recovery_name=recovery_name,
-                explicit_common=tuple(m.explicit_common),
-                owner=resource_name.get(m.owner_resource_id, ""),
-                **{f: getattr(m, f) for f in MONITOR_COMMON_FIELDS},
-            )
-        )
-    return Config.build(
-        cluster=ClusterInfo(
-            name=cluster.name,
-            comment=cluster.comment,
-            language=cluster.language,
-            server_os=cluster.server_os,
-            encoding=cluster.encoding,
-            charset=cluster.charset,
-            encode=cluster.encode,
-            extra_xml=cluster.extra_xml,
-            source_conf=cluster.source_conf,
-            extra_files=frozen(cluster.extra_files),
-        ),
-        servers=[ServerConfig(name=s.name, priority=s.priority, extra_xml=s.extra_xml) for s in servers],
-        interconnects=interconnects,
-        heartbeats=devices(cluster.heartbeats.all()),
-        network_partitions=devices(cluster.network_partitions.all()),
-        forced_stop=ForcedStopConfig(
-            kind=fs.kind,
-            parameters=frozen(fs.parameters),
-            servers=by_name(fs.server_parameters),
-            extra_xml=fs.extra_xml,
-        )
-        if fs and fs.kind
-        else None,
-        groups=groups,
-        resources=resources,
-        monitors=monitors,
-    )

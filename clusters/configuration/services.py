@@ -1,16 +1,15 @@
-"""Configuration services: build, validate, export and import a cluster.
+"""Configuration services: build and edit a cluster's draft configuration.
 
 Views, management commands and tests call these; every one takes keyword arguments, checks the
-caller's role, and keeps the rules of the configuration in one place.
+caller's role, and keeps the rules of editing in one place (the cross-object rules of a whole
+configuration are in validation.py).
 """
 
 from django.db import models, transaction
 from django.db.models import Max
 
 from clusters.clpconf import names as N
-from clusters.configuration.config import Config
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
-from clusters.configuration.params import Problem
 from clusters.models import (
     Cluster,
     FailoverGroup,
@@ -262,19 +261,18 @@ def add_monitor_resource(
     require_config_mode(user=user, cluster=cluster)
     spec = MONITOR_TYPES.get_type(type)
     recovery = recovery or spec.recovery
+    defaults = spec.common_defaults()
+    if target:
+        defaults["monitor_timing"] = spec.monitor_timing
     monitor = MonitorResource(
         cluster=cluster,
         type=type,
         name=name,
-        interval=spec.interval,
-        timeout=spec.timeout,
-        retry_count=spec.retry_count,
-        wait_to_start=spec.wait_to_start,
-        monitor_timing=spec.monitor_timing if target else "always",
         target_resource=target,
         parameters=dict(parameters or {}),
         server_parameters=_server_values(cluster, server_parameters or {}),
         owner_resource=owner,
+        **defaults,
     )
     for field, value in common.items():
         setattr(monitor, field, value)
@@ -287,123 +285,6 @@ def add_monitor_resource(
     monitor.full_clean(exclude=["cluster"])
     monitor.save()
     return monitor
-
-
-# --- validation --------------------------------------------------------------------------------
-
-
-def validate(config: Config) -> list[Problem]:
-    """Every cross-object rule of the configuration; each problem names the object, field and fix."""
-    problems: list[Problem] = []
-    name = config.cluster.name
-    if not config.servers:
-        problems.append(Problem(name, "Servers", "the cluster has no server.", "Add the servers."))
-    for ic in config.interconnects:
-        for server in config.server_names:
-            if server not in ic.addresses:
-                problems.append(
-                    Problem(
-                        ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}",
-                        "IP Address",
-                        f"server {server} has no address on this interconnect.",
-                        f"Enter {server}'s private IP address in the Interconnect table.",
-                        server=server,
-                    )
-                )
-    if not any(ic.heartbeat for ic in config.interconnects) and not config.heartbeats:
-        problems.append(
-            Problem(name, "Interconnect", "the cluster has no heartbeat.", "Add a kernel-mode LAN interconnect.")
-        )
-    for obj, kinds in [(h, HEARTBEAT_KINDS) for h in config.heartbeats] + [
-        (n, NP_KINDS) for n in config.network_partitions
-    ]:
-        problems += kinds[obj.kind].validate(obj.name, obj.parameters, {})
-    if config.forced_stop is not None and config.forced_stop.kind == ForcedStop.Kind.AWS:
-        for server in config.server_names:
-            if not config.instance_id(server).startswith("i-"):
-                problems.append(
-                    Problem(
-                        "Forced stop",
-                        "Instance ID",
-                        f"server {server} has no AWS instance ID.",
-                        "Select the server, click Add and enter its Instance ID (i-...).",
-                        server=server,
-                    )
-                )
-    # A resource's monitor names it as Target Resource, or (mirror disk monitor) as its monitored object.
-    monitors_by_target: dict[str, set[str]] = {}
-    for monitor in config.monitors:
-        for target in (monitor.target, monitor.parameters.get("object")):
-            if target:
-                monitors_by_target.setdefault(target, set()).add(monitor.type)
-    for resource in config.resources:
-        spec = resource.spec
-        problems += spec.validate(resource.name, resource.parameters, resource.servers)
-        problems += spec.check_in(resource, config)
-        if spec.monitor and spec.monitor not in monitors_by_target.get(resource.name, set()):
-            problems.append(
-                Problem(
-                    resource.name,
-                    "Monitor Resource",
-                    f"it has no {MONITOR_TYPES.get_type(spec.monitor).label}.",
-                    f"Add a {spec.monitor} monitor whose Target Resource is {resource.name}.",
-                )
-            )
-        for dependency in resource.depends_on:
-            other = config.resource(dependency)
-            if other is not None and other.group != resource.group:
-                problems.append(
-                    Problem(
-                        resource.name,
-                        "Dependency",
-                        f"{dependency} is in another failover group.",
-                        "Depend only on resources of the same group.",
-                    )
-                )
-    problems += _dependency_cycles(config.resources)
-    for monitor in config.monitors:
-        spec = monitor.spec
-        problems += spec.validate(monitor.name, monitor.parameters, monitor.servers)
-        problems += spec.check_in(monitor, config)
-        target = config.resource(monitor.target)
-        if target is not None and spec.target_types and target.type not in spec.target_types:
-            problems.append(
-                Problem(
-                    monitor.name,
-                    "Target Resource",
-                    f"{target.name} is a {target.type} resource.",
-                    f"Choose a resource of type {', '.join(spec.target_types)}.",
-                )
-            )
-    return problems
-
-
-def _dependency_cycles(resources) -> list[Problem]:
-    edges = {r.name: list(r.depends_on) for r in resources}
-    state: dict[str, int] = {}
-    problems = []
-
-    def visit(name, path):
-        state[name] = 1
-        for nxt in edges.get(name, []):
-            if state.get(nxt) == 1:
-                cycle = [*path[path.index(nxt) :], nxt]
-                problems.append(
-                    Problem(
-                        name,
-                        "Dependency",
-                        f"the dependencies loop: {' -> '.join(cycle)}.",
-                        "Remove one of these dependencies.",
-                    )
-                )
-            elif state.get(nxt) is None:
-                visit(nxt, [*path, nxt])
-        state[name] = 2
-
-    for name in edges:
-        if name not in state:
-            visit(name, [name])
-    return problems
 
 
 # --- editing (the wizard and config mode use the same services) ------------------------------

@@ -15,7 +15,8 @@ from clusters.aws.account import AwsAccount
 from clusters.aws.checks import run_checks, typed_objects
 from clusters.clpconf import names as N
 from clusters.clpconf import reader, writer
-from clusters.configuration.config import Config, GroupConfig, ResourceConfig, from_models
+from clusters.configuration.config import Config, GroupConfig, ResourceConfig
+from clusters.configuration.draft import from_models
 from clusters.configuration.params import Change
 from clusters.models import Cluster
 from clusters.operation import groups, state

@@ -11,9 +11,9 @@ from clusters.aws import onprem
 from clusters.aws.account import AwsAccount
 from clusters.aws.checks import iam_policy_json
 from clusters.clpconf import transfer
-from clusters.configuration import services
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
+from clusters.configuration.validation import validate
 from clusters.models import Cluster, FailoverGroup, Interconnect
 from clusters.operation import history
 from clusters.operation.status import LIST_UP_TO
@@ -80,7 +80,7 @@ def config_context(cluster: Cluster) -> dict:
             (g, group_pk[g.name], resource_rows(config.resources_of(g.name), pks["resource"])) for g in config.groups
         ],
         "monitors": monitor_rows(config.monitors, pks["monitor"]),
-        "problems": services.validate(config),
+        "problems": validate(config),
     }
 
 
@@ -123,7 +123,7 @@ def config_part(request, pk, part):
         ]
         return render(request, "clusters/_monitor_rows.html", context)
     if part == "problems":
-        context["problems"] = services.validate(from_models(cluster))
+        context["problems"] = validate(from_models(cluster))
         return render(request, "clusters/_problems.html", context)
     raise Http404(f"Config mode has no part {part!r}.")
 

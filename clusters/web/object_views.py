@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from clusters.aws.checks import CheckContext
 from clusters.configuration import services
-from clusters.configuration.config import from_models
+from clusters.configuration.draft import from_models
 from clusters.models import Cluster, FailoverGroup, Heartbeat, Interconnect, Server
 from clusters.web.editing import config_edit, drop_kept, keep_as_typed, neighbours, pending_input, pick_lists
 from clusters.web.objectforms import ParamsForm

@@ -9,7 +9,9 @@ from ninja.files import UploadedFile
 
 from clusters.clpconf import transfer
 from clusters.configuration import services
-from clusters.configuration.config import from_models, plain
+from clusters.configuration.config import plain
+from clusters.configuration.draft import from_models
+from clusters.configuration.validation import validate
 from clusters.models import Cluster, FailoverGroup, Server
 from clusters.operation.status import status_context
 from monitors.models import MonitorResource
@@ -135,7 +137,7 @@ def get_configuration(request, pk: int) -> dict:
 @router.get("/{int:pk}/problems", response=list[ProblemOut], summary="What is wrong with the draft (no AWS call)")
 def get_problems(request, pk: int):
     require_role(request.user, Role.VIEWER)
-    return [p.as_dict() for p in services.validate(from_models(cluster_of(pk)))]
+    return [p.as_dict() for p in validate(from_models(cluster_of(pk)))]
 
 
 @router.get("/{int:pk}/status", summary="Operation mode's status: cluster, servers, groups, resources, monitors")
