@@ -89,19 +89,16 @@ def redis_url():
     proc.wait(10)
 
 
-# The simulation behaves like AWS in tests too (buckets, DryRun, IAM, PENDING then INSYNC), with the waits short:
-# changes are INSYNC after 1 s and calls take a twentieth of AWS's time. WEBUI_AWSSIM_* variables override these.
-SIM_TEST_RULES = {"WEBUI_AWSSIM_INSYNC_SECONDS": "1", "WEBUI_AWSSIM_LATENCY_SCALE": "0.05"}
-
-
 @pytest.fixture(scope="session")
 def moto_server():
     """The embedded AWS simulation (moto behind our AWS-like layer) on a free loopback port, seeded with the
     guide's reference topology; its IDs, with `endpoint_url` and `dns` (host, port) of its DNS server."""
     from webui import awssim
+    from webui.awssim.rules import QUICK_WAITS
 
+    # AWS-like (buckets, DryRun, IAM, PENDING then INSYNC) with the waits short; WEBUI_AWSSIM_* variables win.
     try:
-        rules = awssim.load(SIM_TEST_RULES | {k: v for k, v in os.environ.items() if k.startswith("WEBUI_AWSSIM_")})
+        rules = awssim.load(QUICK_WAITS | {k: v for k, v in os.environ.items() if k.startswith("WEBUI_AWSSIM_")})
     except awssim.SettingError as exc:
         pytest.exit(str(exc), returncode=4)
     server = awssim.start_server(free_port(), rules=rules)

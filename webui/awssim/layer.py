@@ -15,6 +15,7 @@ bucket, makes every change INSYNC and restores the start rules; GET /_awssim/rul
 POST /_awssim/rules {"WEBUI_AWSSIM_...": value, ...} sets some on top of the start rules.
 """
 
+import functools
 import io
 import json
 import random
@@ -146,6 +147,8 @@ class Layer:
             if refused is not None:
                 return answers.denied(call.service, principal=found.arn, action=action, resource=refused)
         if call.service == "ec2" and call.params.get("DryRun", "").lower() == "true":
+            if not _has_dry_run(call.action):  # AWS: "The parameter DryRun is not recognized"
+                return answers.error("ec2", 400, "UnknownParameter", "The parameter DryRun is not recognized")
             return answers.dry_run()
         return None
 
@@ -224,6 +227,18 @@ class Layer:
                     self.buckets.clear()
             return _json(200, asdict(self.rules) | {"dns_port": self.dns_port})
         return _json(404, {"error": f"no such path {path}"})
+
+
+@functools.cache
+def _has_dry_run(action: str) -> bool:
+    """The action takes DryRun in EC2's API model (AssignPrivateIpAddresses, for one, does not)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("ec2")
+    try:
+        return "DryRun" in model.operation_model(action).input_shape.members
+    except Exception:
+        return True
 
 
 def _json(status: int, value: dict):

@@ -78,6 +78,10 @@ class Rules:
         return replace(self, **changes)
 
 
+# The tests' rules: AWS-like in every way, with the waits short (INSYNC after 1 s, calls a twentieth as long).
+QUICK_WAITS = {"WEBUI_AWSSIM_INSYNC_SECONDS": "1", "WEBUI_AWSSIM_LATENCY_SCALE": "0.05"}
+
+
 class SettingError(ValueError):
     """A simulation setting out of its range: one line naming it and what it allows."""
 
