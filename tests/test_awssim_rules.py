@@ -217,10 +217,20 @@ def test_ideal_mode_has_no_buckets_no_latency_and_changes_insync_at_once_yet_ans
     assert time.monotonic() - started < 1
     change = r53.change_resource_record_sets(
         HostedZoneId=sim["hosted_zone"]["id"],
-        ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
-            "Name": sim["hosted_zone"]["record_name"], "Type": "A", "TTL": 60,
-            "ResourceRecords": [{"Value": "10.0.120.10"}]}}]},
-    )["ChangeInfo"]  # fmt: skip
+        ChangeBatch={
+            "Changes": [
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": sim["hosted_zone"]["record_name"],
+                        "Type": "A",
+                        "TTL": 60,
+                        "ResourceRecords": [{"Value": "10.0.120.10"}],
+                    },
+                }
+            ]
+        },
+    )["ChangeInfo"]
     assert change["Status"] == "INSYNC"
     assert error_of(ec2.describe_vpcs, DryRun=True)[0] == "DryRunOperation"
 

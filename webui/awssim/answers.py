@@ -69,8 +69,12 @@ def denied(service: str, *, principal: str, action: str, resource: str) -> tuple
     )
     if service == "ec2":
         # AWS encodes the decision (sts decode-authorization-message reads it); ours is readable base64 JSON.
-        decision = {"allowed": False, "explicitDeny": False, "matchedStatements": {"items": []},
-                    "context": {"principal": {"arn": principal}, "action": action, "resource": resource}}  # fmt: skip
+        decision = {
+            "allowed": False,
+            "explicitDeny": False,
+            "matchedStatements": {"items": []},
+            "context": {"principal": {"arn": principal}, "action": action, "resource": resource},
+        }
         encoded = base64.urlsafe_b64encode(json.dumps(decision).encode()).decode().rstrip("=")
         message = (
             f"You are not authorized to perform this operation. {reason}. "

@@ -20,8 +20,13 @@ EC2_TRUST = {
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
 }
 # S3 operations whose IAM action has another name.
-S3_ACTIONS = {"ListObjectsV2": "ListBucket", "ListObjects": "ListBucket", "HeadBucket": "ListBucket",
-              "HeadObject": "GetObject", "ListBuckets": "ListAllMyBuckets"}  # fmt: skip
+S3_ACTIONS = {
+    "ListObjectsV2": "ListBucket",
+    "ListObjects": "ListBucket",
+    "HeadBucket": "ListBucket",
+    "HeadObject": "GetObject",
+    "ListBuckets": "ListAllMyBuckets",
+}
 
 
 def _root_client(service: str, endpoint_url: str, region: str):
