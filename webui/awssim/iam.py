@@ -30,7 +30,7 @@ S3_ACTIONS = {
 
 
 def _root_client(service: str, endpoint_url: str, region: str):
-    from webui.awssim.topology import _mark_setup
+    from webui.awssim.topology import mark_setup
 
     made = boto3.client(
         service,
@@ -39,7 +39,7 @@ def _root_client(service: str, endpoint_url: str, region: str):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - the simulation's root key
     )
-    made.meta.events.register("before-sign", _mark_setup)
+    made.meta.events.register("before-sign", mark_setup)
     return made
 
 

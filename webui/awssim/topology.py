@@ -32,7 +32,7 @@ SERVERS = [("server1", "Subnet-2A", "10.0.110.10"), ("server2", "Subnet-2B", "10
 SETUP_HEADER = "X-Awssim-Setup"  # the world as it already is: the layer lets it through at once, INSYNC
 
 
-def _mark_setup(request, **_):
+def mark_setup(request, **_):
     request.headers[SETUP_HEADER] = "1"
 
 
@@ -56,7 +56,7 @@ def seed(endpoint_url: str, region: str, suffix: str = "") -> dict:
             aws_access_key_id="testing",
             aws_secret_access_key="testing",  # noqa: S106 - the simulation's root key
         )
-        made.meta.events.register("before-sign", _mark_setup)
+        made.meta.events.register("before-sign", mark_setup)
         return made
 
     ec2, r53, s3, elb = client("ec2"), client("route53"), client("s3"), client("elbv2")
