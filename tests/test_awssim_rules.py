@@ -83,11 +83,12 @@ def test_unfiltered_describe_instances_has_its_smaller_bucket_and_a_filtered_one
 
 def test_route53_answers_throttling_past_its_five_requests_a_second(sim, awssim_rules):
     awssim_rules(WEBUI_AWSSIM_ROUTE53_SIZE=2, WEBUI_AWSSIM_ROUTE53_REFILL=0.01)
-    r53 = client(sim, "route53")
+    r53 = client(sim, "route53", attempts=2)
     r53.list_hosted_zones()
     r53.get_hosted_zone(Id=sim["hosted_zone"]["id"])
     code, status, response = error_of(r53.list_hosted_zones)
     assert (code, status, response["Error"]["Message"]) == ("Throttling", 400, "Rate exceeded")
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1  # retried, as botocore retries AWS's Throttling
 
 
 def test_the_default_figures_are_aws_published_ones():

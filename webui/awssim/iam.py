@@ -11,7 +11,7 @@ everything, as the seeding and the simulation's own "testing" key always did.
 
 import json
 
-import boto3
+from webui.awssim.topology import root_client
 
 ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}  # AWS answers it whatever the policies say
 POLICY_NAME = "ClusterWebUI"
@@ -29,29 +29,15 @@ S3_ACTIONS = {
 }
 
 
-def _root_client(service: str, endpoint_url: str, region: str):
-    from webui.awssim.topology import mark_setup
-
-    made = boto3.client(
-        service,
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - the simulation's root key
-    )
-    made.meta.events.register("before-sign", mark_setup)
-    return made
-
-
 def create_principal(endpoint_url: str, name: str, policy: dict | str, *, role: bool = False, region: str) -> dict:
     """An IAM user (the console) or a role assumed as an instance role would be (a server) whose only policy is
     `policy`; returns its credentials: access_key_id, secret_access_key, session_token (roles), arn."""
-    iam = _root_client("iam", endpoint_url, region)
+    iam = root_client("iam", endpoint_url, region)
     document = policy if isinstance(policy, str) else json.dumps(policy)
     if role:
         arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(EC2_TRUST))["Role"]["Arn"]
         iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=document)
-        made = _root_client("sts", endpoint_url, region).assume_role(RoleArn=arn, RoleSessionName=name)
+        made = root_client("sts", endpoint_url, region).assume_role(RoleArn=arn, RoleSessionName=name)
         creds = made["Credentials"]
         return {
             "access_key_id": creds["AccessKeyId"],
@@ -67,7 +53,7 @@ def create_principal(endpoint_url: str, name: str, policy: dict | str, *, role: 
 
 def set_policy(endpoint_url: str, name: str, policy: dict | str, *, role: bool = False, region: str) -> None:
     """Replace the principal's policy (what the IAM policy page shows now)."""
-    iam = _root_client("iam", endpoint_url, region)
+    iam = root_client("iam", endpoint_url, region)
     document = policy if isinstance(policy, str) else json.dumps(policy)
     if role:
         iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=document)

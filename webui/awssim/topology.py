@@ -32,8 +32,21 @@ SERVERS = [("server1", "Subnet-2A", "10.0.110.10"), ("server2", "Subnet-2B", "10
 SETUP_HEADER = "X-Awssim-Setup"  # the world as it already is: the layer lets it through at once, INSYNC
 
 
-def mark_setup(request, **_):
+def _mark_setup(request, **_):
     request.headers[SETUP_HEADER] = "1"
+
+
+def root_client(service: str, endpoint_url: str, region: str):
+    """A client with the simulation's root key ("testing": may do everything) whose calls are setup."""
+    made = boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        config=Config(region_name=region, retries={"mode": "standard"}),
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - the simulation's root key
+    )
+    made.meta.events.register("before-sign", _mark_setup)
+    return made
 
 
 def _tags(name: str, kind: str) -> list[dict]:
@@ -46,20 +59,7 @@ def seed(endpoint_url: str, region: str, suffix: str = "") -> dict:
     `suffix` makes the globally named parts (bucket, target group, load balancer) unique, so that
     tests can seed isolated copies of the topology on one server.
     """
-    config = Config(region_name=region, retries={"mode": "standard"})
-
-    def client(service):
-        made = boto3.client(
-            service,
-            endpoint_url=endpoint_url,
-            config=config,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - the simulation's root key
-        )
-        made.meta.events.register("before-sign", mark_setup)
-        return made
-
-    ec2, r53, s3, elb = client("ec2"), client("route53"), client("s3"), client("elbv2")
+    ec2, r53, s3, elb = (root_client(service, endpoint_url, region) for service in ("ec2", "route53", "s3", "elbv2"))
     ids: dict = {"region": region, "endpoint_url": endpoint_url}
 
     vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=_tags("ecx-vpc", "vpc"))["Vpc"]["VpcId"]
