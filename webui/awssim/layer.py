@@ -105,7 +105,7 @@ class Layer:
         if call is None:
             return self.app(environ, start_response)
         free = self.bypass or call.setup
-        answer = self.judge(call) or (None if free else self.throttle(call))
+        answer = None if self.bypass else self.judge(call) or (None if free else self.throttle(call))
         if answer:
             return self._send(start_response, answer)
         if not free:
