@@ -117,7 +117,14 @@ def awssim_reset(request):
     import requests
 
     endpoint = request.getfixturevalue("moto_server")["endpoint_url"]
-    requests.post(f"{endpoint}/_awssim/reset", timeout=10).raise_for_status()
+    for attempt in range(3):  # a connection the threaded server dropped under load is tried again
+        try:
+            requests.post(f"{endpoint}/_awssim/reset", timeout=10).raise_for_status()
+            break
+        except requests.ConnectionError:
+            if attempt == 2:
+                raise
+            time.sleep(0.5)
     yield
 
 
