@@ -91,15 +91,82 @@ def redis_url():
 
 @pytest.fixture(scope="session")
 def moto_server():
-    """moto's server on a free loopback port, seeded with the guide's reference topology."""
+    """The embedded AWS simulation (moto behind our AWS-like layer) on a free loopback port, seeded with the
+    guide's reference topology; its IDs, with `endpoint_url` and `dns` (host, port) of its DNS server."""
     from webui import awssim
+    from webui.awssim.rules import QUICK_WAITS
 
-    port = free_port()
-    server = awssim.start_server(port)
-    endpoint = f"http://127.0.0.1:{port}"
-    ids = awssim.seed(endpoint, "ap-northeast-1")
+    # AWS-like (buckets, DryRun, IAM, PENDING then INSYNC) with the waits short; WEBUI_AWSSIM_* variables win.
+    try:
+        rules = awssim.load(QUICK_WAITS | {k: v for k, v in os.environ.items() if k.startswith("WEBUI_AWSSIM_")})
+    except awssim.SettingError as exc:
+        pytest.exit(str(exc), returncode=4)
+    server = awssim.start_server(free_port(), rules=rules)
+    ids = awssim.seed(server.endpoint, "ap-northeast-1")
+    ids["dns"] = server.dns_address
     yield ids
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def awssim_reset(request):
+    """Each test that uses the simulation starts with full buckets, no change PENDING and the session's rules."""
+    if "moto_server" not in request.fixturenames:
+        yield
+        return
+    import requests
+
+    endpoint = request.getfixturevalue("moto_server")["endpoint_url"]
+    for attempt in range(3):  # a connection the threaded server dropped under load is tried again
+        try:
+            requests.post(f"{endpoint}/_awssim/reset", timeout=10).raise_for_status()
+            break
+        except requests.ConnectionError:
+            if attempt == 2:
+                raise
+            time.sleep(0.5)
+    yield
+
+
+@pytest.fixture
+def awssim_rules(moto_server):
+    """Set some of the simulation's rules for this test (WEBUI_AWSSIM_* names); the next test gets them back."""
+    import requests
+
+    def set_rules(**values):
+        answer = requests.post(f"{moto_server['endpoint_url']}/_awssim/rules", json=values, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    return set_rules
+
+
+@pytest.fixture
+def principal(moto_server):
+    """Make an IAM principal whose only policy is the one given (a user as the console, or with role=True an
+    assumed role as a server); returns a function that gives boto3 clients signed with its credentials."""
+    import boto3
+
+    from webui import awssim
+
+    def make(policy: dict, *, role: bool = False):
+        name = f"principal-{uuid.uuid4().hex[:8]}"
+        creds = awssim.create_principal(moto_server["endpoint_url"], name, policy, role=role, region="ap-northeast-1")
+
+        def client(service: str):
+            return boto3.client(
+                service,
+                endpoint_url=moto_server["endpoint_url"],
+                region_name="ap-northeast-1",
+                aws_access_key_id=creds["access_key_id"],
+                aws_secret_access_key=creds["secret_access_key"],
+                aws_session_token=creds.get("session_token"),
+            )
+
+        client.credentials, client.name = creds, name
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -280,6 +280,9 @@ AWS_CONNECT_TIMEOUT = env_float("WEBUI_AWS_CONNECT_TIMEOUT", 5)
 AWS_READ_TIMEOUT = env_float("WEBUI_AWS_READ_TIMEOUT", 20)
 AWS_MAX_ATTEMPTS = int(os.environ.get("WEBUI_AWS_MAX_ATTEMPTS", "4"))
 EMBEDDED_AWS_PORT = int(os.environ.get("WEBUI_EMBEDDED_AWS_PORT", "5055"))
+# How the embedded simulation behaves (AWS's rate buckets, latency, Route 53 propagation; `ideal` turns them
+# off): every WEBUI_AWSSIM_* variable, checked against its range by webui/awssim/rules.py when it starts.
+AWSSIM = {name: value for name, value in os.environ.items() if name.startswith("WEBUI_AWSSIM_")}
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,7 @@ from pathlib import Path
 import requests
 
 from tests.faults.proxy import FaultProxy
+from webui.awssim.rules import QUICK_WAITS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GUIDE_VIP = ROOT / "tests" / "golden" / "vip.conf"
@@ -157,7 +158,9 @@ class Console:
                 str(self.var / "awssim-state.jsonl"),
             ],
             cwd=ROOT,
-            env={**self.env, "AWS_ENDPOINT_URL": ""},
+            # AWS-like; under pytest with the waits short as in the other tests (a test's own settings win),
+            # while bench/faults.py keeps AWS's.
+            env={**(QUICK_WAITS if "PYTEST_CURRENT_TEST" in os.environ else {}), **self.env, "AWS_ENDPOINT_URL": ""},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )

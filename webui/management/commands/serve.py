@@ -11,6 +11,7 @@ the console stays up; the embedded simulation keeps its state across such restar
 them all, each on a loopback address of its own).
 """
 
+import json
 import os
 import shutil
 import signal
@@ -85,6 +86,16 @@ def check_redis(url: str) -> None:
         ) from None
 
 
+def check_simulation_settings() -> None:
+    """The embedded simulation's WEBUI_AWSSIM_* settings are in range, before anything starts."""
+    from webui import awssim
+
+    try:
+        awssim.load(settings.AWSSIM)
+    except awssim.SettingError as exc:
+        raise CommandError(str(exc)) from None
+
+
 class Command(BaseCommand):
     help = "Run the whole console: database, Redis, AWS simulation, Celery worker and beat, web server."
 
@@ -118,6 +129,8 @@ class Command(BaseCommand):
         if check:
             self.stdout.write("Database and Redis are reachable.")
             return
+        if not aws.account_configured():
+            check_simulation_settings()
         try:
             call_command("migrate", interactive=False, verbosity=0)
             call_command("create_first_admin", stdout=self.stdout)
@@ -226,9 +239,11 @@ class Command(BaseCommand):
         argv = [sys.executable, "manage.py", "awssim", "--port", str(port), "--ids-file", str(ids_file)]
         self.spawn("aws simulation", [*argv, "--state", str(state)], sim_env)
         _wait_until(ids_file.exists, 60, "The embedded AWS simulation")
+        mode = json.loads(ids_file.read_text()).get("mode", "aws")
         self.stdout.write(
             f"AWS: no account configured, so the embedded simulation serves {aws.simulation_endpoint()} with the "
-            f"guide's reference topology (IDs in {ids_file})."
+            f"guide's reference topology, behaving like {'an ideal AWS' if mode == 'ideal' else 'AWS'} "
+            f"(IDs and its DNS server's address in {ids_file})."
         )
         return sim_env | {"AWS_ENDPOINT_URL": aws.simulation_endpoint()}
 

@@ -1,4 +1,4 @@
-"""The embedded AWS simulation: moto's server on loopback, seeded with the guide's reference topology.
+"""The guide's reference topology, as the embedded AWS simulation is seeded with it.
 
 The topology is the superset of the guide's chapters 4-8: one VPC 10.0.0.0/16 in two AZs with
 public and private subnets, an Internet gateway and a NAT gateway, two Windows server instances
@@ -29,6 +29,26 @@ SUBNETS = [
 SERVERS = [("server1", "Subnet-2A", "10.0.110.10"), ("server2", "Subnet-2B", "10.0.120.10")]
 
 
+SETUP_HEADER = "X-Awssim-Setup"  # the world as it already is: the layer lets it through at once, INSYNC
+
+
+def _mark_setup(request, **_):
+    request.headers[SETUP_HEADER] = "1"
+
+
+def root_client(service: str, endpoint_url: str, region: str):
+    """A client with the simulation's root key ("testing": may do everything) whose calls are setup."""
+    made = boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        config=Config(region_name=region, retries={"mode": "standard"}),
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - the simulation's root key
+    )
+    made.meta.events.register("before-sign", _mark_setup)
+    return made
+
+
 def _tags(name: str, kind: str) -> list[dict]:
     return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
 
@@ -39,18 +59,7 @@ def seed(endpoint_url: str, region: str, suffix: str = "") -> dict:
     `suffix` makes the globally named parts (bucket, target group, load balancer) unique, so that
     tests can seed isolated copies of the topology on one server.
     """
-    config = Config(region_name=region, retries={"mode": "standard"})
-
-    def client(service):
-        return boto3.client(
-            service,
-            endpoint_url=endpoint_url,
-            config=config,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - moto accepts any key
-        )
-
-    ec2, r53, s3, elb = client("ec2"), client("route53"), client("s3"), client("elbv2")
+    ec2, r53, s3, elb = (root_client(service, endpoint_url, region) for service in ("ec2", "route53", "s3", "elbv2"))
     ids: dict = {"region": region, "endpoint_url": endpoint_url}
 
     vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=_tags("ecx-vpc", "vpc"))["Vpc"]["VpcId"]
@@ -188,69 +197,3 @@ def seed(endpoint_url: str, region: str, suffix: str = "") -> dict:
     )
     ids["nlb"] = {"arn": nlb["LoadBalancerArn"], "dns_name": nlb["DNSName"], "target_group_arn": tg_arn}
     return ids
-
-
-def start_server(port: int, host: str = "127.0.0.1"):
-    """Start moto's server in this process on loopback; returns the running server."""
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per simulated API call
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    return server
-
-
-# --- persistence across restarts ------------------------------------------------------------------
-# moto keeps its state in memory. The simulation survives a restart this way: its random IDs are
-# seeded, so seeding the topology again makes the same VPC, ENI, instance and allocation IDs; and
-# every change made after seeding (routes replaced, addresses moved, records upserted...) is
-# recorded to a file and replayed at the next start. Reads are not recorded, nor heartbeat objects.
-SIM_RANDOM_SEED = 20261130
-READ_ACTIONS = ("Describe", "List", "Get", "Simulate", "Head")
-
-
-def start_persistent(port: int, region: str, state_file) -> tuple[object, dict]:
-    """moto's server with the reference topology and every change recorded in `state_file` replayed."""
-    from pathlib import Path
-
-    from moto.moto_api import recorder
-    from moto.moto_api._internal import mock_random
-
-    server = start_server(port)
-    endpoint = f"http://127.0.0.1:{port}"
-    mock_random.seed(SIM_RANDOM_SEED)
-    ids = seed(endpoint, region)
-    state = Path(state_file)
-    recorder._location = str(state)
-    if state.exists() and state.stat().st_size:
-        recorder.replay_recording(target_host=endpoint)
-    _record_changes_only(recorder)
-    recorder.start_recording()
-    return server, ids
-
-
-def _record_changes_only(recorder) -> None:
-    import io
-    from urllib.parse import parse_qs
-
-    if getattr(recorder, "_changes_only", False):
-        return
-    record = recorder._record_request
-
-    def record_change(request, body=None):
-        if request.method in ("GET", "HEAD", "OPTIONS") or "/heartbeat/" in request.path:
-            return None
-        if body is None:
-            length = int(request.headers.get("Content-Length") or 0)
-            body = request.environ["wsgi.input"].read(length) if length else b""
-            request.environ["wsgi.input"] = io.BytesIO(body)
-        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
-        action = (parse_qs(text).get("Action") or [request.args.get("Action", "")])[0]
-        if action.startswith(READ_ACTIONS):
-            return None
-        return record(request, body=body)
-
-    recorder._record_request = record_change
-    recorder._changes_only = True
