@@ -55,3 +55,28 @@ def test_a_dependency_on_another_groups_resource_is_a_problem(users):
     assert [(p.object, p.message) for p in validation.validate(broken) if p.field == "Dependency"] == [
         ("awsvip1", "md is in another failover group.")
     ]
+
+
+def test_only_final_actions_the_console_carries_out_are_accepted(users):
+    """An imported file may state a Final Action the forms don't offer for it: it is a problem, not a no-op."""
+    config = from_models(guide.build("vip", user=users["admin"], name="cluster1"))
+    vip, vipw = config.resource("awsvip1"), next(m for m in config.monitors if m.type == "awsvipw")
+    azw = next(m for m in config.monitors if m.type == "awsazw")
+    broken = dataclasses.replace(
+        config,
+        resources=tuple(
+            dataclasses.replace(r, deact_final_action="2") if r.name == vip.name else r for r in config.resources
+        ),
+        monitors=tuple(
+            dataclasses.replace(m, final_action="16" if m.name == azw.name else "9") if m.name != vipw.name else m
+            for m in config.monitors
+        ),
+    )
+    found = [(p.object, p.field, p.message) for p in validation.validate(broken)]
+    assert (vip.name, "Final Action at Deactivation Failure", "'2' is not a Final Action here.") in found
+    assert (azw.name, "Final Action", "Stop resource needs a group resource as Recovery Target.") in found
+    assert [f for f in found if f[0] not in (vip.name, azw.name)] == [
+        (m.name, "Final Action", "'9' is not a Final Action here.")
+        for m in config.monitors
+        if m.name not in (vipw.name, azw.name)
+    ]

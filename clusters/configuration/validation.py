@@ -11,7 +11,9 @@ from clusters.configuration.config import Config, MonitorConfig, ResourceConfig
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from clusters.configuration.params import Problem
 from clusters.models import ForcedStop
+from monitors.models import MonitorResource
 from monitors.registry import MONITOR_TYPES
+from resources.models import GroupResource
 
 # --- the cluster ------------------------------------------------------------------------------
 
@@ -117,7 +119,23 @@ def dependencies_in_group(resource: ResourceConfig, config: Config) -> list[Prob
     return problems
 
 
-RESOURCE_RULES = [resource_values, resource_in_config, resource_has_monitor, dependencies_in_group]
+def final_actions(resource: ResourceConfig, config: Config) -> list[Problem]:
+    """Only a Final Action the console carries out (an imported file may state another)."""
+    problems = []
+    for field, label, offered in (
+        ("act_final_action", "Final Action", GroupResource.FinalAction),
+        ("deact_final_action", "Final Action at Deactivation Failure", GroupResource.DeactivationFinalAction),
+    ):
+        value = getattr(resource, field)
+        if value and value not in offered.values:
+            choices = ", ".join(offered.labels)
+            problems.append(
+                Problem(resource.name, label, f"{value!r} is not a Final Action here.", f"Choose {choices}.")
+            )
+    return problems
+
+
+RESOURCE_RULES = [resource_values, resource_in_config, resource_has_monitor, dependencies_in_group, final_actions]
 
 
 def each_resource(config: Config) -> list[Problem]:
@@ -179,7 +197,32 @@ def target_type(monitor: MonitorConfig, config: Config) -> list[Problem]:
     ]
 
 
-MONITOR_RULES = [monitor_values, monitor_in_config, target_type]
+def final_action_target(monitor: MonitorConfig, config: Config) -> list[Problem]:
+    """A monitor's Final Action is one the console carries out, and "Stop resource" stops a resource."""
+    offered = MonitorResource.FinalAction
+    action = monitor.final_action
+    if action and action not in offered.values:
+        return [
+            Problem(
+                monitor.name,
+                "Final Action",
+                f"{action!r} is not a Final Action here.",
+                f"Choose {', '.join(offered.labels)}.",
+            )
+        ]
+    if action == offered.STOP_RESOURCE and monitor.recovery_target != "rsc":
+        return [
+            Problem(
+                monitor.name,
+                "Final Action",
+                "Stop resource needs a group resource as Recovery Target.",
+                "Choose a group resource as Recovery Target, or another Final Action.",
+            )
+        ]
+    return []
+
+
+MONITOR_RULES = [monitor_values, monitor_in_config, target_type, final_action_target]
 
 
 def each_monitor(config: Config) -> list[Problem]:
