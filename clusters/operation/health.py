@@ -89,14 +89,14 @@ def lost_server(cluster, config: Config) -> tuple[str, str] | None:
     that is lost, with why, or None. A lost standby is judged (alerted once) and skipped."""
     account = AwsAccount()
     state.record_server_states(cluster, config, account)  # one DescribeInstances serves this and what follows
-    online = set(state.online_groups(cluster).values())
+    holding = state.servers_holding_groups(cluster)
     health = state.health_judgements(cluster)
     stale = stale_heartbeats(cluster, config, health=health)
     stopped = state.stopped_services(cluster)  # stopped on purpose (clpcl -t -h, clpdown): not a lost server
     for server in config.server_names:
         if server in stopped:
             continue
-        if server not in online:  # a lost standby server holds nothing to fail over, but cannot take any over
+        if server not in holding:  # a lost standby server holds nothing to fail over, but cannot take any over
             lost = stale.get(server) and f"Server {server} is lost ({stale[server]}): no group can fail over to it"
             judge(
                 cluster,

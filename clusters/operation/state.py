@@ -126,12 +126,15 @@ def group_server(cluster: Cluster, group: str) -> str:
 
 
 def groups_on(cluster: Cluster, server: str) -> list[str]:
-    """The groups that run on `server` (online, or in error there)."""
-    return list(
-        ObjectState.objects.filter(
-            cluster=cluster, kind=Kind.GROUP, server=server, status__in=(Status.ONLINE, Status.ERROR)
-        ).values_list("name", flat=True)
-    )
+    """The groups that are on `server`, whole or in part (online, pending, or in error there)."""
+    rows = ObjectState.objects.filter(cluster=cluster, kind=Kind.GROUP, server=server).exclude(status=Status.OFFLINE)
+    return list(rows.values_list("name", flat=True))
+
+
+def servers_holding_groups(cluster: Cluster) -> set[str]:
+    """The servers on which some group is, whole or in part."""
+    rows = ObjectState.objects.filter(cluster=cluster, kind=Kind.GROUP).exclude(status=Status.OFFLINE)
+    return set(rows.exclude(server="").values_list("server", flat=True))
 
 
 def online_groups(cluster: Cluster) -> dict[str, str]:
