@@ -38,6 +38,28 @@ def interconnect_addresses(config: Config) -> list[Problem]:
     ]
 
 
+def distinct_addresses(config: Config) -> list[Problem]:
+    """No two servers share an address on one interconnect (each instance has its own private IP)."""
+    problems = []
+    for ic in config.interconnects:
+        owners: dict[str, str] = {}
+        for server in config.server_names:
+            address = ic.addresses.get(server)
+            if address and address in owners:
+                problems.append(
+                    Problem(
+                        ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}",
+                        "IP Address",
+                        f"server {server} has {address}, the address of server {owners[address]}.",
+                        f"Enter {server}'s own private IP address in the Interconnect table.",
+                        server=server,
+                    )
+                )
+            elif address:
+                owners[address] = server
+    return problems
+
+
 def has_heartbeat(config: Config) -> list[Problem]:
     if any(ic.heartbeat for ic in config.interconnects) or config.heartbeats:
         return []
@@ -191,6 +213,7 @@ def each_monitor(config: Config) -> list[Problem]:
 RULES = [
     has_servers,
     interconnect_addresses,
+    distinct_addresses,
     has_heartbeat,
     device_values,
     forced_stop_instances,

@@ -15,7 +15,7 @@ from clusters.configuration.draft import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from clusters.configuration.validation import validate
 from clusters.models import Cluster, FailoverGroup, Interconnect
-from clusters.operation import history
+from clusters.operation import history, removal, state
 from clusters.operation.status import LIST_UP_TO
 from clusters.runs import taskruns
 from clusters.web.editing import config_edit
@@ -27,7 +27,17 @@ from webui.roles import Role, role_of, role_required
 def config_mode(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     context = {"cluster": cluster, "mode": "config", "mode_label": MODES["config"].label}
-    return render(request, "clusters/config.html", context | config_context(cluster))
+    return render(request, "clusters/config.html", context | config_context(cluster) | draft_banner(cluster))
+
+
+def draft_banner(cluster: Cluster) -> dict:
+    """Both modes' banner: how many changes the draft has that the applied version has not (none before the
+    first Apply: everything is new then, and Config Mode says so)."""
+    version, applied = state.applied(cluster)
+    if version is None:
+        return {}
+    draft = history.side(cluster, history.DRAFT).config
+    return {"draft_changes": len(history.changes(applied, draft)), "applied_number": version.number}
 
 
 def config_context(cluster: Cluster) -> dict:
@@ -289,3 +299,26 @@ def apply_configuration(request, pk):
         messages.error(request, str(exc))
         return redirect("config:home", pk=pk)
     return redirect("runs:detail", pk=run.pk)
+
+
+@role_required(Role.ADMINISTRATOR)
+def delete_cluster(request, pk):
+    """File > Delete the cluster: a page that names it and what goes with it (GET), then the deletion (POST)."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    if request.method == "POST":
+        try:
+            name = removal.delete_cluster(user=request.user, cluster=cluster)
+        except removal.Refused as exc:
+            messages.error(request, str(exc))
+            return redirect("config:home", pk=pk)
+        messages.success(request, f"Cluster {name} is deleted, with its applied versions, runs and alerts.")
+        return redirect("dashboard")
+    context = {
+        "cluster": cluster,
+        "mode": "config",
+        "versions": cluster.applied_versions.count(),
+        "runs": cluster.task_runs.count(),
+        "alerts": cluster.alerts.count(),
+        "running": state.cluster_status(cluster) != state.Status.OFFLINE,
+    }
+    return render(request, "clusters/delete.html", context)

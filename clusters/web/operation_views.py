@@ -10,10 +10,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from clusters.models import Cluster, TaskRun
 from clusters.operation import alertlog, alertservice, recovery
-from clusters.operation.apply import draft_differs
 from clusters.operation.status import objects_context, status_context
 from clusters.runs import taskruns
 from clusters.runtime import Alert, AlertDestination, Status
+from clusters.web.config_views import draft_banner
 from clusters.web.forms import AlertDestinationForm, AlertFilterForm
 from webui.context import MODES
 from webui.roles import Role, require_role, role_of, role_required
@@ -50,8 +50,7 @@ def operation_mode(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     context = {"cluster": cluster, "mode": "operation", "mode_label": MODES["operation"].label}
     status = status_context(cluster, summary=True)
-    context["draft_differs"] = status["version"] is not None and draft_differs(cluster, status["version"])
-    return render(request, "clusters/operation.html", context | status)
+    return render(request, "clusters/operation.html", context | status | draft_banner(cluster))
 
 
 def verification_mode(request, pk):
@@ -93,7 +92,13 @@ def operation_objects(request, pk, kind):
 def operation_status(request, pk):
     """The live part of operation mode; htmx polls it."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
+    return _status(request, cluster)
+
+
+def _status(request, cluster):
+    """The status partial; to htmx with the tree beside it (swapped out of band), so both stay live."""
+    context = {"cluster": cluster, "oob_tree": bool(request.htmx)} | status_context(cluster, summary=True)
+    return render(request, "clusters/_status.html", context)
 
 
 def _asked(post) -> tuple[str, dict]:
@@ -133,7 +138,7 @@ def operate(request, pk):
         if run.status == TaskRun.Status.FAILED:  # it could not even be sent to a worker
             messages.error(request, f"{taskruns.KINDS[kind].label} (run #{run.pk}) did not start: {run.error}")
     if request.htmx:
-        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
+        return _status(request, cluster)
     return redirect("operation:home", pk=pk)
 
 
@@ -150,7 +155,7 @@ def monitor_control(request, pk):
         messages.error(request, str(exc))
     back = request.POST.get("mode", "operation")
     if request.htmx and back == "operation":
-        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
+        return _status(request, cluster)
     return redirect("verification:home" if back == "verification" else "operation:home", pk=pk)
 
 
