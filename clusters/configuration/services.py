@@ -229,8 +229,10 @@ def add_group_resource(
         name=name,
         comment=comment,
         order=group.resources.count(),
-        # Required values that have a default are written out, as the product's dialog fills them in.
+        # Required values that have a default are written out, as the product's dialog fills them in, and so
+        # are the values the guide proposes (the LB probe port's Health Check Timeout for its NLB).
         parameters={p.name: p.default for p in spec.params if p.required and p.default is not None}
+        | {p.name: p.proposed for p in spec.params if p.proposed is not None}
         | dict(parameters or {}),
         server_parameters=_server_values(cluster, server_parameters or {}),
     )

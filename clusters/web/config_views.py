@@ -33,11 +33,25 @@ def config_mode(request, pk):
 def draft_banner(cluster: Cluster) -> dict:
     """Both modes' banner: how many changes the draft has that the applied version has not (none before the
     first Apply: everything is new then, and Config Mode says so)."""
+    version, changes = unapplied_changes(cluster)
+    return {"draft_changes": len(changes), "applied_number": version.number} if version else {}
+
+
+def unapplied_changes(cluster: Cluster) -> tuple:
+    """(the applied version, the draft's changes since it), or (None, []) before the first Apply."""
     version, applied = state.applied(cluster)
     if version is None:
-        return {}
-    draft = history.side(cluster, history.DRAFT).config
-    return {"draft_changes": len(history.changes(applied, draft)), "applied_number": version.number}
+        return None, []
+    return version, history.changes(applied, history.side(cluster, history.DRAFT).config)
+
+
+def _dropped(changes) -> str:
+    """What a Restore would throw away, for its confirmation."""
+    if not changes:
+        return "The draft has no change that is not applied."
+    named = "; ".join(f"{c.object} {c.setting}".strip() for c in changes[:5])
+    more = f"; and {len(changes) - 5} more" if len(changes) > 5 else ""
+    return f"The draft's {len(changes)} change{'s' if len(changes) > 1 else ''} not applied are dropped: {named}{more}."
 
 
 def config_context(cluster: Cluster) -> dict:
@@ -242,12 +256,14 @@ def move_to_aws(request, pk):
 def cluster_history(request, pk):
     """Every applied version, with who applied it and when; compare any two, or one with the draft."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    context = {
-        "cluster": cluster,
-        "mode": "config",
-        "versions": list(history.versions(cluster)),
-        "can_restore": role_of(request.user) >= Role.ADMINISTRATOR,
-    }
+    can_restore = role_of(request.user) >= Role.ADMINISTRATOR
+    versions = list(history.versions(cluster))
+    dropped = ""
+    if can_restore and versions:  # what each Restore's confirmation names: the draft's changes not applied
+        latest = history.side(cluster, str(versions[0].number)).config
+        dropped = _dropped(history.changes(latest, history.side(cluster, history.DRAFT).config))
+    context = {"cluster": cluster, "mode": "config", "versions": versions, "can_restore": can_restore}
+    context["dropped"] = dropped
     return render(request, "clusters/history.html", context)
 
 

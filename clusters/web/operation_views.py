@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from clusters.models import Cluster, TaskRun
-from clusters.operation import alertlog, alertservice, recovery
+from clusters.operation import alertlog, alertservice, recovery, state
 from clusters.operation.status import objects_context, status_context
 from clusters.runs import taskruns
 from clusters.runtime import Alert, AlertDestination, Status
@@ -84,6 +84,9 @@ def operation_objects(request, pk, kind):
             "group": group,
             "status": status,
             "statuses": statuses,
+            "object_kind": kind.removesuffix("s"),
+            "cluster_status_code": state.cluster_status(cluster).value,
+            "mode": "operation",
         },
     )
 
@@ -162,7 +165,8 @@ def monitor_control(request, pk):
 def alert_log(request, pk):
     """Every alert of the cluster, filtered and paged; ?format=csv exports what the filters select."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    servers = Alert.objects.filter(cluster=cluster).exclude(server="").values_list("server", flat=True).distinct()
+    servers = Alert.objects.filter(cluster=cluster).exclude(server="").order_by().values_list("server", flat=True)
+    servers = servers.distinct()  # order_by(): the default ordering by id would make each row distinct
     form = AlertFilterForm(request.GET or None, servers=sorted(servers))
     filters = form.cleaned_data if form.is_valid() else {}
     alerts = alertlog.filtered(cluster, **{k: v for k, v in filters.items() if v})
@@ -203,10 +207,11 @@ def alert_service(request, pk):
                 destination.delete()
                 messages.success(request, f"Alerts no longer go to {destination}.")
             else:
-                alertservice.send_test(user=request.user, destination=destination)
-                messages.success(
-                    request, f"A test alert is on its way to {destination}; a failure shows in the alert log."
-                )
+                _, failure = alertservice.send_test(user=request.user, destination=destination)
+                if failure:
+                    messages.error(request, f"The test alert did not reach {destination}: {failure}")
+                else:
+                    messages.success(request, f"A test alert was delivered to {destination}.")
             return redirect("operation:alert_service", pk=pk)
     context = {
         "cluster": cluster,
