@@ -160,3 +160,80 @@ def test_check_aws_says_what_it_found_and_keeps_config_mode(page, login, users, 
     expect(status).to_have_text(re.compile(rf"^Done: {check.result['errors']} errors?, \d+ warnings?$"))
     expect(page.get_by_text("Succeeded")).to_have_count(0)
     expect(page.locator("#mode-select option:checked")).to_have_text("Config Mode")
+
+
+def test_a_dummy_failure_shows_error_and_the_alerts_carry_their_server_object_and_zone(
+    page, login, users, celery_worker, sim
+):
+    from clusters.operation import alertservice, recovery
+    from clusters.runtime import AlertDestination
+    from tests.runs import recover, wait_for_end
+
+    cluster = running_on_sim("vip", users, sim)
+    recovery.control(user=users["operator"], cluster=cluster, action="dummy_on", monitors=["awsvipw1"])
+    recover(users, cluster)
+    runs = recover(users, cluster)  # past its retry: the recovery run (the worker's or this process's)
+    assert [r.kind for r in runs] == ["recovery"]
+    ok(wait_for_end(runs[0]))
+    hook = AlertDestination.objects.create(
+        cluster=cluster, kind="webhook", target="http://127.0.0.1:9/nowhere", min_level="error"
+    )
+    login(users["operator"])
+    base = page.url
+
+    page.goto(f"{base}clusters/{cluster.pk}/operation/")
+    row = page.get_by_role("table", name="Monitor resources").locator("tr[data-monitor=awsvipw1]")
+    expect(row.locator(".status")).to_have_text("Error")
+    expect(row).to_contain_text("dummy failure")
+    tree = page.get_by_role("navigation", name="Cluster")
+    expect(tree.locator("li:has(> a[href='#monitor-awsvipw1']) > .status.error")).to_have_text("Error")
+
+    # The Alert Service's Test says at once that it failed; a destination that keeps failing is one line.
+    page.goto(f"{base}clusters/{cluster.pk}/operation/alert-service/")
+    page.get_by_role("button", name=f"Send a test alert to {hook.target}").click()
+    expect(page.locator(".messages .error")).to_contain_text(f"The test alert did not reach {hook}:")
+    for _ in range(2):  # as the worker records deliveries that failed after their retries
+        alertservice.record_failure(0, hook.pk, ConnectionRefusedError("Connection refused"))
+
+    page.goto(f"{base}clusters/{cluster.pk}/operation/alerts/")
+    alerts = page.get_by_role("table", name="Alerts")
+    expect(alerts.locator("tbody tr", has_text="Alert Service: delivery to")).to_have_count(1)
+    expect(alerts).to_contain_text("(3 alerts not delivered)")
+    expect(alerts.locator("tbody tr td:first-child").first).to_have_text(
+        re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$")
+    )
+    servers = page.get_by_label("Server").locator("option")
+    expect(servers).to_have_text(["Any", "server1"])  # many of its alerts name server1: listed once
+    page.get_by_label("Object or words").fill("awsvipw1")
+    page.get_by_role("button", name="Filter").click()
+    recovered = alerts.locator("tbody tr", has_text="Recovery:").first
+    expect(recovered).to_contain_text("server1")
+    expect(recovered.get_by_role("link", name="awsvipw1")).to_be_visible()
+
+
+def test_the_picture_shows_the_eip_address_and_the_nlb_targets_health_within_its_boxes(page, login, users, sim):
+    from clusters.aws.account import AwsAccount
+    from clusters.operation import state
+
+    clusters = [running_on_sim(variant, users, sim) for variant in ("eip", "nlb")]
+    for cluster in clusters:  # as the engine's next round reads the instances
+        state.record_server_states(cluster, state.applied_config(cluster), AwsAccount())
+    public = sim["eip"]["public_ip"]
+    login(users["viewer"])
+    base = page.url
+    page.goto(f"{base}clusters/{clusters[0].pk}/operation/")
+    picture = page.get_by_role("img", name="Picture of the cluster")
+    expect(picture.locator("g.server[data-server=server1]")).to_contain_text(f"awseip1 EIP: {public}")
+    expect(picture.locator("g.server[data-server=server2]")).not_to_contain_text("EIP:")
+    page.goto(f"{base}clusters/{clusters[1].pk}/operation/")
+    server1 = picture.locator("g.server[data-server=server1]")
+    expect(server1).to_contain_text(re.compile(r"lbpp1 NLB target: \w+"))
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('g.server')].flatMap(box => {
+             const rect = box.querySelector('rect').getBBox();
+             const out = t => t.getBBox().x + t.getBBox().width > rect.x + rect.width;
+             return [...box.querySelectorAll('text')].filter(out).map(t => t.textContent); })"""
+    )
+    assert overflowing == []
+    icon = page.request.get(f"{base}favicon.ico")
+    assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml")
