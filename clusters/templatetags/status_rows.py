@@ -4,8 +4,11 @@ Every open Operation Mode tab re-renders the status every 2 s; Django's engine s
 group row on them (12 of the 17 ms of a 128-group poll), `format_html` a fraction of that. The markup
 is the rest of _status.html's: one form for the tables (#status-operations), buttons named by operation
 and valued by group, the server chosen kept across polls (hx-preserve, keyed by the applied version and
-where the group is, so a moved group offers its new choices).
+where the group is, so a moved group offers its new choices). A bare data-confirm asks in the words of the
+button's name (static/js/webui.js): "Are you sure you want to move failover1 to server2?".
 """
+
+from collections import Counter
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -31,12 +34,12 @@ MOVE = (
     '<label for="move-{0}-{1}" class="sr-only">Move {0} to</label> '
     '<select form="status-operations" name="server-{0}" id="move-{0}-{1}" hx-preserve>{2}</select> '
     '<button type="submit" form="status-operations" name="group_move" value="{0}" aria-label="Move {0}" '
-    'data-confirm="Are you sure you want to move {0} to {{choice}}?" data-choice="move-{0}-{1}">Move</button> '
+    'data-confirm data-choice="move-{0}-{1}">Move</button> '
 )
 NO_MOVE = '<span class="muted">no other startup server</span> '
 STOP = (
     '<button type="submit" form="status-operations" name="group_stop" value="{0}" aria-label="Stop {0}" '
-    'data-confirm="Are you sure you want to stop {0}?">Stop</button>'
+    "data-confirm>Stop</button>"
 )
 # A group that is (even partly) somewhere: it moves from there, or stops.
 PLACED = {Status.ONLINE, Status.ONLINE_PENDING, Status.OFFLINE_PENDING, Status.ERROR}
@@ -99,16 +102,23 @@ def status_tree(context) -> SafeString:
         by_group.setdefault(resource.group, []).append(
             _item("resource", resource.name, product_status("resource", state, cluster_status))
         )
-    groups = []
+    # A large cluster (its status summarized) lists the groups that are not simply Online or Offline, and those
+    # with a resource that needs attention, with counts: the poll stays small, and trouble is still in sight.
+    summarized = "resources_total" in context
+    groups, counted = [], Counter()
     for group, state, _ in context["groups"]:
+        status = product_status("group", state, cluster_status)
+        counted[status.label] += 1
         listed = by_group.get(group.name)
+        if summarized and not listed and status in (Status.ONLINE, Status.OFFLINE):
+            continue
         inner = format_html("<ul>{}</ul>", mark_safe("".join(listed))) if listed else ""  # noqa: S308
-        groups.append(_item("group", group.name, product_status("group", state, cluster_status), inner))
+        groups.append(_item("group", group.name, status, inner))
     monitors = [
         _item("monitor", monitor.name, product_status("monitor", state, cluster_status))
         for monitor, state in context["monitors"]
     ]
-    summarized = "resources_total" in context
+    counts = ", ".join(f"{n} {label}" for label, n in sorted(counted.items()))
     cluster = context["cluster"]
     return format_html(
         '<ul><li><a class="node cluster" href="#status">{}</a> <span class="status {}">{}</span>'
@@ -117,8 +127,8 @@ def status_tree(context) -> SafeString:
         cluster_status.value,
         cluster_status.label,
         _folder("Servers", servers),
-        _folder("Groups", groups, "listed: the resources that need attention" if summarized else ""),
-        _folder("Monitors", monitors, "listed: the ones that need attention" if summarized else ""),
+        _folder("Groups", groups, f"{counts}; listed: those that need attention" if summarized else ""),
+        _folder("Monitors", monitors, "listed: those that need attention" if summarized else ""),
     )
 
 

@@ -27,7 +27,11 @@ document.addEventListener(
       (event.submitter && event.submitter.closest("[data-confirm]")) || event.target.closest("form[data-confirm]");
     if (!asker) return;
     const choice = asker.dataset.choice && document.getElementById(asker.dataset.choice);
-    const question = asker.dataset.confirm.replace("{choice}", choice ? choice.value : "");
+    // A bare data-confirm asks in the words of the button's name (kept short in the polled status).
+    const name = asker.getAttribute("aria-label") || asker.textContent.trim();
+    const question =
+      asker.dataset.confirm ||
+      `Are you sure you want to ${name.charAt(0).toLowerCase()}${name.slice(1)}${choice ? ` to ${choice.value}` : ""}?`;
     if (!window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();
