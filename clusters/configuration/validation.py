@@ -22,11 +22,16 @@ def has_servers(config: Config) -> list[Problem]:
     return [Problem(config.cluster.name, "Servers", "the cluster has no server.", "Add the servers.")]
 
 
+def _interconnect(ic) -> str:
+    """An interconnect as problems name it: its heartbeat, its MDC, or its number."""
+    return ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}"
+
+
 def interconnect_addresses(config: Config) -> list[Problem]:
     """Every server has an address on every interconnect."""
     return [
         Problem(
-            ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}",
+            _interconnect(ic),
             "IP Address",
             f"server {server} has no address on this interconnect.",
             f"Enter {server}'s private IP address in the Interconnect table.",
@@ -48,7 +53,7 @@ def distinct_addresses(config: Config) -> list[Problem]:
             if address and address in owners:
                 problems.append(
                     Problem(
-                        ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}",
+                        _interconnect(ic),
                         "IP Address",
                         f"server {server} has {address}, the address of server {owners[address]}.",
                         f"Enter {server}'s own private IP address in the Interconnect table.",

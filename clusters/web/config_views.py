@@ -322,13 +322,8 @@ def delete_cluster(request, pk):
     """File > Delete the cluster: a page that names it and what goes with it (GET), then the deletion (POST)."""
     cluster = get_object_or_404(Cluster, pk=pk)
     if request.method == "POST":
-        try:
-            name = removal.delete_cluster(user=request.user, cluster=cluster)
-        except removal.Refused as exc:
-            messages.error(request, str(exc))
-            return redirect("config:home", pk=pk)
-        messages.success(request, f"Cluster {name} is deleted, with its applied versions, runs and alerts.")
-        return redirect("dashboard")
+        said = "Cluster {name} is deleted, with its applied versions, runs and alerts."
+        return removed(request, cluster, removal.delete_cluster, said)
     context = {
         "cluster": cluster,
         "mode": "config",
@@ -338,3 +333,15 @@ def delete_cluster(request, pk):
         "running": state.cluster_status(cluster) != state.Status.OFFLINE,
     }
     return render(request, "clusters/delete.html", context)
+
+
+def removed(request, cluster: Cluster, remove, said: str):
+    """Delete `cluster` through `remove` (removal.delete_cluster or abandon_wizard): to the dashboard saying so,
+    or back to Config Mode saying why not."""
+    try:
+        name = remove(user=request.user, cluster=cluster)
+    except removal.Refused as exc:
+        messages.error(request, str(exc))
+        return redirect("config:home", pk=cluster.pk)
+    messages.success(request, said.format(name=name))
+    return redirect("dashboard")

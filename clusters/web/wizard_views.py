@@ -6,7 +6,6 @@ half-finished wizard survives a reload or a logout. Back saves what is valid; wh
 as typed (PendingInput) and shown again, with its errors, when the user comes back.
 """
 
-from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from clusters.aws.account import AwsAccount
 from clusters.configuration import services
 from clusters.models import Cluster, ForcedStop
 from clusters.operation import removal
+from clusters.web.config_views import removed
 from clusters.web.editing import config_edit, drop_kept, keep_as_typed, neighbours, pending_input, pick_lists
 from clusters.web.wizardforms import (
     ClusterForm,
@@ -102,13 +102,7 @@ def wizard_start(request):
 def wizard_abandon(request, pk):
     """Abandon the wizard: the half-finished cluster is deleted (after the page's confirmation)."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    try:
-        name = removal.abandon_wizard(user=request.user, cluster=cluster)
-    except removal.Refused as exc:
-        messages.error(request, str(exc))
-        return redirect("config:home", pk=pk)
-    messages.success(request, f"The wizard is abandoned: cluster {name} is deleted.")
-    return redirect("dashboard")
+    return removed(request, cluster, removal.abandon_wizard, "The wizard is abandoned: cluster {name} is deleted.")
 
 
 @config_edit
