@@ -345,7 +345,9 @@ def accessible(axe_source):
     def check(page, what: str = ""):
         if not page.evaluate("typeof window.axe === 'object'"):
             page.evaluate(axe_source)
-        found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA)
+        found = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
+        )
         problems = [
             f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(n['target'][0] for n in v['nodes'][:3])}"
             for v in found["violations"]
