@@ -47,7 +47,9 @@ def test_the_wizard_refuses_a_taken_name_or_address_and_is_abandoned(page, login
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="Abandon the wizard").click()
-    assert asked == ["Are you sure you want to abandon the wizard? Cluster ha-new and everything entered for it are deleted."]
+    assert asked == [
+        "Are you sure you want to abandon the wizard? Cluster ha-new and everything entered for it are deleted."
+    ]
     assert Cluster.objects.filter(name="ha-new").exists()
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Abandon the wizard").click()
