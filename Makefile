@@ -19,9 +19,16 @@ run: $(VENV)/.run-deps
 	@scripts/system-deps $(if $(REDIS_URL),,redis-server)
 	@$(PY) manage.py serve
 
+# axe-core (the browser tests' accessibility check), pinned in tests/package.json, from the npm registry.
+AXE := tests/node_modules/axe-core/axe.min.js
+$(AXE): tests/package.json
+	@scripts/system-deps npm
+	@cd tests && npm install --no-audit --no-fund --no-package-lock --silent
+	@touch $@
+
 ## test: lint, the whole suite (browser tests and the run-command smoke test included) on SQLite, then
 ## the tests that depend on database behaviour again on a private PostgreSQL
-test: $(VENV)/.dev-deps
+test: $(VENV)/.dev-deps $(AXE)
 	@scripts/system-deps redis-server chromium postgresql
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

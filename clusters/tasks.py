@@ -32,6 +32,8 @@ def deliver_alert(self, alert_id: int, destination_id: int) -> None:
         if self.request.retries < self.max_retries:
             raise self.retry(exc=exc, countdown=settings.WEBUI_ALERT_RETRY_SECONDS * 2**self.request.retries) from exc
         alertservice.record_failure(alert_id, destination_id, exc)
+        return
+    alertservice.delivered(destination)
 
 
 @shared_task(name=nodes.RUN_TASK, ignore_result=False)

@@ -60,6 +60,16 @@ class ResourceType(ObjectType):
     def deactivate(self, resource, server: str) -> str:
         return "offline"
 
+    def server_facts(self, resource, server: str, instance: dict, account) -> dict[str, str]:
+        """What AWS says of this resource at `server`'s instance now ({label: value}), for operation mode's
+        picture: read each round the engine reads the instance states, through that round's `account` (its
+        lists are read once). A type overrides this (the EIP's public address, the NLB target's health)."""
+        return {}
+
+    @property
+    def has_facts(self) -> bool:
+        return type(self).server_facts is not ResourceType.server_facts
+
 
 RESOURCE_TYPES = Registry("resources.types", "group resource")
 

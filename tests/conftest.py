@@ -324,3 +324,34 @@ def webhook_receiver():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hooks/ops", received
     server.shutdown()
+
+
+AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: `make test` installs it (cd tests && npm install --no-package-lock).")
+    return AXE.read_text()
+
+
+@pytest.fixture
+def accessible(axe_source):
+    """Check the page as it is now against axe-core's WCAG 2.1 A and AA rules; fail naming each violation.
+    axe is evaluated through the browser's devtools protocol, which the pages' Content-Security-Policy allows."""
+
+    def check(page, what: str = ""):
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.evaluate(axe_source)
+        found = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_21_AA
+        )
+        problems = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(n['target'][0] for n in v['nodes'][:3])}"
+            for v in found["violations"]
+        ]
+        assert not problems, f"{what or page.url}: " + "; ".join(problems)
+
+    return check

@@ -49,6 +49,8 @@ CONFIG_EDIT_VIEWS = {
     "objects:remove",
     "config:move_to_aws",
     "config:history_restore",
+    "config:delete",
+    "wizard:abandon",
 }
 
 
@@ -102,6 +104,8 @@ def url_of(db):
         "operation:status": {"pk": cluster.pk},
         "operation:operate": {"pk": cluster.pk},
         "operation:monitor_control": {"pk": cluster.pk},
+        "config:delete": {"pk": cluster.pk},
+        "wizard:abandon": {"pk": cluster.pk},
     }
     samples |= {name: {} for name in API_VIEWS} | {
         "restapi:group": {"name": "failover1"},

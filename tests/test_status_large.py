@@ -108,8 +108,12 @@ def test_the_group_rows_escape_what_they_show_and_offer_operations_to_operators_
     state = SimpleNamespace(status="online", server="s<2>", get_status_display=lambda: "Online")
     html = group_rows([(group, state, ["s<2>", "s3"])], True, 4)
     assert 'data-group="g&lt;1&gt;&amp;&quot;"' in html and '">s&lt;2&gt;</td>' in html
-    assert "<option>s&lt;2&gt;</option><option>s3</option>" in html and 'id="server-g&lt;1&gt;&amp;&quot;-4"' in html
-    assert 'name="group_move" value="g&lt;1&gt;&amp;&quot;"' in html
+    # Move offers the other startup servers only (the one it is on is no target), keyed by where it is.
+    assert "<select" in html and "<option>s3</option></select>" in html and "<option>s&lt;2&gt;" not in html
+    assert 'id="move-g&lt;1&gt;&amp;&quot;-4-s&lt;2&gt;"' in html
+    assert 'name="group_move" value="g&lt;1&gt;&amp;&quot;"' in html and 'name="group_start"' not in html
+    offline = group_rows([(group, None, ["s<2>", "s3"])], True, 4)  # an offline group is started, on a choice
+    assert "<option>s&lt;2&gt;</option><option>s3</option>" in offline and 'name="group_move"' not in offline
     viewer = group_rows([(group, None, ["s3"])], False, 4)
     assert '<span class="status offline">Offline</span>' in viewer and "<td data-testid" in viewer
     assert "<button" not in viewer and "<select" not in viewer and ">—</td>" in viewer

@@ -26,6 +26,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # What browsers and tools ask for by this name (the pages link the same picture).
+    path("favicon.ico", views.favicon),
     path("", views.dashboard, name="dashboard"),
     path("aws/check/", views.check_aws_connection, name="check_aws_connection"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),

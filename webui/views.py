@@ -1,5 +1,7 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from clusters.models import TaskRun
@@ -15,6 +17,12 @@ def dashboard(request):
     """Every cluster's status at a glance, the ones in trouble first (a fixed number of queries)."""
     recent_runs = TaskRun.objects.select_related("cluster", "user")[:10]
     return render(request, "dashboard.html", {"clusters": at_a_glance(), "recent_runs": recent_runs})
+
+
+@login_not_required
+def favicon(request):
+    """/favicon.ico, which browsers and tools ask for by that name: the console's icon (the pages link it too)."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def cluster_home(request, pk):

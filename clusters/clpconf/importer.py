@@ -41,7 +41,7 @@ def save(config: Config, *, name: str | None = None, into: Cluster | None = None
     """Save as a new cluster, or, with `into`, replace that cluster's whole configuration."""
     info = config.cluster
     cluster_name = name or (into.name if into else info.name)
-    if Cluster.objects.filter(name=cluster_name).exclude(pk=into.pk if into else None).exists():
+    if Cluster.objects.filter(name__iexact=cluster_name).exclude(pk=into.pk if into else None).exists():
         raise ConfError(
             f"A cluster named {cluster_name} exists already; import under another name or remove that cluster first."
         )

@@ -81,6 +81,9 @@ class Param:
     aws_list: str = ""  # the AwsAccount pick list that suggests values, e.g. "network_interfaces"
     hidden: bool = False  # derived from other settings, not typed
     change: Change | None = None  # what changing it needs while the cluster runs; None: its type's `change`
+    # What a new object's dialog fills in (and writes out) where the guide asks for other than the product's
+    # default (which stays what an absent value means).
+    proposed: Any = None
 
     def to_text(self, value) -> str:
         if self.kind == "bool":

@@ -5,6 +5,7 @@ caller's role, and keeps the rules of editing in one place (the cross-object rul
 configuration are in validation.py).
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max
 
@@ -52,8 +53,16 @@ def require_config_mode(*, user, cluster: Cluster | None) -> None:
 # --- building a configuration -----------------------------------------------------------------
 
 
+def _name_free(name: str, cluster: Cluster | None = None) -> None:
+    """Cluster names differ by more than case (as the product's hosts and paths do not tell case apart)."""
+    taken = Cluster.objects.filter(name__iexact=name).exclude(pk=cluster.pk if cluster else None).first()
+    if taken is not None:
+        raise ValidationError({"name": f"A cluster named {taken.name} exists already: choose another Cluster Name."})
+
+
 def create_cluster(*, user, name: str, language: str = "en", comment: str = "") -> Cluster:
     require_role(user, Role.ADMINISTRATOR)
+    _name_free(name)
     cluster = Cluster(name=name, language=language, comment=comment)
     cluster.full_clean()
     cluster.save()
@@ -220,8 +229,10 @@ def add_group_resource(
         name=name,
         comment=comment,
         order=group.resources.count(),
-        # Required values that have a default are written out, as the product's dialog fills them in.
+        # Required values that have a default are written out, as the product's dialog fills them in, and so
+        # are the values the guide proposes (the LB probe port's Health Check Timeout for its NLB).
         parameters={p.name: p.default for p in spec.params if p.required and p.default is not None}
+        | {p.name: p.proposed for p in spec.params if p.proposed is not None}
         | dict(parameters or {}),
         server_parameters=_server_values(cluster, server_parameters or {}),
     )
@@ -292,6 +303,7 @@ def add_monitor_resource(
 
 def update_cluster(*, user, cluster: Cluster, name: str, language: str, comment: str = "") -> Cluster:
     require_config_mode(user=user, cluster=cluster)
+    _name_free(name, cluster)
     cluster.name, cluster.language, cluster.comment = name, language, comment
     cluster.full_clean()
     cluster.save()

@@ -24,11 +24,16 @@ def has_servers(config: Config) -> list[Problem]:
     return [Problem(config.cluster.name, "Servers", "the cluster has no server.", "Add the servers.")]
 
 
+def _interconnect(ic) -> str:
+    """An interconnect as problems name it: its heartbeat, its MDC, or its number."""
+    return ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}"
+
+
 def interconnect_addresses(config: Config) -> list[Problem]:
     """Every server has an address on every interconnect."""
     return [
         Problem(
-            ic.heartbeat_name or ic.mdc or f"interconnect {ic.priority + 1}",
+            _interconnect(ic),
             "IP Address",
             f"server {server} has no address on this interconnect.",
             f"Enter {server}'s private IP address in the Interconnect table.",
@@ -38,6 +43,28 @@ def interconnect_addresses(config: Config) -> list[Problem]:
         for server in config.server_names
         if server not in ic.addresses
     ]
+
+
+def distinct_addresses(config: Config) -> list[Problem]:
+    """No two servers share an address on one interconnect (each instance has its own private IP)."""
+    problems = []
+    for ic in config.interconnects:
+        owners: dict[str, str] = {}
+        for server in config.server_names:
+            address = ic.addresses.get(server)
+            if address and address in owners:
+                problems.append(
+                    Problem(
+                        _interconnect(ic),
+                        "IP Address",
+                        f"server {server} has {address}, the address of server {owners[address]}.",
+                        f"Enter {server}'s own private IP address in the Interconnect table.",
+                        server=server,
+                    )
+                )
+            elif address:
+                owners[address] = server
+    return problems
 
 
 def has_heartbeat(config: Config) -> list[Problem]:
@@ -234,6 +261,7 @@ def each_monitor(config: Config) -> list[Problem]:
 RULES = [
     has_servers,
     interconnect_addresses,
+    distinct_addresses,
     has_heartbeat,
     device_values,
     forced_stop_instances,

@@ -4,6 +4,7 @@ and a delivery that still fails is itself an alert in the log (one that is not s
 
 import json
 import logging
+import re
 import urllib.request
 from urllib.parse import urlparse
 
@@ -97,28 +98,57 @@ def deliver(alert: Alert, destination: AlertDestination) -> None:
                 raise OSError(f"the webhook answered HTTP {response.status}")
 
 
+NOT_DELIVERED = re.compile(r" \((\d+) alerts? not delivered\)$")
+
+
+def _lines_about(destination: AlertDestination):
+    prefix = f"Alert Service: delivery to {destination} "
+    return Alert.objects.filter(cluster_id=destination.cluster_id, notify=False, message__startswith=prefix)
+
+
 def _failed(destination: AlertDestination | None, reason: str) -> None:
+    """A failing destination has one error line in the log, kept up to date (its last reason, how many alerts
+    it missed), rather than a line per alert; after it works again, the next failure is a new line."""
     if destination is None:
         return
-    Alert.objects.create(
-        cluster_id=destination.cluster_id,
-        level=Alert.Level.ERROR,
-        notify=False,
-        message=f"Alert Service: delivery to {destination} failed: {reason}"[:1000],
-    )
+    latest = _lines_about(destination).order_by("-id").first()
+    head = f"Alert Service: delivery to {destination} failed: {reason}"
+    if latest is not None and " failed: " in latest.message:
+        found = NOT_DELIVERED.search(latest.message)
+        missed = (int(found.group(1)) if found else 1) + 1
+        latest.message = f"{head[:960]} ({missed} alerts not delivered)"
+        latest.save(update_fields=["message"])
+        return
+    Alert.objects.create(cluster_id=destination.cluster_id, level=Alert.Level.ERROR, notify=False, message=head[:1000])
+
+
+def delivered(destination: AlertDestination) -> None:
+    """A delivery went through: if the destination was failing, the log says it works again."""
+    latest = _lines_about(destination).order_by("-id").first()
+    if latest is not None and " failed: " in latest.message:
+        message = f"Alert Service: delivery to {destination} works again."
+        Alert.objects.create(cluster_id=destination.cluster_id, notify=False, message=message[:1000])
 
 
 def record_failure(alert_id: int, destination_id: int, exc: Exception) -> None:
     _failed(AlertDestination.objects.filter(pk=destination_id).first(), f"{type(exc).__name__}: {exc}")
 
 
-def send_test(*, user, destination: AlertDestination) -> Alert:
-    """The test button: a test alert, logged but routed to this destination only."""
+def send_test(*, user, destination: AlertDestination) -> tuple[Alert, str]:
+    """The test button: a test alert, logged and sent to this destination only, at once, so that whoever pressed
+    Test learns there and then whether it arrived; (the alert, what went wrong or "")."""
 
     require_role(user, Role.OPERATOR)
     message = f"Alert Service test to {destination}, sent by {user.get_username()}."
     alert = Alert.objects.create(
         cluster_id=destination.cluster_id, level=Alert.Level.INFO, notify=False, message=message
     )
-    transaction.on_commit(lambda: _queue(alert.pk, [destination.pk]))
-    return alert
+    alert.cluster = destination.cluster
+    try:
+        deliver(alert, destination)
+    except Exception as exc:  # any failure of the destination is what the test is for
+        reason = f"{type(exc).__name__}: {exc}"
+        _failed(destination, reason)
+        return alert, reason
+    delivered(destination)
+    return alert, ""

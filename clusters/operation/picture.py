@@ -10,6 +10,9 @@ RUNS_THERE = (Status.ONLINE, Status.ONLINE_PENDING, Status.ERROR, Status.ONLINE_
 
 SERVER_W, LINE, PAD, HEADER = 250, 18, 12, 26
 MAX_LINES = 12  # lines in a server's box
+CHAR_W = 7.2  # px a character takes at the picture's 12px, generously: a box is as wide as its longest line
+# What AWS says of a target (an NLB target's health) as the picture's colours.
+FACT_CLASS = {"healthy": "online", "unhealthy": "error", "unavailable": "error"}
 
 
 @dataclass
@@ -30,6 +33,16 @@ class ServerBox:
     @property
     def h(self) -> int:
         return HEADER + LINE * len(self.lines) + PAD
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} {self.ip} · {self.state}"
+
+    @property
+    def text_width(self) -> int:
+        """Room its longest line needs (the name line is bold: a little more)."""
+        longest = max([len(self.title) * 1.1, *(len(text) + 1 for _, text in self.lines)])
+        return int(longest * CHAR_W) + 2 * PAD
 
 
 @dataclass
@@ -67,7 +80,11 @@ def layout(status: dict) -> dict:
     zones: dict[str, dict[str, list]] = {}
     for name, instance, _service, _agent in status["servers"]:
         details = instance.details if instance else {}
-        lines = groups_on.get(name, []) + resources_on.get(name, [])
+        facts = [
+            (FACT_CLASS.get(v, "online_pending" if "NLB" in k else "fact"), f"{k}: {v}")
+            for k, v in details.get("facts", {}).items()
+        ]
+        lines = groups_on.get(name, []) + resources_on.get(name, []) + facts
         if len(lines) > MAX_LINES:  # a large cluster: the box stays readable, the lists tell the rest
             lines = [*lines[: MAX_LINES - 1], ("more", f"... and {len(lines) - MAX_LINES + 1} more")]
         box = ServerBox(
@@ -79,11 +96,15 @@ def layout(status: dict) -> dict:
         )
         zones.setdefault(details.get("az") or "AZ unknown", {}).setdefault(details.get("subnet") or "subnet", [])
         zones[details.get("az") or "AZ unknown"][details.get("subnet") or "subnet"].append(box)
+    boxes = [box for subnets in zones.values() for servers in subnets.values() for box in servers]
+    width = max([SERVER_W, *(box.text_width for box in boxes)])  # every server box as wide as the widest text
     placed, x, height = [], PAD, 0
     for zone_name in sorted(zones):
         zone = ZoneBox(zone_name, [SubnetBox(subnet, servers) for subnet, servers in sorted(zones[zone_name].items())])
+        zone.w = width + 4 * PAD
         zone.x, y = x, HEADER + PAD
         for subnet in zone.subnets:
+            subnet.w = width + 2 * PAD
             subnet.x, subnet.y = x + PAD, y
             inner = y + HEADER
             for server in subnet.servers:
@@ -97,4 +118,4 @@ def layout(status: dict) -> dict:
         x += zone.w + PAD
     for zone in placed:
         zone.h = height
-    return {"zones": placed, "width": x, "height": height + PAD, "line": LINE, "header": HEADER}
+    return {"zones": placed, "width": x, "height": height + PAD, "line": LINE, "header": HEADER, "server_w": width}

@@ -170,7 +170,7 @@ def run_recovery(context: RunContext) -> dict:
             message = (
                 f"Recovery: reactivating {monitor.recovery_name} on {server} failed ({exc}); the recovery goes on."
             )
-            state.alert(cluster, message, "error", server)
+            state.alert(cluster, message, "error", server, about=("monitor", monitor.name))
             context.log(message, "error")
     if not done and row.failovers < failovers and targets:
         row.failovers += 1
@@ -188,7 +188,7 @@ def run_recovery(context: RunContext) -> dict:
         if failures:
             row.failures = 0
             state.save_monitor(row)
-            state.alert(cluster, done, "error", server)
+            state.alert(cluster, done, "error", server, about=("monitor", monitor.name))
             raise TaskFailed(f"{done} {failures[0]}")
     elif not done:
         action = str(monitor.final_action or DEFAULT_FINAL)
@@ -206,7 +206,7 @@ def run_recovery(context: RunContext) -> dict:
         done = f"Recovery: Final Action of {monitor.name} on {server}: {carried}."
     row.failures = 0  # the next error is counted afresh; the monitor stays in error until a watch is normal
     state.save_monitor(row)
-    state.alert(cluster, done, "warning", server)
+    state.alert(cluster, done, "warning", server, about=("monitor", monitor.name))
     context.log(done)
     return {"done": done}
 

@@ -184,6 +184,7 @@ def record_server_states(cluster: Cluster, config: Config, account) -> None:
     now = timezone.now()
     rows = {s.name: s for s in ObjectState.objects.filter(cluster=cluster, kind=Kind.SERVER)}
     new, changed, same = [], [], []
+    reporting = [r for r in config.resources if r.spec.has_facts]  # the EIP's address, the NLB target's health
     for server in config.server_names:  # a row of a server no longer configured is left as it was
         instance = config.instance_of(server, account)
         if instance is not None:
@@ -193,6 +194,9 @@ def record_server_states(cluster: Cluster, config: Config, account) -> None:
                 "subnet": instance.get("SubnetId", ""),
                 "ip": instance.get("PrivateIpAddress", ""),
                 "instance": instance["InstanceId"],
+                "facts": {
+                    k: v for r in reporting for k, v in r.spec.server_facts(r, server, instance, account).items()
+                },
             }
             values = {"status": SERVER_STATES.get(state, Status.OFFLINE), "message": state, "details": details}
         else:
@@ -216,6 +220,10 @@ def record_server_states(cluster: Cluster, config: Config, account) -> None:
         ObjectState.objects.bulk_update(changed, ["status", "message", "details", "checked_at", "updated_at"])
     if new:
         ObjectState.objects.bulk_create(new, ignore_conflicts=True)  # one written meanwhile is written next round
+
+
+def _facts(resources, server: str, instance: dict, account) -> dict[str, str]:
+    return {k: v for r in resources for k, v in r.spec.server_facts(r, server, instance, account).items()}
 
 
 def servers_last_read(cluster: Cluster) -> datetime | None:
@@ -335,9 +343,10 @@ def at_a_glance() -> list[Cluster]:
 # --- the alert log ------------------------------------------------------------------------------------------
 
 
-def alert(cluster: Cluster, message: str, level: str = "info", server: str = "") -> Alert:
-    """An alert-log row, in the product's words, routed to the Alert Service's destinations."""
-    kind, name = alertlog.subject(message)
+def alert(cluster: Cluster, message: str, level: str = "info", server: str = "", about: tuple = ()) -> Alert:
+    """An alert-log row, in the product's words, routed to the Alert Service's destinations; `about` (kind, name)
+    names its object where the words do not begin with it (a recovery: the monitor that started it)."""
+    kind, name = about or alertlog.subject(message)
     created = Alert(
         cluster_id=cluster.pk,
         at=timezone.now(),

@@ -41,6 +41,7 @@ def status_context(cluster: Cluster, *, summary: bool = False) -> dict:
     context = {
         "version": version,
         "cluster_status": cluster_status.label,
+        "cluster_status_code": cluster_status.value,
         "running": cluster_status == Status.ONLINE,
         "servers": [
             (s, states.get(("server", s)), _service(states.get(("service", s)), cluster_status), agents[s])
@@ -65,7 +66,7 @@ def status_context(cluster: Cluster, *, summary: bool = False) -> dict:
             total = len(context[listed])
             unread = total - sum(counts[kind].values())
             if unread:
-                counts[kind][Status.OFFLINE.label if kind == "resource" else "not checked"] += unread
+                counts[kind][Status.OFFLINE.label] += unread  # never recorded: not online, not watched
             context[f"{listed}_counts"], context[f"{listed}_total"] = sorted(counts[kind].items()), total
             context[listed] = [(o, s) for o, s in context[listed] if _attention(s)][:LIST_UP_TO]
     context["picture"] = picture.layout(context)
@@ -73,8 +74,33 @@ def status_context(cluster: Cluster, *, summary: bool = False) -> dict:
 
 
 def _service(row, cluster_status: Status) -> bool:
-    """Whether a server's cluster service runs: as an operator or a final action left it, else as the cluster."""
-    return row.status == Status.ONLINE if row is not None else cluster_status != Status.OFFLINE
+    """Whether a server's cluster service runs: never while the cluster is Offline (before its first start, after
+    Stop the cluster); else unless an operator or a final action stopped it there."""
+    return cluster_status != Status.OFFLINE and (row is None or row.status == Status.ONLINE)
+
+
+def product_status(kind: str, state, cluster_status: Status, *, service: bool = True) -> Status:
+    """The product's status word of one object, as Cluster WebUI, clpstat and both APIs show it: one truth.
+
+    `kind` is "cluster", "server" (`state`: its instance row; `service`: whether its cluster service runs),
+    "group", "resource" or "monitor" (`state`: its state row, None when the engine never recorded one).
+    A monitor is Offline while the cluster is and when it was never watched (its target is not online), and
+    Error under a dummy failure (Verification Mode), whatever its last watch found.
+    """
+    if kind == "cluster":
+        return cluster_status
+    if kind == "server":
+        if state is not None and state.status == Status.UNKNOWN:
+            return Status.UNKNOWN
+        running = state is None or state.status == Status.ONLINE  # not read yet: the service decides
+        return Status.ONLINE if running and service else Status.OFFLINE
+    if kind == "monitor":
+        if state is not None and state.status == Status.SUSPEND:
+            return Status.SUSPEND
+        if cluster_status == Status.OFFLINE or state is None:
+            return Status.OFFLINE
+        return Status.ERROR if state.dummy_failure else Status(state.status)
+    return Status(state.status) if state is not None else Status.OFFLINE
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from clusters.configuration.draft import from_models
 from clusters.configuration.heartbeats import HEARTBEAT_KINDS, NP_KINDS
 from clusters.configuration.validation import validate
 from clusters.models import Cluster, FailoverGroup, Interconnect
-from clusters.operation import history
+from clusters.operation import history, removal, state
 from clusters.operation.status import LIST_UP_TO
 from clusters.runs import taskruns
 from clusters.web.editing import config_edit
@@ -27,7 +27,31 @@ from webui.roles import Role, role_of, role_required
 def config_mode(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     context = {"cluster": cluster, "mode": "config", "mode_label": MODES["config"].label}
-    return render(request, "clusters/config.html", context | config_context(cluster))
+    return render(request, "clusters/config.html", context | config_context(cluster) | draft_banner(cluster))
+
+
+def draft_banner(cluster: Cluster) -> dict:
+    """Both modes' banner: how many changes the draft has that the applied version has not (none before the
+    first Apply: everything is new then, and Config Mode says so)."""
+    version, changes = unapplied_changes(cluster)
+    return {"draft_changes": len(changes), "applied_number": version.number} if version else {}
+
+
+def unapplied_changes(cluster: Cluster) -> tuple:
+    """(the applied version, the draft's changes since it), or (None, []) before the first Apply."""
+    version, applied = state.applied(cluster)
+    if version is None:
+        return None, []
+    return version, history.changes(applied, history.side(cluster, history.DRAFT).config)
+
+
+def _dropped(changes) -> str:
+    """What a Restore would throw away, for its confirmation."""
+    if not changes:
+        return "The draft has no change that is not applied."
+    named = "; ".join(f"{c.object} {c.setting}".strip() for c in changes[:5])
+    more = f"; and {len(changes) - 5} more" if len(changes) > 5 else ""
+    return f"The draft's {len(changes)} change{'s' if len(changes) > 1 else ''} not applied are dropped: {named}{more}."
 
 
 def config_context(cluster: Cluster) -> dict:
@@ -232,12 +256,14 @@ def move_to_aws(request, pk):
 def cluster_history(request, pk):
     """Every applied version, with who applied it and when; compare any two, or one with the draft."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    context = {
-        "cluster": cluster,
-        "mode": "config",
-        "versions": list(history.versions(cluster)),
-        "can_restore": role_of(request.user) >= Role.ADMINISTRATOR,
-    }
+    can_restore = role_of(request.user) >= Role.ADMINISTRATOR
+    versions = list(history.versions(cluster))
+    dropped = ""
+    if can_restore and versions:  # what each Restore's confirmation names: the draft's changes not applied
+        latest = history.side(cluster, str(versions[0].number)).config
+        dropped = _dropped(history.changes(latest, history.side(cluster, history.DRAFT).config))
+    context = {"cluster": cluster, "mode": "config", "versions": versions, "can_restore": can_restore}
+    context["dropped"] = dropped
     return render(request, "clusters/history.html", context)
 
 
@@ -289,3 +315,33 @@ def apply_configuration(request, pk):
         messages.error(request, str(exc))
         return redirect("config:home", pk=pk)
     return redirect("runs:detail", pk=run.pk)
+
+
+@role_required(Role.ADMINISTRATOR)
+def delete_cluster(request, pk):
+    """File > Delete the cluster: a page that names it and what goes with it (GET), then the deletion (POST)."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    if request.method == "POST":
+        said = "Cluster {name} is deleted, with its applied versions, runs and alerts."
+        return removed(request, cluster, removal.delete_cluster, said)
+    context = {
+        "cluster": cluster,
+        "mode": "config",
+        "versions": cluster.applied_versions.count(),
+        "runs": cluster.task_runs.count(),
+        "alerts": cluster.alerts.count(),
+        "running": state.cluster_status(cluster) != state.Status.OFFLINE,
+    }
+    return render(request, "clusters/delete.html", context)
+
+
+def removed(request, cluster: Cluster, remove, said: str):
+    """Delete `cluster` through `remove` (removal.delete_cluster or abandon_wizard): to the dashboard saying so,
+    or back to Config Mode saying why not."""
+    try:
+        name = remove(user=request.user, cluster=cluster)
+    except removal.Refused as exc:
+        messages.error(request, str(exc))
+        return redirect("config:home", pk=cluster.pk)
+    messages.success(request, said.format(name=name))
+    return redirect("dashboard")

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib import messages
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -231,7 +232,9 @@ def object_page(request, pk, oid, page, kind):
     """
     pages = OBJECT_PAGES[kind]
     cluster = get_object_or_404(Cluster, pk=pk)
-    obj = get_object_or_404(pages.model.objects.select_related("cluster"), pk=oid, cluster=cluster)
+    obj = pages.model.objects.select_related("cluster").filter(pk=oid, cluster=cluster).first()
+    if obj is None:
+        return _gone(request, cluster, pages.model)
     current = pages.page(page)
     if current is None:
         return redirect(pages.url_name, pk=pk, oid=oid, page=pages.pages[0].key)
@@ -281,6 +284,17 @@ def object_page(request, pk, oid, page, kind):
     if isinstance(form, ParamsForm):
         context |= pick_lists(form.aws_lists())
     return render(request, edit.template, context)
+
+
+def _gone(request, cluster, model):
+    """A link to an object that is no longer there (removed, or renumbered by a Restore or an Import): the
+    configuration as it is now, saying so, rather than a bare Not Found."""
+    messages.warning(
+        request,
+        f"That {model._meta.verbose_name} is no longer in cluster {cluster.name}: it was removed, or the "
+        "configuration was restored or imported since the link was made. Here is the configuration as it is now.",
+    )
+    return redirect("config:home", pk=cluster.pk)
 
 
 def _revision(obj) -> str:
@@ -372,7 +386,9 @@ def remove(request, pk, kind, oid):
     if kind not in REMOVABLE:
         return HttpResponse(f"Nothing of kind {kind!r} can be removed.", status=404)
     model, step = REMOVABLE[kind]
-    obj = get_object_or_404(model, pk=oid, cluster=cluster)
+    obj = model.objects.filter(pk=oid, cluster=cluster).first()
+    if obj is None:
+        return _gone(request, cluster, model)
     back = request.GET.get("next") or request.POST.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = _return_url(cluster, step)  # only pages of this console: no open redirect

@@ -135,9 +135,25 @@ class ParamsForm(forms.Form):
                 for p in self.spec.check_aws(typed, self.ctx)
                 if p.check in self.spec.form_checks and p.severity == "error"
             ]
+        about: dict[tuple, list[str]] = {}  # one message per field and text, naming every server it concerns
         for problem in problems:
-            self.add_error(self._field_of(problem), f"{problem.message} {problem.fix}".strip())
+            field = self._field_of(problem)
+            if field in self.errors:  # its own value was refused already ("less than or equal to 65535")
+                continue
+            servers = about.setdefault((field, self.error_text(problem)), [])
+            if problem.server and not (field or "").startswith("s"):  # not on the server's own tab: name it
+                servers.append(problem.server)
+        for (field, text), servers in about.items():
+            self.add_error(field, f"{', '.join(servers)}: {text}" if servers else text)
         return cleaned
+
+    @staticmethod
+    def error_text(problem) -> str:
+        """A problem as a sentence that keeps its subject ("EIP ALLOCATION ID is required. Enter ...")."""
+        message = problem.message
+        if message.split(" ", 1)[0] in ("is", "are", "must", "has"):
+            message = f"{problem.field} {message}"
+        return f"{message} {problem.fix}".strip()
 
     def _field_of(self, problem) -> str | None:
         param = next((p for p in self.params if p.label == problem.field), None)

@@ -9,11 +9,11 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from clusters.models import Cluster, TaskRun
-from clusters.operation import alertlog, alertservice, recovery
-from clusters.operation.apply import draft_differs
+from clusters.operation import alertlog, alertservice, recovery, state
 from clusters.operation.status import objects_context, status_context
 from clusters.runs import taskruns
 from clusters.runtime import Alert, AlertDestination, Status
+from clusters.web.config_views import draft_banner
 from clusters.web.forms import AlertDestinationForm, AlertFilterForm
 from webui.context import MODES
 from webui.roles import Role, require_role, role_of, role_required
@@ -50,8 +50,7 @@ def operation_mode(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     context = {"cluster": cluster, "mode": "operation", "mode_label": MODES["operation"].label}
     status = status_context(cluster, summary=True)
-    context["draft_differs"] = status["version"] is not None and draft_differs(cluster, status["version"])
-    return render(request, "clusters/operation.html", context | status)
+    return render(request, "clusters/operation.html", context | status | draft_banner(cluster))
 
 
 def verification_mode(request, pk):
@@ -85,6 +84,9 @@ def operation_objects(request, pk, kind):
             "group": group,
             "status": status,
             "statuses": statuses,
+            "object_kind": kind.removesuffix("s"),
+            "cluster_status_code": state.cluster_status(cluster).value,
+            "mode": "operation",
         },
     )
 
@@ -93,7 +95,13 @@ def operation_objects(request, pk, kind):
 def operation_status(request, pk):
     """The live part of operation mode; htmx polls it."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
+    return _status(request, cluster)
+
+
+def _status(request, cluster):
+    """The status partial; to htmx with the tree beside it (swapped out of band), so both stay live."""
+    context = {"cluster": cluster, "oob_tree": bool(request.htmx)} | status_context(cluster, summary=True)
+    return render(request, "clusters/_status.html", context)
 
 
 def _asked(post) -> tuple[str, dict]:
@@ -133,7 +141,7 @@ def operate(request, pk):
         if run.status == TaskRun.Status.FAILED:  # it could not even be sent to a worker
             messages.error(request, f"{taskruns.KINDS[kind].label} (run #{run.pk}) did not start: {run.error}")
     if request.htmx:
-        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
+        return _status(request, cluster)
     return redirect("operation:home", pk=pk)
 
 
@@ -150,14 +158,15 @@ def monitor_control(request, pk):
         messages.error(request, str(exc))
     back = request.POST.get("mode", "operation")
     if request.htmx and back == "operation":
-        return render(request, "clusters/_status.html", {"cluster": cluster} | status_context(cluster, summary=True))
+        return _status(request, cluster)
     return redirect("verification:home" if back == "verification" else "operation:home", pk=pk)
 
 
 def alert_log(request, pk):
     """Every alert of the cluster, filtered and paged; ?format=csv exports what the filters select."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    servers = Alert.objects.filter(cluster=cluster).exclude(server="").values_list("server", flat=True).distinct()
+    servers = Alert.objects.filter(cluster=cluster).exclude(server="").order_by().values_list("server", flat=True)
+    servers = servers.distinct()  # order_by(): the default ordering by id would make each row distinct
     form = AlertFilterForm(request.GET or None, servers=sorted(servers))
     filters = form.cleaned_data if form.is_valid() else {}
     alerts = alertlog.filtered(cluster, **{k: v for k, v in filters.items() if v})
@@ -198,10 +207,11 @@ def alert_service(request, pk):
                 destination.delete()
                 messages.success(request, f"Alerts no longer go to {destination}.")
             else:
-                alertservice.send_test(user=request.user, destination=destination)
-                messages.success(
-                    request, f"A test alert is on its way to {destination}; a failure shows in the alert log."
-                )
+                _, failure = alertservice.send_test(user=request.user, destination=destination)
+                if failure:
+                    messages.error(request, f"The test alert did not reach {destination}: {failure}")
+                else:
+                    messages.success(request, f"A test alert was delivered to {destination}.")
             return redirect("operation:alert_service", pk=pk)
     context = {
         "cluster": cluster,

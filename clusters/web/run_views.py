@@ -12,10 +12,14 @@ from clusters.runs import taskruns
 from clusters.runs.taskruns import KINDS
 from webui.roles import Role, role_of
 
+CONFIG_MODE_RUNS = {"apply", "aws_check"}  # started from Config Mode; the others from Operation Mode
+
 
 def run_detail(request, pk):
     run = get_object_or_404(TaskRun.objects.select_related("cluster", "user"), pk=pk)
     context = {"run": run, "kind": KINDS.get(run.kind), **_run_context(request, run)}
+    if run.cluster is not None:  # the toolbar keeps the cluster and the mode the run belongs to
+        context |= {"cluster": run.cluster, "mode": "config" if run.kind in CONFIG_MODE_RUNS else "operation"}
     return render(request, "runs/detail.html", context)
 
 

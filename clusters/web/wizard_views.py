@@ -9,11 +9,14 @@ as typed (PendingInput) and shown again, with its errors, when the user comes ba
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clusters.aws.account import AwsAccount
 from clusters.configuration import services
 from clusters.models import Cluster, ForcedStop
+from clusters.operation import removal
+from clusters.web.config_views import removed
 from clusters.web.editing import config_edit, drop_kept, keep_as_typed, neighbours, pending_input, pick_lists
 from clusters.web.wizardforms import (
     ClusterForm,
@@ -37,6 +40,9 @@ CLUSTER_STEPS = [
 
 def _cluster_page(request, cluster, step, template, context):
     back, nxt = neighbours(CLUSTER_STEPS, step)
+    if not cluster.wizard_step:  # a step opened from Config Mode ("Edit fencing"): Finish goes back there
+        back, nxt = None, None
+        context = {"cancel_url": reverse("config:home", args=[cluster.pk]), **context}
     return render(
         request,
         template,
@@ -65,6 +71,8 @@ def _step_after_post(request, cluster, step, form, save) -> HttpResponse | None:
     """Back / Next / Finish of a wizard step with one form: save when valid, keep as typed when not."""
     action = request.POST.get("action", "next")
     back, nxt = neighbours(CLUSTER_STEPS, step)
+    if not cluster.wizard_step:  # edited from Config Mode: saved, it returns there, never to the next step
+        back, nxt = None, None
     if form is None or form.is_valid():
         if form is not None:
             save(form)
@@ -87,6 +95,14 @@ def wizard_start(request):
     return render(
         request, "wizard/cluster.html", {"form": form, "steps": CLUSTER_STEPS, "step": "cluster", "next": "servers"}
     )
+
+
+@config_edit
+@require_POST
+def wizard_abandon(request, pk):
+    """Abandon the wizard: the half-finished cluster is deleted (after the page's confirmation)."""
+    cluster = get_object_or_404(Cluster, pk=pk)
+    return removed(request, cluster, removal.abandon_wizard, "The wizard is abandoned: cluster {name} is deleted.")
 
 
 @config_edit

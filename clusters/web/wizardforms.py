@@ -1,8 +1,12 @@
 """Forms of the cluster generation wizard and of the config-mode pages it shares, in the guide's words."""
 
+from ipaddress import ip_address
+
 from django import forms
 
-from clusters.models import Cluster, FailoverGroup, ForcedStop, object_name
+from clusters.aws.account import AwsAccount
+from clusters.models import Cluster, FailoverGroup, ForcedStop, InterconnectAddress, object_name
+from clusters.operation import groups, recovery
 from monitors.models import MonitorResource
 from monitors.registry import MONITOR_TYPES
 from resources.models import GroupResource
@@ -13,6 +17,13 @@ class ClusterForm(forms.ModelForm):
     class Meta:
         model = Cluster
         fields = ["name", "language", "comment"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        taken = Cluster.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if taken is not None:
+            raise forms.ValidationError(f"A cluster named {taken.name} exists already: choose another Cluster Name.")
+        return name
 
 
 class ServerAddForm(forms.Form):
@@ -27,9 +38,27 @@ class ServerAddForm(forms.Form):
 
     def clean_name(self):
         name = self.cleaned_data["name"]
-        if self.cluster.servers.filter(name=name).exists():
+        if self.cluster.servers.filter(name__iexact=name).exists():
             raise forms.ValidationError(f"Server {name} is already in the cluster; server names must be unique.")
         return name
+
+    def clean_address(self):
+        address = self.cleaned_data["address"]
+        taken = InterconnectAddress.objects.filter(interconnect__cluster=self.cluster, address=address)
+        owner = taken.select_related("server").first()
+        if owner is not None:
+            raise forms.ValidationError(
+                f"{address} is the IP address of {owner.server.name} already: enter this server's own private IP "
+                "address."
+            )
+        account = AwsAccount()
+        cidrs = account.vpc_cidrs()
+        if account.readable("vpcs") and cidrs and not any(ip_address(address) in cidr for cidr in cidrs):
+            raise forms.ValidationError(
+                f"{address} is outside the VPC ({', '.join(sorted({str(c) for c in cidrs}))}): enter the private "
+                "IP address of the server's instance."
+            )
+        return address
 
 
 class InterconnectForm(forms.Form):
@@ -59,9 +88,18 @@ class InterconnectForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         for _, cells, _ in self.rows:
+            owners: dict[str, str] = {}
             for cell, server in zip(cells, self.servers, strict=True):
-                if not cleaned.get(cell.name) and cell.name not in self.errors:
+                address = cleaned.get(cell.name)
+                if not address and cell.name not in self.errors:
                     self.add_error(cell.name, f"Enter {server.name}'s IP address on this interconnect.")
+                elif address in owners:
+                    self.add_error(
+                        cell.name,
+                        f"{address} is {owners[address]}'s address on this interconnect: enter {server.name}'s own.",
+                    )
+                elif address:
+                    owners[address] = server.name
         return cleaned
 
 
@@ -179,10 +217,40 @@ class DependencyForm(forms.Form):
         return cleaned
 
 
+def _keep_defaults_unstated(cleaned: dict, stored: dict, defaults: dict) -> None:
+    """A value the product applies by default is shown filled in; left at it, it stays unstated (a file that left
+    it out is written back as it was)."""
+    for field, default in defaults.items():
+        if stored.get(field) in (None, "") and cleaned.get(field) in (default, str(default)):
+            cleaned[field] = "" if isinstance(default, str) else None
+
+
 class RecoveryOperationForm(forms.ModelForm):
+    """Recovery Operation: each blank value is shown as the default the engine applies (clusters.operation.groups)."""
+
+    DEFAULTS = {
+        "act_retry": groups.ACT_RETRY,
+        "act_failover": groups.ACT_FAILOVER,
+        "act_final_action": str(groups.ACT_FINAL),
+        "deact_retry": groups.DEACT_RETRY,
+        "deact_final_action": str(groups.DEACT_FINAL),
+    }
+
     class Meta:
         model = GroupResource
         fields = ["act_retry", "act_failover", "act_final_action", "deact_retry", "deact_final_action"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored = {field: getattr(self.instance, field) for field in self.DEFAULTS}
+        for field, default in self.DEFAULTS.items():
+            if self.stored[field] in (None, ""):
+                self.initial[field] = default
+
+    def clean(self):
+        cleaned = super().clean()
+        _keep_defaults_unstated(cleaned, self.stored, self.DEFAULTS)
+        return cleaned
 
 
 class MonitorDefinitionForm(forms.Form):
@@ -235,13 +303,12 @@ class RecoveryActionForm(forms.Form):
         label="Maximum Reactivation Count", min_value=0, max_value=99, required=False
     )
     failover_threshold = forms.IntegerField(label="Maximum Failover Count", min_value=0, max_value=99, required=False)
-    final_action = forms.ChoiceField(
-        label="Final Action", choices=[("", "(default)"), *MonitorResource.FinalAction.choices], required=False
-    )
+    final_action = forms.ChoiceField(label="Final Action", choices=MonitorResource.FinalAction.choices, required=False)
 
     def __init__(self, *args, monitor: MonitorResource, **kwargs):
         cluster = monitor.cluster
         super().__init__(*args, **kwargs)
+        self.stored = {f: getattr(monitor, f) for f in ("restart_threshold", "failover_threshold", "final_action")}
         self.fields["target"].choices = (
             [("cls:", "LocalServer")]
             + [(f"grp:{g.pk}", f"{g.name} (group)") for g in cluster.groups.all()]
@@ -249,8 +316,23 @@ class RecoveryActionForm(forms.Form):
         )
         pk = {"rsc": monitor.recovery_resource_id, "grp": monitor.recovery_group_id}.get(monitor.recovery_target, "")
         self.initial.setdefault("target", f"{monitor.recovery_target}:{pk or ''}")
-        for field in ("restart_threshold", "failover_threshold", "final_action"):
-            self.initial.setdefault(field, getattr(monitor, field))
+        for field, default in self.defaults(monitor.recovery_target).items():  # blank: the engine's default, shown
+            value = self.stored[field]
+            self.initial.setdefault(field, default if value in (None, "") else value)
+
+    @staticmethod
+    def defaults(target: str) -> dict:
+        """What the engine applies where a value is not stated (clusters.operation.recovery)."""
+        return {
+            "restart_threshold": recovery.DEFAULT_RESTARTS if target != "cls" else 0,
+            "failover_threshold": recovery.DEFAULT_FAILOVERS,
+            "final_action": recovery.DEFAULT_FINAL,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        _keep_defaults_unstated(cleaned, self.stored, self.defaults(cleaned.get("target", "").partition(":")[0]))
+        return cleaned
 
     def changes(self, cluster) -> dict:
         kind, _, pk = self.cleaned_data["target"].partition(":")

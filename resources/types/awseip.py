@@ -11,6 +11,15 @@ class AwsElasticIpType(ResourceType):
         aws.client("ec2").associate_address(AllocationId=allocation, NetworkInterfaceId=eni, AllowReassociation=True)
         return f"{allocation} associated with {eni}"
 
+    def server_facts(self, resource, server, instance, account):
+        """The Elastic IP's public address, where AWS has it associated with this server's instance."""
+        allocation = resource.parameters.get("eipid")
+        enis = {eni.get("NetworkInterfaceId") for eni in instance.get("NetworkInterfaces", [])}
+        for address in account.addresses():
+            if address.get("AllocationId") == allocation and address.get("NetworkInterfaceId") in enis:
+                return {f"{resource.name} EIP": address.get("PublicIp", "")}
+        return {}
+
     def deactivate(self, resource, server):
         ec2 = aws.client("ec2")
         address = ec2.describe_addresses(AllocationIds=[resource.parameters["eipid"]])["Addresses"][0]

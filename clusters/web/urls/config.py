@@ -18,4 +18,5 @@ urlpatterns = [
     path("clusters/<int:pk>/config/history/compare/", views.history_compare, name="history_compare"),
     path("clusters/<int:pk>/config/history/<int:number>/restore/", views.history_restore, name="history_restore"),
     path("clusters/<int:pk>/config/apply/", views.apply_configuration, name="apply"),
+    path("clusters/<int:pk>/config/delete/", views.delete_cluster, name="delete"),
 ]
