@@ -126,7 +126,12 @@ def operate(request, pk):
         kind, params["reboot"] = "server_shutdown", True
     try:
         run = taskruns.start_run(kind=kind, user=request.user, cluster=cluster, params=params)
-    except (taskruns.ClusterBusy, taskruns.MissingParameter) as exc:
+    except taskruns.BadParameter as exc:  # nothing was written; the page names what exists
+        messages.error(request, f"{exc} {exc.fix}".strip())
+        refused = HttpResponse(headers={"HX-Refresh": "true"}) if request.htmx else operation_mode(request, pk)
+        refused.status_code = 422
+        return refused
+    except taskruns.ClusterBusy as exc:
         messages.error(request, str(exc))
     else:
         run.refresh_from_db(fields=["status", "error"])
