@@ -4,6 +4,7 @@ Every variable is documented in .env.example. With nothing set, the console runs
 var/, with a private Redis and the embedded AWS simulation that `manage.py serve` starts.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -225,7 +226,9 @@ CELERY_BEAT_SCHEDULE = {
     "monitor-resources": {"task": "monitors.tick", "schedule": WEBUI_TICK_SECONDS},
     "reap-runs": {"task": "clusters.reap_runs", "schedule": 10.0},  # orphaned runs fail within a minute
 }
-# Alert Service: e-mail through this SMTP server; deliveries retry after 10 s, 20 s, 40 s.
+# Alert Service: e-mail through this SMTP server; deliveries retry after 10 s, 20 s, 40 s. One delivery (SNS,
+# SMTP, a webhook) takes at most WEBUI_ALERT_TIMEOUT, and so does a Test the person who pressed it waits for.
+WEBUI_ALERT_TIMEOUT = env_float("WEBUI_ALERT_TIMEOUT", 10)
 MAILERS = {
     "default": {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -235,12 +238,26 @@ MAILERS = {
             "username": os.environ.get("WEBUI_EMAIL_USER", ""),
             "password": os.environ.get("WEBUI_EMAIL_PASSWORD", ""),
             "use_tls": env_bool("WEBUI_EMAIL_TLS", False),
-            "timeout": 10,
+            "timeout": WEBUI_ALERT_TIMEOUT,
         },
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("WEBUI_EMAIL_FROM", "cluster-webui@localhost")
 WEBUI_ALERT_RETRY_SECONDS = env_float("WEBUI_ALERT_RETRY_SECONDS", 10)
+
+
+def _networks(name: str) -> list[str]:
+    found = [n.strip() for n in os.environ.get(name, "").split(",") if n.strip()]
+    try:
+        return [str(ipaddress.ip_network(n, strict=False)) for n in found]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}; list networks as 10.0.0.0/16,10.1.0.5/32.") from None
+
+
+# Webhooks reach public addresses only, and besides them the networks listed here (a chat server inside the
+# VPC); an address of the console's own host only when listed one by one (a /32). Never link-local (the
+# instance metadata address), multicast or unspecified ones.
+WEBUI_ALERT_WEBHOOK_NETWORKS = _networks("WEBUI_ALERT_WEBHOOK_NETWORKS")
 
 # Beat may run on every console host (`celery -A webui worker -B`): celery-redbeat keeps its schedule in
 # Redis and lets one scheduler act at a time; a lost scheduler's lock runs out and another takes over.

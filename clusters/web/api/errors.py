@@ -69,7 +69,16 @@ def _missing(exc: LookupError) -> tuple[int, dict]:
     return 404, {"detail": str(exc)}
 
 
+class BadToken(AuthenticationError):
+    """The request sent credentials that are no API token of an active user."""
+
+
 def _unauthenticated(exc: AuthenticationError) -> tuple[int, dict]:
+    if isinstance(exc, BadToken):
+        return 401, {
+            "detail": "The API token is not valid: unknown, revoked, or its user deactivated. Send "
+            "Authorization: Bearer cwui_... with a token created under API tokens."
+        }
     return 401, {"detail": "Send an API token: Authorization: Bearer cwui_... (create one under API tokens)."}
 
 
