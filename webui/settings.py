@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "webui.limits.ApiLimitsMiddleware",  # both APIs: body size and JSON depth, before anything reads them
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +124,11 @@ AXES_COOLOFF_TIME = env_float("WEBUI_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "login_locked.html"
+
+# Both APIs: a larger body answers 413 (an import's zip has its own limit), deeper JSON 400 (webui/limits.py).
+WEBUI_API_MAX_BODY_BYTES = int(env_float("WEBUI_API_MAX_BODY_BYTES", 2.5 * 1024 * 1024))
+WEBUI_API_MAX_JSON_DEPTH = int(env_float("WEBUI_API_MAX_JSON_DEPTH", 32))
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2621440, WEBUI_API_MAX_BODY_BYTES)  # Django's default, or the API's if larger
 
 ROOT_URLCONF = "webui.urls"
 WSGI_APPLICATION = "webui.wsgi.application"
@@ -286,7 +292,22 @@ WEBUI_RUN_LEASE_SECONDS = env_float("WEBUI_RUN_LEASE_SECONDS", 30)
 WEBUI_RUN_PICKUP_TIMEOUT = env_float("WEBUI_RUN_PICKUP_TIMEOUT", 60)
 # Sending a run to the broker: a few quick tries, then the run fails with "the broker was unreachable".
 WEBUI_DISPATCH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}  # redelivery of a lost worker's task (idempotent)
+# Redis that is there but does not answer (frozen, a half-open connection) fails a command within these
+# seconds instead of holding a request or a worker: a run it cannot be sent for fails "the broker was
+# unreachable" at once. Each sending tries three times (WEBUI_DISPATCH_RETRY), so keep 3 x the timeout short.
+WEBUI_REDIS_CONNECT_TIMEOUT = env_float("WEBUI_REDIS_CONNECT_TIMEOUT", 2)
+WEBUI_REDIS_SOCKET_TIMEOUT = env_float("WEBUI_REDIS_SOCKET_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,  # redelivery of a lost worker's task (idempotent)
+    "socket_connect_timeout": WEBUI_REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": WEBUI_REDIS_SOCKET_TIMEOUT,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = WEBUI_REDIS_CONNECT_TIMEOUT  # the result store (node agents' answers)
+CELERY_REDIS_SOCKET_TIMEOUT = WEBUI_REDIS_SOCKET_TIMEOUT
+CELERY_REDBEAT_REDIS_OPTIONS = {
+    "socket_connect_timeout": WEBUI_REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": WEBUI_REDIS_SOCKET_TIMEOUT,
+}
 # A server whose object storage heartbeat is older than this is lost (forced stop, then failover).
 WEBUI_HEARTBEAT_TIMEOUT = env_float("WEBUI_HEARTBEAT_TIMEOUT", 90)
 
