@@ -290,11 +290,12 @@ WEBUI_HEARTBEAT_INTERVAL = env_float("WEBUI_HEARTBEAT_INTERVAL", 5)
 # lost its worker, one no worker took in time was never delivered. Both fail within a minute.
 WEBUI_RUN_LEASE_SECONDS = env_float("WEBUI_RUN_LEASE_SECONDS", 30)
 WEBUI_RUN_PICKUP_TIMEOUT = env_float("WEBUI_RUN_PICKUP_TIMEOUT", 60)
-# Sending a run to the broker: a few quick tries, then the run fails with "the broker was unreachable".
-WEBUI_DISPATCH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# Sending a run to the broker: a second try (a pooled connection Redis dropped), then the run fails with "the
+# broker was unreachable". A Redis that does not answer costs a few socket timeouts (below): about 6 s in all.
+WEBUI_DISPATCH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 # Redis that is there but does not answer (frozen, a half-open connection) fails a command within these
 # seconds instead of holding a request or a worker: a run it cannot be sent for fails "the broker was
-# unreachable" at once. Each sending tries three times (WEBUI_DISPATCH_RETRY), so keep 3 x the timeout short.
+# unreachable" at once. A sending that times out costs about three of them (WEBUI_DISPATCH_RETRY): keep it short.
 WEBUI_REDIS_CONNECT_TIMEOUT = env_float("WEBUI_REDIS_CONNECT_TIMEOUT", 2)
 WEBUI_REDIS_SOCKET_TIMEOUT = env_float("WEBUI_REDIS_SOCKET_TIMEOUT", 2)
 CELERY_BROKER_TRANSPORT_OPTIONS = {

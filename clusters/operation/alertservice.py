@@ -71,7 +71,7 @@ def route(alert: Alert) -> None:
 
 
 def _queue(alert_id: int, destinations: list[int]) -> None:
-    for destination_id in destinations:
+    for at, destination_id in enumerate(destinations):
         try:
             app.send_task(
                 "clusters.deliver_alert",
@@ -81,8 +81,10 @@ def _queue(alert_id: int, destinations: list[int]) -> None:
                 retry_policy=settings.WEBUI_DISPATCH_RETRY,
             )
         except Exception as exc:  # the broker is down: the operation goes on; the log says what was not sent
-            logger.warning("alert %s not queued for destination %s: %s", alert_id, destination_id, exc)
-            _failed(AlertDestination.objects.filter(pk=destination_id).first(), "the broker was unreachable")
+            logger.warning("alert %s not queued for destinations %s: %s", alert_id, destinations[at:], exc)
+            for missed in destinations[at:]:  # one wait on a broker that does not answer is enough
+                _failed(AlertDestination.objects.filter(pk=missed).first(), "the broker was unreachable")
+            return
 
 
 def deliver(alert: Alert, destination: AlertDestination) -> None:
