@@ -360,3 +360,26 @@ def test_an_administrator_replaces_a_target_by_typing_it_again(client, users, re
     destination.refresh_from_db()
     assert destination.target == chat.url("/hooks/N3W") and destination.about == "x"
     assert client.get(f"{url}?change=nope").status_code == 404
+
+
+def test_alert_texts_written_before_masking_are_masked_by_the_migration(users):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("clusters.migrations.0015_mask_alert_service_texts")
+    cluster = ClusterFactory(name="cluster1")
+    old = [
+        "Alert Service: delivery to Webhook (chat tools) https://u:pw@hooks.example.com/services/T/B/X failed: "
+        "OSError: the webhook answered HTTP 500",
+        "Alert Service test to Webhook (chat tools) http://10.0.0.9:8065/hooks/abc?t=1, sent by admin1.",
+        "Group failover1 started on server1.",
+    ]
+    for message in old:
+        Alert.objects.create(cluster=cluster, message=message, notify=False)
+    migration.mask(apps, None)
+    assert list(Alert.objects.order_by("id").values_list("message", flat=True)) == [
+        "Alert Service: delivery to Webhook (chat tools) https://***@hooks.example.com/services/*** failed.",
+        "Alert Service test to Webhook (chat tools) http://10.0.0.9:8065/hooks/***?***, sent by admin1.",
+        "Group failover1 started on server1.",
+    ]
