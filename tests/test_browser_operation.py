@@ -184,6 +184,15 @@ def test_the_alert_service_page_adds_a_webhook_and_its_test_arrives(page, login,
     expect(page.locator(".messages")).to_contain_text(f"The test alert reached Webhook (chat tools) {shown}.")
     page.screenshot(path=str(ARTIFACTS / "alert-service.png"), full_page=True)
     assert received and received[0]["message"].startswith(f"Alert Service test to Webhook (chat tools) {shown}")
+    for target in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9/hooks/closed"):
+        page.get_by_label("Destination", exact=True).select_option(label="Webhook (chat tools)")
+        page.get_by_label("Topic ARN, address or URL").fill(target)
+        page.get_by_role("button", name="Add").click()
+        if "169.254" in target:
+            expect(page.get_by_role("alert")).to_contain_text("169.254.169.254, the instance metadata address")
+    page.get_by_role("button", name="Send a test alert to http://127.0.0.1:9/hooks/***").click()
+    expect(page.locator(".messages")).to_contain_text("did not reach Webhook (chat tools) http://127.0.0.1:9/hooks/***")
+    expect(page.locator(".messages")).to_contain_text("ConnectionRefusedError")
 
 
 def test_the_dashboard_puts_the_cluster_in_trouble_first(page, login, users, sim):
