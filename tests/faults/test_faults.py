@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from tests.faults.harness import ROOT, Console, free_port, wait
+from tests.faults.harness import ROOT, Console, applied_and_started, free_port, wait
 
 pytestmark = pytest.mark.faults
 
@@ -24,22 +24,6 @@ def console(tmp_path):
     instance = Console(tmp_path / "var")
     yield instance
     instance.stop()
-
-
-def applied_and_started(console, session, **import_options) -> int:
-    pk = console.import_guide_vip(session, **import_options)
-    applied = console.post(session, f"/clusters/{pk}/config/apply/")
-    assert console.finish(session, applied.url) == ("succeeded", ""), applied.url
-    console.operate(session, pk, operation="cluster_start")
-    wait(
-        lambda: (
-            "Group failover1 started on server1."
-            in session.get(f"{console.base}/clusters/{pk}/operation/status/", timeout=10).text
-        ),
-        60,
-        "the group online",
-    )
-    return pk
 
 
 def test_a_worker_killed_during_a_move_never_locks_the_cluster(console):

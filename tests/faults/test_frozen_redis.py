@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from tests.faults.harness import Console, wait
-from tests.faults.test_faults import applied_and_started
+from tests.faults.harness import Console, applied_and_started, wait
 
 pytestmark = pytest.mark.faults
 
