@@ -317,23 +317,6 @@ class Console:
             self.redis.stop()
 
 
-def applied_and_started(console, session, **import_options) -> int:
-    """The guide's VIP cluster imported, applied and started, failover1 online; returns its id."""
-    pk = console.import_guide_vip(session, **import_options)
-    applied = console.post(session, f"/clusters/{pk}/config/apply/")
-    assert console.finish(session, applied.url) == ("succeeded", ""), applied.url
-    console.operate(session, pk, operation="cluster_start")
-    wait(
-        lambda: (
-            "Group failover1 started on server1."
-            in session.get(f"{console.base}/clusters/{pk}/operation/status/", timeout=10).text
-        ),
-        60,
-        "the group online",
-    )
-    return pk
-
-
 def _failed(log: Path):
     raise AssertionError(f"the process exited:\n{log.read_text(errors='replace')[-3000:]}")
 
