@@ -25,6 +25,7 @@ from .models import (
     TaskRun,
     TaskRunLine,
 )
+from .web.forms import AlertDestinationForm
 
 
 @admin.action(description="Export selected clusters")
@@ -161,6 +162,8 @@ class AlertAdmin(admin.ModelAdmin):
 
 @admin.register(AlertDestination)
 class AlertDestinationAdmin(admin.ModelAdmin):
-    list_display = ("cluster", "kind", "target", "min_level", "about")
+    form = AlertDestinationForm  # a saved target is never shown again, only typed anew to replace it
+    fields = ("cluster", "kind", "target", "min_level", "about")
+    list_display = ("cluster", "kind", "shown_target", "min_level", "about")
     list_filter = ("kind", "min_level")
     list_select_related = ("cluster",)

@@ -4,6 +4,9 @@ State is kept by name (a group, resource or server of the applied version), neve
 rows, so editing in config mode cannot change what operation mode shows until it is applied.
 """
 
+import re
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -153,6 +156,31 @@ class Alert(models.Model):
         return self.message
 
 
+MASK = "***"
+PLAIN_SEGMENT = re.compile(r"[A-Za-z][A-Za-z_-]{0,19}")  # "services", "hooks", "api": a path's fixed words
+
+
+def masked_url(url: str) -> str:
+    """A webhook URL with its secrets masked: credentials, the path after its first plain word (a chat tool's
+    token is there) and the query; e.g. https://***@hooks.example.com/services/***."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return MASK
+    host = f"[{host}]" if ":" in host else host
+    credentials = f"{MASK}@" if "@" in parts.netloc else ""
+    segments = [s for s in parts.path.split("/") if s]
+    path = ""
+    if segments:
+        keep = segments[:1] if len(segments) > 1 and PLAIN_SEGMENT.fullmatch(segments[0]) else []
+        path = "/" + "/".join([*keep, MASK])
+    query = f"?{MASK}" if parts.query else ""
+    fragment = f"#{MASK}" if parts.fragment else ""
+    return f"{parts.scheme}://{credentials}{host}{port}{path}{query}{fragment}"
+
+
 class AlertDestination(models.Model):
     """Alert Service: where a cluster's alerts reach people (an SNS topic, an e-mail address, a chat webhook)."""
 
@@ -178,7 +206,12 @@ class AlertDestination(models.Model):
         ordering = ["cluster", "kind", "target"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.target}"
+        return f"{self.get_kind_display()} {self.shown_target}"
+
+    @property
+    def shown_target(self) -> str:
+        """The target as every page, API, export and alert shows it once saved: a webhook's secrets masked."""
+        return masked_url(self.target) if self.kind == self.Kind.WEBHOOK else self.target
 
     def wants(self, alert: "Alert") -> bool:
         """The rule: at least its level, and about its object when it names one."""

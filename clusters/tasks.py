@@ -21,7 +21,8 @@ def reap_runs() -> None:
 
 @shared_task(name="clusters.deliver_alert", bind=True, max_retries=3, ignore_result=True)
 def deliver_alert(self, alert_id: int, destination_id: int) -> None:
-    """One alert to one destination; retried with back-off, then the failure is an alert itself."""
+    """One alert to one destination; retried with back-off (a target that may not be reached is not), then the
+    failure is an alert itself."""
     alert = Alert.objects.select_related("cluster").filter(pk=alert_id).first()
     destination = AlertDestination.objects.filter(pk=destination_id).first()
     if alert is None or destination is None:
@@ -29,7 +30,7 @@ def deliver_alert(self, alert_id: int, destination_id: int) -> None:
     try:
         alertservice.deliver(alert, destination)
     except Exception as exc:
-        if self.request.retries < self.max_retries:
+        if self.request.retries < self.max_retries and not isinstance(exc, alertservice.Refused):
             raise self.retry(exc=exc, countdown=settings.WEBUI_ALERT_RETRY_SECONDS * 2**self.request.retries) from exc
         alertservice.record_failure(alert_id, destination_id, exc)
         return

@@ -303,8 +303,10 @@ def login(page, live_server):
 
 
 @pytest.fixture
-def webhook_receiver():
-    """A local HTTP receiver (a chat tool's webhook): its URL, and the JSON bodies posted to it."""
+def webhook_receiver(settings, monkeypatch):
+    """A local HTTP receiver (a chat tool's webhook): its URL, and the JSON bodies posted to it. It runs on the
+    console's own host, which a webhook may reach only when listed one by one, as here (and for a worker
+    started after this fixture)."""
     import json
     import threading
     from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -320,6 +322,8 @@ def webhook_receiver():
         def log_message(self, *args):
             pass
 
+    settings.WEBUI_ALERT_WEBHOOK_NETWORKS = ["127.0.0.1/32"]
+    monkeypatch.setenv("WEBUI_ALERT_WEBHOOK_NETWORKS", "127.0.0.1/32")
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hooks/ops", received

@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 
 from clusters.clpconf import transfer
 from clusters.models import TaskRun
-from clusters.runtime import AppliedVersion
+from clusters.runtime import AlertDestination, AppliedVersion
 from clusters.web.api import api
 from tests import guide
 from webui import tokens
@@ -53,6 +53,8 @@ def endpoints(admin, cluster, resource, monitor):
     conf = transfer.export_conf(user=admin, cluster=cluster)
     AppliedVersion.objects.get_or_create(cluster=cluster, number=1, defaults={"conf": conf})
     run = TaskRun.objects.create(kind="aws_connection", user=admin)  # a run of no cluster: it stays
+    destination = AlertDestination.objects.create(cluster=cluster, kind="email", target="ops@example.com")
+    hook = f"/clusters/{pk}/alert-destinations"
     return [
         ("get", "/clusters/", None, "viewer", 200),
         ("get", f"/clusters/{pk}", None, "viewer", 200),
@@ -104,6 +106,11 @@ def endpoints(admin, cluster, resource, monitor):
         ("post", "/clusters/import?name=imported-by-api", {"file": SimpleUploadedFile("clp.conf", conf)}, "admin", 201),
         ("post", f"/clusters/{pk}/versions/1/restore", None, "admin", 200),
         ("get", f"/clusters/{pk}/export", None, "viewer", 200),
+        ("get", hook, None, "viewer", 200),
+        ("post", hook, {"kind": "email", "target": "oncall@example.com"}, "admin", 201),
+        ("patch", f"{hook}/{destination.pk}", {"min_level": "error"}, "admin", 200),
+        ("post", f"{hook}/{destination.pk}/test", None, "operator", 200),
+        ("delete", f"{hook}/{destination.pk}", None, "admin", 204),
     ]
 
 
@@ -112,7 +119,9 @@ def template(path: str) -> str:
     path = path.split("?")[0].removeprefix(BASE)
     path = re.sub(r"\{\w+\}", "{n}", path)
     return re.sub(
-        r"/(clusters|servers|groups|resources|monitors|versions|runs)/(?!import\b|\{n\})[^/]+", r"/\1/{n}", path
+        r"/(clusters|servers|groups|resources|monitors|versions|runs|alert-destinations)/(?!import\b|\{n\})[^/]+",
+        r"/\1/{n}",
+        path,
     )
 
 
@@ -122,7 +131,7 @@ def test_the_tables_below_cover_every_endpoint_of_the_document(users):
     paths = api.get_openapi_schema()["paths"]
     documented = {(method, template(path)) for path, operations in paths.items() for method in operations}
     assert documented - covered == set()
-    assert len(documented) == len(covered) == 29
+    assert len(documented) == len(covered) == 34
 
 
 @pytest.mark.parametrize("role", ROLES)

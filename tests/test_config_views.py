@@ -94,7 +94,7 @@ def test_a_broken_import_shows_the_problem_beside_the_field_and_keeps_everything
     before = transfer.export_conf(user=users["admin"], cluster=cluster)
     upload = SimpleUploadedFile("clp.conf", b"<?xml version='1.0'?><config/>")
     response = admin_client.post(reverse("config:import_into", args=[cluster.pk]), {"file": upload})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This is not a clp.conf: its top element is &lt;config&gt;, not &lt;root&gt;. Nothing was imported." in (
         response.text
     )

@@ -63,13 +63,13 @@ def test_the_operation_commands_wait_for_their_runs(celery_worker, users, sim):
     assert {"name": "awseip1", "type": "awseip", "group": "failover1", "status": "online", "server": "server2"} in (
         status["resources"]
     )
-    with pytest.raises(CommandError, match="server9 is not a startup server of group failover1"):
+    with pytest.raises(CommandError, match="has no server 'server9' in its applied configuration"):
         call_command("clpgrp", cluster.name, "-m", "failover1", "-h", "server9", stdout=StringIO())
     out = StringIO()
     call_command("clprsc", cluster.name, "-t", "awseip1", stdout=out)
     call_command("clprsc", cluster.name, "-s", "awseip1", stdout=out)
     assert "Resource awseip1 started on server2" in out.getvalue()
-    with pytest.raises(CommandError, match="There is no group resource nope in the applied configuration"):
+    with pytest.raises(CommandError, match="has no resource 'nope' in its applied configuration"):
         call_command("clprsc", cluster.name, "-t", "nope", stdout=StringIO())
     # Server operations in the product's words: the service on one server, suspend / resume, clpdown.
     call_command("clpcl", cluster.name, "-t", "-h", "server2", stdout=StringIO())

@@ -4,6 +4,7 @@ Every variable is documented in .env.example. With nothing set, the console runs
 var/, with a private Redis and the embedded AWS simulation that `manage.py serve` starts.
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "webui.limits.ApiLimitsMiddleware",  # both APIs: body size and JSON depth, before anything reads them
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -122,6 +124,11 @@ AXES_COOLOFF_TIME = env_float("WEBUI_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "login_locked.html"
+
+# Both APIs: a larger body answers 413 (an import's zip has its own limit), deeper JSON 400 (webui/limits.py).
+WEBUI_API_MAX_BODY_BYTES = int(env_float("WEBUI_API_MAX_BODY_BYTES", 2.5 * 1024 * 1024))
+WEBUI_API_MAX_JSON_DEPTH = int(env_float("WEBUI_API_MAX_JSON_DEPTH", 32))
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2621440, WEBUI_API_MAX_BODY_BYTES)  # Django's default, or the API's if larger
 
 ROOT_URLCONF = "webui.urls"
 WSGI_APPLICATION = "webui.wsgi.application"
@@ -225,7 +232,9 @@ CELERY_BEAT_SCHEDULE = {
     "monitor-resources": {"task": "monitors.tick", "schedule": WEBUI_TICK_SECONDS},
     "reap-runs": {"task": "clusters.reap_runs", "schedule": 10.0},  # orphaned runs fail within a minute
 }
-# Alert Service: e-mail through this SMTP server; deliveries retry after 10 s, 20 s, 40 s.
+# Alert Service: e-mail through this SMTP server; deliveries retry after 10 s, 20 s, 40 s. One delivery (SNS,
+# SMTP, a webhook) takes at most WEBUI_ALERT_TIMEOUT, and so does a Test the person who pressed it waits for.
+WEBUI_ALERT_TIMEOUT = env_float("WEBUI_ALERT_TIMEOUT", 10)
 MAILERS = {
     "default": {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -235,12 +244,26 @@ MAILERS = {
             "username": os.environ.get("WEBUI_EMAIL_USER", ""),
             "password": os.environ.get("WEBUI_EMAIL_PASSWORD", ""),
             "use_tls": env_bool("WEBUI_EMAIL_TLS", False),
-            "timeout": 10,
+            "timeout": WEBUI_ALERT_TIMEOUT,
         },
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("WEBUI_EMAIL_FROM", "cluster-webui@localhost")
 WEBUI_ALERT_RETRY_SECONDS = env_float("WEBUI_ALERT_RETRY_SECONDS", 10)
+
+
+def _networks(name: str) -> list[str]:
+    found = [n.strip() for n in os.environ.get(name, "").split(",") if n.strip()]
+    try:
+        return [str(ipaddress.ip_network(n, strict=False)) for n in found]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}; list networks as 10.0.0.0/16,10.1.0.5/32.") from None
+
+
+# Webhooks reach public addresses only, and besides them the networks listed here (a chat server inside the
+# VPC); an address of the console's own host only when listed one by one (a /32). Never link-local (the
+# instance metadata address), multicast or unspecified ones.
+WEBUI_ALERT_WEBHOOK_NETWORKS = _networks("WEBUI_ALERT_WEBHOOK_NETWORKS")
 
 # Beat may run on every console host (`celery -A webui worker -B`): celery-redbeat keeps its schedule in
 # Redis and lets one scheduler act at a time; a lost scheduler's lock runs out and another takes over.
@@ -267,9 +290,25 @@ WEBUI_HEARTBEAT_INTERVAL = env_float("WEBUI_HEARTBEAT_INTERVAL", 5)
 # lost its worker, one no worker took in time was never delivered. Both fail within a minute.
 WEBUI_RUN_LEASE_SECONDS = env_float("WEBUI_RUN_LEASE_SECONDS", 30)
 WEBUI_RUN_PICKUP_TIMEOUT = env_float("WEBUI_RUN_PICKUP_TIMEOUT", 60)
-# Sending a run to the broker: a few quick tries, then the run fails with "the broker was unreachable".
-WEBUI_DISPATCH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}  # redelivery of a lost worker's task (idempotent)
+# Sending a run to the broker: a second try (a pooled connection Redis dropped), then the run fails with "the
+# broker was unreachable". A Redis that does not answer costs a few socket timeouts (below): about 6 s in all.
+WEBUI_DISPATCH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# Redis that is there but does not answer (frozen, a half-open connection) fails a command within these
+# seconds instead of holding a request or a worker: a run it cannot be sent for fails "the broker was
+# unreachable" at once. A sending that times out costs about three of them (WEBUI_DISPATCH_RETRY): keep it short.
+WEBUI_REDIS_CONNECT_TIMEOUT = env_float("WEBUI_REDIS_CONNECT_TIMEOUT", 2)
+WEBUI_REDIS_SOCKET_TIMEOUT = env_float("WEBUI_REDIS_SOCKET_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,  # redelivery of a lost worker's task (idempotent)
+    "socket_connect_timeout": WEBUI_REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": WEBUI_REDIS_SOCKET_TIMEOUT,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = WEBUI_REDIS_CONNECT_TIMEOUT  # the result store (node agents' answers)
+CELERY_REDIS_SOCKET_TIMEOUT = WEBUI_REDIS_SOCKET_TIMEOUT
+CELERY_REDBEAT_REDIS_OPTIONS = {
+    "socket_connect_timeout": WEBUI_REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": WEBUI_REDIS_SOCKET_TIMEOUT,
+}
 # A server whose object storage heartbeat is older than this is lost (forced stop, then failover).
 WEBUI_HEARTBEAT_TIMEOUT = env_float("WEBUI_HEARTBEAT_TIMEOUT", 90)
 

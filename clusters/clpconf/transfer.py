@@ -1,5 +1,6 @@
 """Export the Setting and Import the Setting: clp.conf alone or the zip with its scripts/ folder."""
 
+import logging
 from dataclasses import dataclass
 
 from clusters.configuration.draft import from_models
@@ -12,6 +13,7 @@ from . import names as N
 from .parsing import ConfError
 
 __all__ = ["ConfError", "Imported", "export_conf", "export_zip", "import_configuration"]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,9 +40,25 @@ def import_configuration(*, user, data: bytes, name: str | None = None, into: Cl
     As a new cluster, or with `into`, as the whole configuration of that cluster (its name kept).
     """
     require_config_mode(user=user, cluster=into)
-    files = {}
-    if archive.is_zip(data):
-        data, files = archive.read_zip(data)
-    config, warnings = reader.read_with_warnings(data, files=files)
+    config, warnings = _read(data)
     cluster = importer.save_or_explain(config, name=name, into=into)
     return Imported(cluster=cluster, warnings=warnings)
+
+
+def _read(data: bytes):
+    """The zip's or the bare file's configuration; whatever a damaged or hostile file makes go wrong in reading
+    it is a ConfError, the import's clear refusal, never a server error."""
+    try:
+        files = {}
+        if archive.is_zip(data):
+            data, files = archive.read_zip(data)
+        return reader.read_with_warnings(data, files=files)
+    except ConfError:
+        raise
+    except RecursionError:
+        raise ConfError("clp.conf nests its elements far deeper than a clp.conf does; it is refused.") from None
+    except Exception as exc:  # a fault of the reader's on this file: kept in the log for whoever mends it
+        logger.exception("clp.conf could not be read")
+        raise ConfError(
+            f"clp.conf could not be read ({type(exc).__name__}: {exc}); export it again from Cluster WebUI."
+        ) from None

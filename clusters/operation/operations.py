@@ -9,7 +9,7 @@ from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
 from webui.roles import Role
 
 
-@task_kind("group_start", label="Start group", role=Role.OPERATOR, needs=("group",))
+@task_kind("group_start", label="Start group", role=Role.OPERATOR, needs=("group",), takes=("server",))
 def run_group_start(context: RunContext) -> dict:
     config = state.applied_config(context.cluster)
     group = context.params["group"]
@@ -23,7 +23,7 @@ def run_group_stop(context: RunContext) -> dict:
     return {"group": context.params["group"]}
 
 
-@task_kind("group_move", label="Move group", role=Role.OPERATOR, needs=("group",))
+@task_kind("group_move", label="Move group", role=Role.OPERATOR, needs=("group",), takes=("server",))
 def run_group_move(context: RunContext) -> dict:
     cluster, config = context.cluster, state.applied_config(context.cluster)
     group, server = context.params["group"], context.params.get("server")
@@ -70,7 +70,7 @@ def _single_resource(cluster, config, name: str, activate: bool, server: str | N
     return {"resource": name, "server": server}
 
 
-@task_kind("resource_start", label="Start resource", role=Role.OPERATOR, needs=("resource",))
+@task_kind("resource_start", label="Start resource", role=Role.OPERATOR, needs=("resource",), takes=("server",))
 def run_resource_start(context: RunContext) -> dict:
     config = state.applied_config(context.cluster)
     return _single_resource(

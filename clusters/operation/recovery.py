@@ -39,7 +39,14 @@ def start(kind: str, cluster, params: dict):
 # --- a lost server ---------------------------------------------------------------------------------------
 
 
-@task_kind("server_down", label="Forced stop and failover", role=Role.OPERATOR, needs=("server",), by_engine=True)
+@task_kind(
+    "server_down",
+    label="Forced stop and failover",
+    role=Role.OPERATOR,
+    needs=("server",),
+    values={"state": str},
+    by_engine=True,
+)
 def run_server_down(context: RunContext) -> dict:
     """A lost server: stop its instance (AWS forced stop), then fail its groups over."""
     cluster, server = context.cluster, context.params["server"]
@@ -144,7 +151,14 @@ def _reactivate(cluster, config: Config, monitor: MonitorConfig, server: str, lo
             raise TaskFailed(f"Failed to {'start' if activate else 'stop'} the resource {target}. ({outcome.message})")
 
 
-@task_kind("recovery", label="Recovery action", role=Role.OPERATOR, needs=("monitor", "server"), by_engine=True)
+@task_kind(
+    "recovery",
+    label="Recovery action",
+    role=Role.OPERATOR,
+    needs=("monitor", "server"),
+    values={"message": str},
+    by_engine=True,
+)
 def run_recovery(context: RunContext) -> dict:
     """The next recovery step the monitor has left, as the product orders them: reactivate the target (up to
     Maximum Reactivation Count), then fail its group over (Maximum Failover Count), then the Final Action once."""

@@ -46,7 +46,13 @@ def run_server_start(context: RunContext) -> dict:
     return {"server": server}
 
 
-@task_kind("server_shutdown", label="Shut down or reboot a server", role=Role.OPERATOR, needs=("server",))
+@task_kind(
+    "server_shutdown",
+    label="Shut down or reboot a server",
+    role=Role.OPERATOR,
+    needs=("server",),
+    values={"reboot": bool},
+)
 def run_server_shutdown(context: RunContext) -> dict:
     """clpdown: the groups move away, the cluster service stops, then EC2 stops or reboots the instance."""
     config = state.applied_config(context.cluster)

@@ -18,6 +18,7 @@ from clusters.clpconf import reader
 from clusters.configuration.config import Config
 from clusters.models import Cluster
 from clusters.operation import alertlog, alertservice
+from clusters.runs import taskruns
 from clusters.runs.taskruns import TaskFailed
 from clusters.runtime import Alert, AppliedVersion, ClusterState, ObjectState, Status
 
@@ -44,6 +45,22 @@ def applied(cluster: Cluster) -> tuple[AppliedVersion | None, Config | None]:
             _CONFIGS.clear()
         _CONFIGS[key] = reader.read(bytes(version.conf), files=version.files)
     return version, _CONFIGS[key]
+
+
+def applied_names(cluster: Cluster) -> dict[str, tuple[str, ...]] | None:
+    """The names of the applied configuration's groups, resources, monitors and servers (None: none applied)."""
+    _, config = applied(cluster)
+    if config is None:
+        return None
+    return {
+        "group": tuple(g.name for g in config.groups),
+        "resource": tuple(r.name for r in config.resources),
+        "monitor": tuple(m.name for m in config.monitors),
+        "server": config.server_names,
+    }
+
+
+taskruns.names_from(applied_names)  # a run's parameters are checked against them before the run exists
 
 
 def applied_config(cluster: Cluster) -> Config:

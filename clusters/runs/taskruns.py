@@ -11,8 +11,8 @@ suspended). A dispatch that cannot reach the broker fails the run at once with t
 import logging
 import threading
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -30,12 +30,17 @@ class ClusterBusy(Exception):
     """The cluster already has an active run."""
 
 
-class MissingParameter(ValueError):
-    """A run was asked for without what it needs; `field` names the parameter."""
+class BadParameter(ValueError):
+    """A run was asked for with a parameter it cannot take: `field` names it (params.group), `fix` says what
+    would do; `unknown` when it names an object the applied configuration does not have."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, fix: str = "", *, unknown: bool = False):
         super().__init__(message)
-        self.field = field
+        self.field, self.fix, self.unknown = field, fix, unknown
+
+
+class MissingParameter(BadParameter):
+    """A run was asked for without a parameter it needs."""
 
 
 class TaskFailed(Exception):
@@ -55,9 +60,22 @@ class TaskKind:
     release: Callable[[TaskRun], None] | None = None
     needs: tuple[str, ...] = ()  # the parameters a run of this kind cannot do without, e.g. ("group",)
     by_engine: bool = False  # started by the cluster engine itself (a lost server, a recovery), not by a user
+    takes: tuple[str, ...] = ()  # the parameters it may be given besides, e.g. ("server",)
+    values: Mapping[str, type] = field(default_factory=dict)  # parameters that name nothing, and their type
 
 
 KINDS: dict[str, TaskKind] = {}
+# A parameter of one of these names names such an object of the applied configuration.
+NAMED = ("group", "resource", "monitor", "server")
+# The names of each, by what they name, in a cluster's applied configuration (None: nothing applied). The
+# operation layer, which owns the applied version, gives it (names_from); this layer may not import it.
+_names_of: Callable[[Cluster], Mapping[str, Sequence[str]] | None] | None = None
+
+
+def names_from(source: Callable[[Cluster], Mapping[str, Sequence[str]] | None]) -> None:
+    """Where run parameters are checked against: the applied configuration's names of each kind of object."""
+    global _names_of
+    _names_of = source
 
 
 def task_kind(
@@ -67,15 +85,90 @@ def task_kind(
     role: Role,
     release: Callable[[TaskRun], None] | None = None,
     needs: tuple[str, ...] = (),
+    takes: tuple[str, ...] = (),
+    values: Mapping[str, type] | None = None,
     by_engine: bool = False,
 ):
-    """Register a handler for TaskRuns of kind `name`; starting one needs `role` and the parameters in `needs`."""
+    """Register a handler for TaskRuns of kind `name`; starting one needs `role` and the parameters in `needs`,
+    and takes those in `takes` and `values` besides. A parameter in `needs` or `takes` is one of NAMED."""
+    assert set(needs) | set(takes) <= set(NAMED), f"{name}: a named parameter is one of {NAMED}"
 
     def register(handler):
-        KINDS[name] = TaskKind(name, label, role, handler, release, needs, by_engine)
+        KINDS[name] = TaskKind(name, label, role, handler, release, needs, by_engine, takes, dict(values or {}))
         return handler
 
     return register
+
+
+MAX_NAME = 63  # the longest object name clp.conf holds (a server's host name)
+SHOWN = 20  # names listed in a refusal's fix at most
+
+
+def _shown(value) -> str:
+    """A value as a refusal quotes it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _plain(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_NAME and value.isprintable() and value == value.strip()
+
+
+def _use_one_of(names: Sequence[str]) -> str:
+    if not names:
+        return "There is none: Apply a configuration that has one."
+    listed = ", ".join(names[:SHOWN]) + (f", ... ({len(names)} in all)" if len(names) > SHOWN else "")
+    return f"Use one of: {listed}."
+
+
+def checked_params(spec: TaskKind, cluster: Cluster | None, params) -> dict:
+    """The run's parameters as its kind declares them, each name one of the applied configuration's objects of
+    that kind; BadParameter names the first that is not (nothing is written before this passes)."""
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise BadParameter("params", f"{spec.label} takes its parameters as an object, not {_shown(params)}.")
+    allowed = (*spec.needs, *spec.takes, *spec.values)
+    for key in params:
+        if key not in allowed:
+            fix = f"Use only: {', '.join(allowed)}." if allowed else "Send no params."
+            raise BadParameter(f"params.{str(key)[:40]}", f"{spec.label} takes no parameter {_shown(key)}.", fix)
+    given = {k: v for k, v in params.items() if v is not None and v != ""}
+    for needed in spec.needs:
+        if needed not in given:
+            raise MissingParameter(
+                f"params.{needed}",
+                f"{spec.label} needs the {needed} to act on: give params.{needed}.",
+                f"Add {needed} to params.",
+            )
+    for key, kind in spec.values.items():
+        if key in given and not isinstance(given[key], kind):
+            raise BadParameter(
+                f"params.{key}", f"params.{key} of {spec.label} is a {kind.__name__}, not {_shown(given[key])}."
+            )
+    named = [k for k in (*spec.needs, *spec.takes) if k in given]
+    for key in named:
+        if not _plain(given[key]):
+            raise BadParameter(
+                f"params.{key}",
+                f"params.{key} of {spec.label} is one {key} name, not {_shown(given[key])}.",
+                f"Give the {key}'s name as a string of 1 to {MAX_NAME} printable characters.",
+            )
+    if named:
+        if cluster is None or _names_of is None:
+            raise BadParameter(f"params.{named[0]}", f"{spec.label} names objects of a cluster: give the cluster.")
+        names = _names_of(cluster)
+        for key in named:
+            known = list(names.get(key, ())) if names is not None else []
+            if given[key] not in known:
+                where = "applied configuration" if names is not None else "applied configuration (there is none yet)"
+                raise BadParameter(
+                    f"params.{key}",
+                    f"Cluster {cluster.name} has no {key} {_shown(given[key])} in its {where}.",
+                    _use_one_of(known) if names is not None else "Apply the Configuration File first.",
+                    unknown=True,
+                )
+    return given
 
 
 class RunContext:
@@ -109,9 +202,7 @@ def start_run(*, kind: str, user, cluster: Cluster | None = None, params: dict |
     if spec is None:
         raise ValueError(f"Unknown task kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}.")
     require_role(user, spec.role)
-    for needed in spec.needs:
-        if not (params or {}).get(needed):
-            raise MissingParameter(needed, f"{spec.label} needs the {needed} to act on: give params.{needed}.")
+    params = checked_params(spec, cluster, params)  # before anything is written
     if cluster is not None:
         reap(cluster=cluster)  # a run orphaned by a lost worker must not lock the cluster
     try:
@@ -182,11 +273,12 @@ def reap(*, cluster: Cluster | None = None) -> list[int]:
         Q(lease_until__lt=now) | Q(lease_until__isnull=True, started_at__lt=now - lease)
     )
     for run_id, until, started in lost.values_list("pk", "lease_until", "started_at"):
-        seen = until or started
+        # Its last sign: the last renewal, which set the lease to end a lease's length later.
+        seen = until - lease if until else started
         if _end(
             run_id,
-            f"The worker running this run was lost (no sign of it since {seen:%H:%M:%S} UTC); "
-            "what it had started is unknown. Check the status, then Retry.",
+            f"The worker running this run was lost (its last sign was at {seen:%H:%M:%S} UTC, when it last "
+            "renewed its lease); what it had started is unknown. Check the status, then Retry.",
         ):
             reaped.append(run_id)
     waited = timedelta(seconds=settings.WEBUI_RUN_PICKUP_TIMEOUT)

@@ -194,7 +194,7 @@ def import_setting(request, pk=None):
             messages.success(request, f"Imported the setting of cluster {result.cluster.name}.")
             return redirect("config:home", pk=result.cluster.pk)
     context = {"form": form, "cluster": cluster, "mode": "config" if cluster else None}
-    return render(request, "clusters/import.html", context)
+    return render(request, "clusters/import.html", context, status=422 if form.errors else 200)
 
 
 @require_POST

@@ -119,15 +119,32 @@ class AlertFilterForm(forms.Form):
 
 
 class AlertDestinationForm(forms.ModelForm):
+    """Add a destination, or change one: a saved target is never shown again, so changing it is typing it anew
+    (left empty, the saved one is kept)."""
+
     class Meta:
         model = AlertDestination
         fields = ["kind", "target", "min_level", "about"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["target"] = ""
+            self.fields["target"].required = False
+            self.fields["target"].help_text = (
+                f"Now {self.instance.shown_target}. Type the whole target again to replace it; leave it empty to "
+                "keep it."
+            )
+
     def clean(self):
         data = super().clean()
-        if data.get("kind") and data.get("target"):
+        target = (data.get("target") or "").strip()
+        if not target and self.instance.pk:
+            target = self.instance.target  # not yet overwritten: the form's values are put on it after clean()
+        if data.get("kind") and target:
+            data["target"] = target
             try:
-                validate_target(data["kind"], data["target"].strip())
+                validate_target(data["kind"], target)
             except forms.ValidationError as exc:
                 self.add_error("target", exc)
         return data

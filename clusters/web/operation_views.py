@@ -134,7 +134,12 @@ def operate(request, pk):
         kind, params["reboot"] = "server_shutdown", True
     try:
         run = taskruns.start_run(kind=kind, user=request.user, cluster=cluster, params=params)
-    except (taskruns.ClusterBusy, taskruns.MissingParameter) as exc:
+    except taskruns.BadParameter as exc:  # nothing was written; the page names what exists
+        messages.error(request, f"{exc} {exc.fix}".strip())
+        refused = HttpResponse(headers={"HX-Refresh": "true"}) if request.htmx else operation_mode(request, pk)
+        refused.status_code = 422
+        return refused
+    except taskruns.ClusterBusy as exc:
         messages.error(request, str(exc))
     else:
         run.refresh_from_db(fields=["status", "error"])
@@ -190,34 +195,41 @@ def alert_log(request, pk):
 
 
 def alert_service(request, pk):
-    """Alert Service: where this cluster's alerts go (rules by level and object), with a test button."""
+    """Alert Service: where this cluster's alerts go (rules by level and object), with a test button. Targets
+    show masked; an Administrator changes one by typing it anew (?change=ID shows the form)."""
     cluster = get_object_or_404(Cluster, pk=pk)
-    form = AlertDestinationForm(request.POST if request.POST.get("action") == "add" else None)
-    if request.method == "POST":
-        action = request.POST.get("action")
+    destinations = AlertDestination.objects.filter(cluster=cluster)
+    action = request.POST.get("action") if request.method == "POST" else None
+    chosen = request.POST.get("destination") if action else request.GET.get("change")
+    if chosen and not chosen.isdigit():
+        raise Http404("There is no such destination.")
+    changing = get_object_or_404(destinations, pk=chosen) if chosen else None
+    if action:
         require_role(request.user, Role.OPERATOR if action == "test" else Role.ADMINISTRATOR)
-        if action == "add" and form.is_valid():
-            form.instance.cluster = cluster
-            form.save()
-            messages.success(request, f"Alerts now reach {form.instance}.")
-            return redirect("operation:alert_service", pk=pk)
-        if action in ("remove", "test"):
-            destination = get_object_or_404(AlertDestination, pk=request.POST.get("destination"), cluster=cluster)
-            if action == "remove":
-                destination.delete()
-                messages.success(request, f"Alerts no longer go to {destination}.")
-            else:
-                _, failure = alertservice.send_test(user=request.user, destination=destination)
-                if failure:
-                    messages.error(request, f"The test alert did not reach {destination}: {failure}")
-                else:
-                    messages.success(request, f"A test alert was delivered to {destination}.")
-            return redirect("operation:alert_service", pk=pk)
+    editing = changing if action in (None, "save") else None
+    form = AlertDestinationForm(request.POST if action in ("add", "save") else None, instance=editing)
+    if action in ("add", "save") and form.is_valid():
+        form.instance.cluster = cluster
+        form.save()
+        messages.success(request, f"Alerts now reach {form.instance}.")
+        return redirect("operation:alert_service", pk=pk)
+    if action == "remove" and changing:
+        changing.delete()
+        messages.success(request, f"Alerts no longer go to {changing}.")
+        return redirect("operation:alert_service", pk=pk)
+    if action == "test" and changing:
+        delivered, why = alertservice.send_test(user=request.user, destination=changing)
+        if delivered:
+            messages.success(request, f"The test alert reached {changing}.")
+        else:  # the detail is for the person who pressed Test; the alert log says only that it failed
+            messages.error(request, f"The test alert did not reach {changing}: {why}")
+        return redirect("operation:alert_service", pk=pk)
     context = {
         "cluster": cluster,
         "mode": "operation",
         "form": form,
-        "destinations": AlertDestination.objects.filter(cluster=cluster),
+        "changing": editing,
+        "destinations": destinations,
         "can_configure_service": role_of(request.user) >= Role.ADMINISTRATOR,
     }
-    return render(request, "clusters/alert_service.html", context)
+    return render(request, "clusters/alert_service.html", context, status=422 if form.errors else 200)

@@ -202,11 +202,15 @@ def operate(request, kind: str, action: str, name: str = ""):
         return _failure(NOT_FOUND, f"There is no operation {action} of {kind}.", 404)
     params = {TARGET_PARAM[kind]: name} if name else {}
     if target := (body.get("target") if isinstance(body, dict) else None):
-        params["server"] = str(target)
+        params["server"] = target  # checked as a server's name with the rest, before the run exists
     try:
         run = taskruns.start_run(kind=run_kind, user=user, cluster=cluster, params=params)
     except PermissionDenied:
         return _failure(FORBIDDEN, "An Operator or Administrator may do that.", 403)
+    except taskruns.BadParameter as exc:  # nothing was written
+        if exc.unknown:
+            return _failure(NOT_FOUND, f"{exc} {exc.fix}", 404)
+        return _failure(BAD_REQUEST, f"{exc} {exc.fix}".strip(), 400)
     except taskruns.ClusterBusy as exc:
         return _failure(BUSY, str(exc), 409)
     run.refresh_from_db(fields=["status", "error"])

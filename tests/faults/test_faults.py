@@ -1,11 +1,12 @@
 """Real faults against a whole console: nothing may lock a cluster or look healthy.
 
-Each test provokes a fault for real (kill -9 of a process, a stopped redis-server, a proxy in front
+Each test provokes a fault for real (kill -9 of a process, a stopped or frozen redis-server, a proxy in front
 of the AWS simulation that hangs or answers with errors) and asserts that the cluster takes new
 operations within 60 s, that nothing is lost, and that the failure is shown with the guide's words.
 """
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def test_a_worker_killed_during_a_move_never_locks_the_cluster(console):
     assert "The celery worker was restarted" in console.log.read_text()
 
 
-def test_a_stopped_redis_fails_the_operation_clearly_and_retry_works_when_it_is_back(console):
+def test_a_stopped_or_frozen_redis_fails_the_operation_clearly_and_a_move_works_when_it_is_back(console):
     session = console.session()
     pk = applied_and_started(console, session)
     console.redis.stop()
@@ -77,6 +78,23 @@ def test_a_stopped_redis_fails_the_operation_clearly_and_retry_works_when_it_is_
     retried = console.post(session, run_url.removeprefix(console.base) + "retry/")
     assert console.finish(session, retried.url) == ("succeeded", "")
     assert console.vip_targets() == {console.ids["servers"]["server2"]["eni_id"]}
+    # Frozen (SIGSTOP): its port still takes connections and nothing answers. The request must not wait on it.
+    os.kill(console.redis.proc.pid, signal.SIGSTOP)
+    try:
+        began = time.monotonic()
+        response = console.operate(session, pk, operation="group_move", group="failover1", server="server1")
+        took = time.monotonic() - began
+        assert response.status_code == 302 and took < 10, (response.status_code, took)
+        frozen_run = console.latest_run_url(session, pk)
+        status, error = console.run_status(session, frozen_run)
+        assert status == "failed" and error.startswith("The broker was unreachable"), (status, error)
+    finally:
+        os.kill(console.redis.proc.pid, signal.SIGCONT)
+    # The worker and beat reconnect by themselves; the failed run locks nothing.
+    console.operate(session, pk, operation="group_move", group="failover1", server="server1")
+    moved = wait(lambda: (url := console.latest_run_url(session, pk)) != frozen_run and url, 30, "a new run")
+    assert console.finish(session, moved) == ("succeeded", "")
+    assert console.vip_targets() == {console.ids["servers"]["server1"]["eni_id"]}
 
 
 def test_serve_restarts_its_children_and_the_console_stays_up(console):

@@ -32,6 +32,8 @@ def run_and_wait(command, *, kind: str, cluster: Cluster, params: dict | None = 
         run = taskruns.start_run(kind=kind, user=user, cluster=cluster, params=params)
     except taskruns.ClusterBusy as exc:
         raise CommandError(str(exc)) from None
+    except taskruns.BadParameter as exc:
+        raise CommandError(f"{exc} {exc.fix}".strip()) from None
     shown, started, warned = 0, time.monotonic(), False
     while True:
         run.refresh_from_db()

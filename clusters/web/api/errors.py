@@ -57,19 +57,28 @@ def _conflict(exc: Exception) -> tuple[int, dict]:
     return 409, {"detail": str(exc)}
 
 
-def _missing_parameter(exc: taskruns.MissingParameter) -> tuple[int, dict]:
-    return 422, {"errors": [problem(f"params.{exc.field}", str(exc), f"Add {exc.field} to params.")]}
+def _bad_parameter(exc: taskruns.BadParameter) -> tuple[int, dict]:
+    return 422, {"errors": [problem(exc.field, str(exc), exc.fix)]}
 
 
 def _bad_file(exc: transfer.ConfError) -> tuple[int, dict]:
-    return 422, {"errors": [problem("file", str(exc), "Export the file again.")]}
+    return 422, {"errors": [problem("file", f"{exc} Nothing was imported.", "Export the file again.")]}
 
 
 def _missing(exc: LookupError) -> tuple[int, dict]:
     return 404, {"detail": str(exc)}
 
 
+class BadToken(AuthenticationError):
+    """The request sent credentials that are no API token of an active user."""
+
+
 def _unauthenticated(exc: AuthenticationError) -> tuple[int, dict]:
+    if isinstance(exc, BadToken):
+        return 401, {
+            "detail": "The API token is not valid: unknown, revoked, or its user deactivated. Send "
+            "Authorization: Bearer cwui_... with a token created under API tokens."
+        }
     return 401, {"detail": "Send an API token: Authorization: Bearer cwui_... (create one under API tokens)."}
 
 
@@ -80,7 +89,7 @@ ANSWERS: dict[type[Exception], Callable[..., tuple[int, dict]]] = {
     PermissionDenied: _forbidden,
     services.ConfigLocked: _conflict,
     taskruns.ClusterBusy: _conflict,
-    taskruns.MissingParameter: _missing_parameter,
+    taskruns.BadParameter: _bad_parameter,
     transfer.ConfError: _bad_file,
     LookupError: _missing,
     AuthenticationError: _unauthenticated,
