@@ -74,8 +74,8 @@ def test_a_failing_destination_keeps_one_line_until_it_works_again(users):
     for _ in range(3):
         alertservice.record_failure(0, hook.pk, OSError("refused"))
     lines = list(Alert.objects.filter(cluster=cluster).values_list("message", flat=True))
-    assert lines == [f"Alert Service: delivery to {hook} failed: OSError: refused (3 alerts not delivered)"]
+    assert lines == [f"Alert Service: delivery to {hook} failed (3 alerts not delivered)."]
     alertservice.delivered(hook)
     alertservice.record_failure(0, hook.pk, OSError("refused"))
     assert Alert.objects.filter(cluster=cluster).count() == 3  # works again, then a new failing line
-    assert Alert.objects.first().message.endswith("failed: OSError: refused")
+    assert Alert.objects.first().message.endswith(" failed.") and "refused" not in Alert.objects.first().message

@@ -119,7 +119,7 @@ def deliver(alert: Alert, destination: AlertDestination) -> None:
         webhook.post_json(destination.target, json.dumps(payload).encode(), timeout=timeout)
 
 
-NOT_DELIVERED = re.compile(r" \((\d+) alerts? not delivered\)$")
+NOT_DELIVERED = re.compile(r" \((\d+) alerts? not delivered\)\.$")
 
 
 def _lines_about(destination: AlertDestination):
@@ -138,10 +138,12 @@ def _failed(destination: AlertDestination | None, reason: str = "") -> None:
     if latest is not None and " failed" in latest.message:
         found = NOT_DELIVERED.search(latest.message)
         missed = (int(found.group(1)) if found else 1) + 1
-        latest.message = f"{head[:960]} ({missed} alerts not delivered)"
+        latest.message = f"{head[:960]} ({missed} alerts not delivered)."
         latest.save(update_fields=["message"])
         return
-    Alert.objects.create(cluster_id=destination.cluster_id, level=Alert.Level.ERROR, notify=False, message=head[:1000])
+    Alert.objects.create(
+        cluster_id=destination.cluster_id, level=Alert.Level.ERROR, notify=False, message=f"{head[:998]}."
+    )
 
 
 def delivered(destination: AlertDestination) -> None:
