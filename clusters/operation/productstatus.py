@@ -20,8 +20,9 @@ the pages, both APIs and clpstat call it. A `Snapshot` (three queries) is what i
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
-from clusters.configuration.config import Config
+from clusters.configuration.config import Config, MonitorConfig
 from clusters.models import Cluster
 from clusters.operation import state
 from clusters.operation.state import Kind, Status
@@ -42,6 +43,10 @@ class Snapshot:
     config: Config
     states: Mapping[tuple[str, str], ObjectState]
     cluster: Status
+
+    @cached_property
+    def monitors(self) -> dict[str, MonitorConfig]:
+        return {m.name: m for m in self.config.monitors}
 
 
 def snapshot(cluster: Cluster) -> Snapshot | None:
@@ -125,7 +130,7 @@ def _heartbeat(snap: Snapshot, name: str, server: str) -> Status:
 
 
 def _monitor_on(snap: Snapshot, name: str, server: str) -> Status:
-    monitor = snap.config.monitor(name)
+    monitor = snap.monitors.get(name)
     row = snap.states.get((Kind.MONITOR, name))
     if monitor is None or _service_stopped(snap, server) or _server(snap, server) == Status.OFFLINE:
         return Status.OFFLINE
