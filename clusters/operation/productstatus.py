@@ -139,15 +139,15 @@ def _monitor_on(snap: Snapshot, name: str, server: str) -> Status:
         return Status.SUSPEND
     if row is not None and server in state.dummy_failure_on(row, servers):
         return Status.ERROR
+    if row is not None and row.status in (Status.ERROR, Status.CAUTION) and row.server in ("", server):
+        return Status(row.status)  # where its watch found it
     active = monitor.target and monitor.monitor_timing == "active"  # watched only where its target is online
     if active and (
         current_server(snap, Kind.RESOURCE, monitor.target) != server
         or product_status("resource", monitor.target, snap=snap) != Status.ONLINE
     ):
         return Status.OFFLINE
-    if row is None or row.status not in (Status.ERROR, Status.CAUTION):
-        return Status.NORMAL
-    return Status(row.status) if row.server in ("", server) else Status.NORMAL  # where its watch found it
+    return Status.NORMAL
 
 
 def _monitor(snap: Snapshot, name: str) -> Status:

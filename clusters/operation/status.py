@@ -1,11 +1,13 @@
-"""What operation mode and clpstat show of a cluster: the applied version and the state the engine keeps."""
+"""What operation mode and the console's API show of a cluster: the applied version and the state the engine keeps,
+and each object's status in the product's words (clusters.operation.productstatus, as clpstat and the RESTful API
+say them)."""
 
 from collections import Counter
 from dataclasses import dataclass
 
 from clusters.models import Cluster, TaskRun
 from clusters.node import remote
-from clusters.operation import picture, state
+from clusters.operation import picture, productstatus, state
 from clusters.operation.state import Status
 
 # A larger cluster's status lists only the resources and monitors that need attention, with counts;
@@ -69,7 +71,27 @@ def status_context(cluster: Cluster, *, summary: bool = False) -> dict:
             context[f"{listed}_counts"], context[f"{listed}_total"] = sorted(counts[kind].items()), total
             context[listed] = [(o, s) for o, s in context[listed] if _attention(s)][:LIST_UP_TO]
     context["picture"] = picture.layout(context)
+    snap = productstatus.Snapshot(version, config, states, cluster_status)
+    context["product"] = product_words(snap, context)
+    context["toratio"] = state.timeout_ratio(cluster)
     return context
+
+
+def product_words(snap: productstatus.Snapshot, context: dict) -> dict:
+    """The product's word for the cluster and each object the context lists (productstatus.product_status), as
+    clpstat and the RESTful API say them: {"cluster": word, "servers": {name: word}, "groups": ..., "resources":
+    ..., "monitors": ...}."""
+
+    def word(kind: str, name: str = "") -> str:
+        return productstatus.product_status(kind, name, snap=snap).label
+
+    return {
+        "cluster": word("cluster"),
+        "servers": {s: word("server", s) for s, *_ in context["servers"]},
+        "groups": {g.name: word("group", g.name) for g, *_ in context["groups"]},
+        "resources": {r.name: word("resource", r.name) for r, _ in context["resources"]},
+        "monitors": {m.name: word("monitor", m.name) for m, _ in context["monitors"]},
+    }
 
 
 def _service(row, cluster_status: Status) -> bool:

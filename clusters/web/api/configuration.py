@@ -154,21 +154,31 @@ def get_status(request, pk: int) -> dict:
             "message": s.message if s else "",
         }
 
+    words = status["product"]  # each object's status in the product's words, as clpstat and the RESTful API say
     return {
         "applied_version": status["version"].number,
         "cluster_status": status["cluster_status"],
         "servers": [
             {
                 "name": n,
+                "product_status": words["servers"][n],
                 "instance": state(i),
                 "service": state(svc),
                 "agent": {"status": agent.status, "message": agent.text},
             }
             for n, i, svc, agent in status["servers"]
         ],
-        "groups": [{"name": g.name, **state(s)} for g, s, _ in status["groups"]],
-        "resources": [{"name": r.name, "type": r.type, "group": r.group, **state(s)} for r, s in status["resources"]],
-        "monitors": [{"name": m.name, "type": m.type, **state(s)} for m, s in status["monitors"]],
+        "groups": [
+            {"name": g.name, "product_status": words["groups"][g.name], **state(s)} for g, s, _ in status["groups"]
+        ],
+        "resources": [
+            {"name": r.name, "type": r.type, "group": r.group, "product_status": words["resources"][r.name], **state(s)}
+            for r, s in status["resources"]
+        ],
+        "monitors": [
+            {"name": m.name, "type": m.type, "product_status": words["monitors"][m.name], **state(s)}
+            for m, s in status["monitors"]
+        ],
     }
 
 
