@@ -64,5 +64,6 @@ def run_here(payload: dict, *, stand_in: bool) -> dict:
         log.parent.mkdir(parents=True, exist_ok=True)
         with log.open("a", encoding="utf-8") as file:
             ended = "timed out" if code is None else f"exit code {code}"
-            file.write(f"=== {datetime.now(UTC).isoformat(timespec='seconds')} {script} on {server}: {ended}\n{full}\n")
+            at = datetime.now(UTC).isoformat(timespec="seconds")
+            file.write(f"=== {at} {script} on {server}: {ended}\n{full.rstrip()}\n")
     return {"exitcode": code, "output": output, "log": str(log) if log else ""}
