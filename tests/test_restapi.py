@@ -3,10 +3,13 @@ chat assistant), over HTTP against a live console and a real Celery worker, on a
 call, and what it changed (a move, a ratio, a dummy failure seen in status)."""
 
 import base64
+import json
 from datetime import datetime
+from io import StringIO
 
 import pytest
 import requests
+from django.core.management import call_command
 
 from clusters.models import TaskRun
 from clusters.operation import scripts, state
@@ -61,6 +64,14 @@ def test_the_samples_reads_and_the_panels_status(live_server, users, running_clu
         {"name": "server1", "status": "Normal"},
         {"name": "server2", "status": "Offline"},
     ]
+    # The same words as clpstat's, object by object.
+    out = StringIO()
+    call_command("clpstat", running_cluster.name, "--json", stdout=out)
+    clpstat = json.loads(out.getvalue())
+    for kind, current in (("servers", None), ("groups", "current_server"), ("resources", "server"), ("monitors", None)):
+        assert [(o["name"], o["status"], (o[current] or "None") if current else "") for o in clpstat[kind]] == [
+            (o["name"], o["status"], o["current"] if current else "") for o in status[kind]
+        ]
     assert panel.get_server_names() == [{"name": "server1"}, {"name": "server2"}]
     assert panel.get_group_names() == [{"name": "failover1"}]
     assert panel.get_group_resources("failover1") == [

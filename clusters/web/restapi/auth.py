@@ -99,8 +99,7 @@ def user_for(request, name: str, password: str):
 
 
 def client(request):
-    """(user, cluster) of a request, or Refused."""
-    refuse_cross_site(request)
+    """(user, cluster) of a request (refuse_cross_site passed first), or Refused."""
     login, password = _credentials(request)
     name, _, cluster_name = login.rpartition("@") if "@" in login else (login, "", "")
     user = user_for(request, name, password)
