@@ -22,8 +22,8 @@ def cluster_scripts(request, pk):
     )
 
 
+@config_edit  # first: a Viewer is refused (403) whatever the method
 @require_POST
-@config_edit
 def script_add(request, pk):
     cluster = get_object_or_404(Cluster, pk=pk)
     upload = request.FILES.get("script")
@@ -40,8 +40,8 @@ def script_add(request, pk):
     return redirect("config:scripts", pk=pk)
 
 
-@require_POST
 @config_edit
+@require_POST
 def script_remove(request, pk, name):
     cluster = get_object_or_404(Cluster, pk=pk)
     try:
