@@ -90,6 +90,10 @@ class ClusterState(models.Model):
     cluster = models.OneToOneField("clusters.Cluster", on_delete=models.CASCADE, related_name="state")
     status = models.CharField(max_length=15, choices=Status, default=Status.OFFLINE)
     updated_at = models.DateTimeField(auto_now=True)
+    # The timeout ratio (clptoratio, the RESTful API's cluster/toratio): every monitor resource's timeout and the
+    # heartbeat timeout are multiplied by it until it expires.
+    toratio = models.PositiveIntegerField(default=1)
+    toratio_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.cluster}: {self.status}"

@@ -26,6 +26,7 @@ from monitors.registry import Watch
 logger = logging.getLogger(__name__)
 
 SERVER_REFRESH = timedelta(seconds=10)  # how fresh the status page's instance states are kept
+SEVERITY = {"error": 0, "warning": 1, "normal": 2}  # the worst first
 
 
 def tick(*, force: bool = False) -> list[int]:
@@ -126,28 +127,29 @@ def next_due(*, due_at: float | None, watched_at: datetime, interval: float, pha
     return base + (math.floor((watched + tick / 2 - base) / period) + 1) * period  # the next after this round
 
 
-def _servers_to_watch(config: Config, monitor: MonitorConfig, state, resources: dict, now, force: bool) -> list[str]:
+def _servers_to_watch(config: Config, monitor: MonitorConfig, row, resources: dict, now, force: bool) -> list[str]:
     """Where `monitor` is to be watched now: none while suspended, before its interval, or (monitor
     timing active) while its target is not online or has not waited the monitor's wait time to start."""
-    if state is not None and state.status == Status.SUSPEND:
+    if row is not None and row.status == Status.SUSPEND:
         return []
     if (
         not force
-        and state is not None
+        and row is not None
         and not is_due(
-            checked_at=state.checked_at,
-            due_at=state.details.get("due"),
+            checked_at=row.checked_at,
+            due_at=row.details.get("due"),
             now=now,
             interval=monitor.interval,
             tick=settings.WEBUI_TICK_SECONDS,
         )
     ):
         return []
+    suspended = state.suspended_on(row, config.server_names) if row is not None else set()
     target = config.resource(monitor.target)
     if target is None:
-        return list(config.server_names)
+        return [server for server in config.server_names if server not in suspended]
     online = resources.get(target.name)
-    if online is None or online.status != Status.ONLINE:
+    if online is None or online.status != Status.ONLINE or online.server in suspended:
         return []  # Monitor Timing Active: only while the target is online
     if not force and now - online.updated_at < timedelta(seconds=monitor.wait_to_start):
         return []
@@ -166,6 +168,7 @@ def watch_monitor(pk: int, name: str, *, force: bool = False, lease=None) -> Tas
     monitor = config.monitor(name) if config is not None else None
     if monitor is None:
         return None  # applied away meanwhile
+    monitor = recovery.with_ratio(monitor, state.timeout_ratio(cluster).ratio)  # clptoratio: a longer Timeout
     with lease(monitor.timeout) if lease else contextlib.nullcontext(True) as held:
         return _watch_monitor(cluster, config, monitor, force) if held else None
 
@@ -187,15 +190,18 @@ def _watch_monitor(cluster, config: Config, monitor: MonitorConfig, force: bool)
         tick=settings.WEBUI_TICK_SECONDS,
     )
     row.checked_at, row.details = now, {**row.details, "due": due}
-    run = None
+    watches = []
     for server in servers:
         try:
-            watch = recovery.watch_on(cluster, monitor, target, server, row)
+            watches.append((server, recovery.watch_on(cluster, monitor, target, server, row)))
         except Exception as exc:  # a monitor that cannot watch says so; it never looks normal
             logger.exception("monitor %s of %s failed", name, cluster.name)
-            watch = Watch("error", "", f"The monitoring itself failed ({type(exc).__name__}: {exc}).")
-        run = recovery.observe(cluster, config, monitor, row, server, watch)
-        if run is not None:
-            return run  # saved before its run started: the run owns the row now
+            watches.append((server, Watch("error", "", f"The monitoring itself failed ({type(exc).__name__}: {exc}).")))
+    # The monitor's state is the worst of its servers': a normal watch on one server must not clear an error
+    # found on another in the same round (nor reset its retries).
+    server, watch = min(watches, key=lambda found: SEVERITY.get(found[1].status, 0))
+    run = recovery.observe(cluster, config, monitor, row, server, watch)
+    if run is not None:
+        return run  # saved before its run started: the run owns the row now
     state.save_monitor(row)  # the outcome on all its servers, written once
     return None

@@ -12,25 +12,14 @@ from webui.roles import Role, require_role, role_of
 def named_urls(patterns=None, namespace=""):
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace in ("admin", "webui-api"):
-                continue  # Django's admin has its own staff login; the API its tokens (tests/test_api.py)
+            if entry.namespace in ("admin", "webui-api", "restapi"):
+                # Django's admin has its own staff login; the console's API its tokens (tests/test_api.py);
+                # EXPRESSCLUSTER's RESTful API HTTP Basic instead of the session (tests/test_restapi*.py).
+                continue
             yield from named_urls(entry.url_patterns, entry.namespace or namespace)
         elif isinstance(entry, URLPattern) and entry.name:
             yield f"{namespace}:{entry.name}" if namespace else entry.name
 
-
-# EXPRESSCLUSTER's RESTful API: HTTP Basic instead of the session (tested in tests/test_restapi.py).
-API_VIEWS = {
-    "restapi:cluster",
-    "restapi:servers",
-    "restapi:groups",
-    "restapi:group",
-    "restapi:resources",
-    "restapi:resource",
-    "restapi:monitors",
-    "restapi:operate",
-    "restapi:cluster_operate",
-}
 
 # Views that change the configuration: only an Administrator may even open them.
 CONFIG_EDIT_VIEWS = {
@@ -51,6 +40,8 @@ CONFIG_EDIT_VIEWS = {
     "config:history_restore",
     "config:delete",
     "wizard:abandon",
+    "config:script_add",
+    "config:script_remove",
 }
 
 
@@ -107,16 +98,14 @@ def url_of(db):
         "config:delete": {"pk": cluster.pk},
         "wizard:abandon": {"pk": cluster.pk},
     }
-    samples |= {name: {} for name in API_VIEWS} | {
-        "restapi:group": {"name": "failover1"},
-        "restapi:resource": {"name": "x"},
-        "restapi:operate": {"kind": "groups", "name": "g", "action": "start"},
-        "restapi:cluster_operate": {"action": "start"},
+    samples |= {
+        "config:scripts": {"pk": cluster.pk},
+        "config:script_add": {"pk": cluster.pk},
+        "config:script_remove": {"pk": cluster.pk, "name": "backup.sh"},
     }
     missing = set(named_urls()) - set(samples)
     assert not missing, f"add sample arguments for the new views {sorted(missing)} to this fixture"
-    urls = {name: reverse(name, kwargs=kwargs) for name, kwargs in samples.items()}
-    return {name: url for name, url in urls.items() if name not in API_VIEWS}  # Basic auth: tests/test_restapi.py
+    return {name: reverse(name, kwargs=kwargs) for name, kwargs in samples.items()}
 
 
 def test_anonymous_get_of_every_view_goes_to_login(client, url_of):

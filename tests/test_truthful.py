@@ -11,30 +11,39 @@ from clusters.configuration.draft import from_models
 from clusters.configuration.validation import validate
 from clusters.models import Cluster, TaskRun
 from clusters.operation import alertservice, removal, state
-from clusters.operation.status import product_status
+from clusters.operation.productstatus import Snapshot, product_status
 from clusters.runtime import Alert, AlertDestination, Status
 from tests import guide
 from tests.factories import ClusterFactory, TaskRunFactory
 
 
-def row(status, dummy=False):
-    return SimpleNamespace(status=status, dummy_failure=dummy)
+def row(status, dummy=False, server=""):
+    return SimpleNamespace(status=status, dummy_failure=dummy, server=server, details={})
 
 
-def test_product_status_is_one_truth_for_every_kind():
+def test_product_status_is_one_truth_for_every_kind(users):
+    config = from_models(guide.build("vip", user=users["admin"], name="cluster1"))
+    monitor = next(m.name for m in config.monitors if not m.target)
+
+    def status(kind, name, cluster=Status.ONLINE, **rows):
+        states = {tuple(key.split(":")): value for key, value in rows.items()}
+        return product_status(kind, name, snap=Snapshot(None, config, states, cluster))
+
     online, offline = Status.ONLINE, Status.OFFLINE
-    assert product_status("cluster", None, Status.SUSPEND) == Status.SUSPEND
+    assert status("cluster", "", cluster=Status.SUSPEND) == Status.SUSPEND
     # A server is Online only while its instance runs and its cluster service does; never while the cluster is off.
-    assert product_status("server", row("online"), online, service=True) == online
-    assert product_status("server", row("online"), online, service=False) == offline
-    assert product_status("server", row("unknown"), online) == Status.UNKNOWN
+    assert status("server", "server1", **{"server:server1": row("online")}) == online
+    assert (
+        status("server", "server1", **{"server:server1": row("online"), "service:server1": row("offline")}) == offline
+    )
+    assert status("server", "server1", cluster=offline, **{"server:server1": row("online")}) == offline
+    assert status("server", "server1", **{"server:server1": row("unknown")}) == Status.UNKNOWN
     # A monitor under a dummy failure is in error whatever its last watch; Offline while the cluster is.
-    assert product_status("monitor", row("normal", dummy=True), online) == Status.ERROR
-    assert product_status("monitor", row("suspend", dummy=True), online) == Status.SUSPEND
-    assert product_status("monitor", row("normal"), offline) == offline
-    assert product_status("monitor", None, online) == offline
-    assert product_status("group", None, online) == offline
-    assert product_status("resource", row("online_failure"), online) == Status.ONLINE_FAILURE
+    assert status("monitor", monitor, **{f"monitor:{monitor}": row("normal", dummy=True)}) == Status.ERROR
+    assert status("monitor", monitor, cluster=offline, **{f"monitor:{monitor}": row("normal")}) == offline
+    assert status("monitor", monitor, **{f"monitor:{monitor}": row("caution", server="server2")}) == Status.CAUTION
+    assert status("group", "failover1") == offline
+    assert status("resource", "x", **{"resource:x": row("online_failure")}) == Status.ONLINE_FAILURE
 
 
 def test_two_servers_with_one_address_is_a_problem_and_names_are_unique_whatever_their_case(users):

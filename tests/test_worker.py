@@ -59,8 +59,8 @@ def test_the_operation_commands_wait_for_their_runs(celery_worker, users, sim):
     call_command("clpstat", cluster.name, "--json", stdout=out)
     status = json.loads(out.getvalue())
     assert status["status"] == "Online" and status["applied_version"] == 1
-    assert status["groups"] == [{"name": "failover1", "status": "online", "current_server": "server2"}]
-    assert {"name": "awseip1", "type": "awseip", "group": "failover1", "status": "online", "server": "server2"} in (
+    assert status["groups"] == [{"name": "failover1", "status": "Online", "current_server": "server2"}]
+    assert {"name": "awseip1", "type": "awseip", "group": "failover1", "status": "Online", "server": "server2"} in (
         status["resources"]
     )
     with pytest.raises(CommandError, match="has no server 'server9' in its applied configuration"):

@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
 from clusters.clpconf.archive import MAX_ZIP_BYTES
-from clusters.web.restapi import BAD_REQUEST
+from clusters.web.restapi.answers import BAD_REQUEST
 
 CONSOLE_API, PRODUCT_API = "/api/webui/", "/api/v1/"
 UPLOAD_SLACK = 1024 * 1024  # a multipart body's own framing and fields around the file

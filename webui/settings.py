@@ -124,6 +124,11 @@ AXES_COOLOFF_TIME = env_float("WEBUI_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "login_locked.html"
+# Behind a reverse proxy every request comes from the proxy's address: the lock-out keys on the client's, the
+# address the proxy (WEBUI_PROXY_COUNT of them in a row) appended to X-Forwarded-For (webui/proxy.py).
+WEBUI_PROXY_COUNT = max(1, int(os.environ.get("WEBUI_PROXY_COUNT", "1")))
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    AXES_CLIENT_IP_CALLABLE = "webui.proxy.client_address"
 
 # Both APIs: a larger body answers 413 (an import's zip has its own limit), deeper JSON 400 (webui/limits.py).
 WEBUI_API_MAX_BODY_BYTES = int(env_float("WEBUI_API_MAX_BODY_BYTES", 2.5 * 1024 * 1024))
@@ -311,6 +316,9 @@ CELERY_REDBEAT_REDIS_OPTIONS = {
 }
 # A server whose object storage heartbeat is older than this is lost (forced stop, then failover).
 WEBUI_HEARTBEAT_TIMEOUT = env_float("WEBUI_HEARTBEAT_TIMEOUT", 90)
+# EXPRESSCLUSTER's RESTful API: an operation's answer waits for its run's end this long at most, then says it
+# was accepted (HTTP 202) with the run to follow.
+WEBUI_RESTAPI_WAIT_SECONDS = env_float("WEBUI_RESTAPI_WAIT_SECONDS", 180)
 
 # AWS: boto3's own chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, instance role...) and AWS_ENDPOINT_URL.
 AWS_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-northeast-1"

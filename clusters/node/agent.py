@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from clusters.configuration.config import revived
 from clusters.models import Cluster
+from clusters.node import rexec
 from clusters.operation import state
 from clusters.operation.state import applied
 from clusters.runtime import NodeAgent
@@ -33,6 +34,11 @@ logger = logging.getLogger(__name__)
 
 def perform(payload: dict) -> dict:
     """One piece of node-local work, as the console sent it; the answer is plain data (no exception crosses)."""
+    if payload["action"] == "rexec":  # a cluster script (the RESTful API's scripts/run)
+        try:
+            return {"ok": True, **rexec.run_here(payload, stand_in=False)}
+        except rexec.ScriptRefused as exc:
+            return {"ok": False, "message": str(exc)}
     obj = revived(payload["object"], payload["server_os"])
     target = revived(payload["target"], payload["server_os"]) if payload.get("target") else None
     server, action = payload["server"], payload["action"]

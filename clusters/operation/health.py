@@ -1,6 +1,7 @@
 """Server health, judged every round of a running cluster: each server's EC2 instance state and its object
 storage heartbeat (or its node agent's beat). A server holding groups that is down or silent is lost: a
-forced stop and failover run starts. A lost standby is alerted once, until it is back, and takes no group."""
+forced stop and failover run starts. A lost standby is alerted once, until it is back, and takes no group.
+A server under a dummy failure looks lost to the cluster: its groups fail over (without a forced stop)."""
 
 from datetime import timedelta
 
@@ -24,10 +25,12 @@ def stale_heartbeats(cluster, config: Config, *, health: dict | None = None) -> 
     Nothing is judged when no server writes heartbeats at all (no cluster service reports there).
     Without a bucket, the servers with a node agent are judged by when their agent last beat.
     `health`: the cluster's judgements (state.health_judgements), read already this round.
+    The heartbeat timeout is multiplied by the cluster's timeout ratio (clptoratio) while one is set.
     """
+    timeout = heartbeat_timeout(cluster)
     bucket = config.bucket()
     if not bucket:
-        return _stale_agents(cluster, config)
+        return _stale_agents(cluster, config, timeout)
     health = state.health_judgements(cluster) if health is None else health
     try:
         listing = aws.all_pages(
@@ -42,7 +45,7 @@ def stale_heartbeats(cluster, config: Config, *, health: dict | None = None) -> 
     seen = {o["Key"].rsplit("/", 1)[-1]: o["LastModified"] + timedelta(seconds=1) for o in listing}
     if not seen:
         return {}
-    timeout = timedelta(seconds=settings.WEBUI_HEARTBEAT_TIMEOUT)
+    timeout = timedelta(seconds=timeout)
     now = timezone.now()
     stale = {}
     for server in config.server_names:
@@ -53,12 +56,17 @@ def stale_heartbeats(cluster, config: Config, *, health: dict | None = None) -> 
     return stale
 
 
-def _stale_agents(cluster, config: Config) -> dict[str, str]:
+def heartbeat_timeout(cluster) -> float:
+    """The heartbeat timeout in seconds, times the timeout ratio in force."""
+    return settings.WEBUI_HEARTBEAT_TIMEOUT * state.timeout_ratio(cluster).ratio
+
+
+def _stale_agents(cluster, config: Config, timeout: float) -> dict[str, str]:
     agents = remote.agents_of(cluster)
     return {
         server: f"no heartbeat from its node agent for {agent.silent_for():.0f} s"
         for server, agent in agents.items()
-        if server in config.server_names and agent.lost()
+        if server in config.server_names and agent.silent_for() > timeout
     }
 
 
@@ -93,8 +101,13 @@ def lost_server(cluster, config: Config) -> tuple[str, str] | None:
     health = state.health_judgements(cluster)
     stale = stale_heartbeats(cluster, config, health=health)
     stopped = state.stopped_services(cluster)  # stopped on purpose (clpcl -t -h, clpdown): not a lost server
+    dummy = state.servers_under_dummy_failure(cluster)  # it looks failed: its groups fail over, nothing comes to it
     for server in config.server_names:
         if server in stopped:
+            continue
+        if server in dummy:
+            if server in holding:
+                return server, "dummy failure"
             continue
         if server not in holding:  # a lost standby server holds nothing to fail over, but cannot take any over
             lost = stale.get(server) and f"Server {server} is lost ({stale[server]}): no group can fail over to it"

@@ -6,6 +6,7 @@ Each recovery is a run, like any operation: one at a time per cluster.
 """
 
 import logging
+from dataclasses import replace
 
 from django.db import transaction
 
@@ -48,11 +49,14 @@ def start(kind: str, cluster, params: dict):
     by_engine=True,
 )
 def run_server_down(context: RunContext) -> dict:
-    """A lost server: stop its instance (AWS forced stop), then fail its groups over."""
+    """A lost server: stop its instance (AWS forced stop), then fail its groups over. A server under a dummy
+    failure (Verification Mode) is not stopped: its groups are stopped there, then fail over, so that nothing
+    runs twice while it only looks failed."""
     cluster, server = context.cluster, context.params["server"]
     config = state.applied_config(cluster)
     state.alert(cluster, f"Server {server} is down ({context.params.get('state', 'lost')}).", "error", server)
-    instance = config.instance_of(server, AwsAccount())
+    dummy = server in state.servers_under_dummy_failure(cluster)
+    instance = None if dummy else config.instance_of(server, AwsAccount())
     if config.forced_stop and instance is not None:
         try:
             aws.client("ec2").stop_instances(InstanceIds=[instance["InstanceId"]], Force=True)
@@ -63,8 +67,8 @@ def run_server_down(context: RunContext) -> dict:
         context.log(f"Forced stop: StopInstances {instance['InstanceId']}.")
     moved = []
     for group in state.groups_on(cluster, server):
-        try:  # no deactivation on a server that is gone
-            if groups.fail_over(cluster, config, group, source=server, log=context.log, deactivate=False):
+        try:  # no deactivation on a server that is gone (one under a dummy failure is there)
+            if groups.fail_over(cluster, config, group, source=server, log=context.log, deactivate=dummy):
                 moved.append(group)
         except TaskFailed as exc:  # one group's failure is alerted there; the others still move
             context.log(str(exc), "error")
@@ -82,6 +86,7 @@ def observe(cluster, config: Config, monitor: MonitorConfig, row, server: str, w
         if row.status in (Status.ERROR, Status.CAUTION):
             state.alert(cluster, f"Monitor {name} is back to normal.", server=server)
         row.status, row.failures, row.restarts, row.failovers, row.message = Status.NORMAL, 0, 0, 0, ""
+        row.server = ""
         row.details = {k: v for k, v in row.details.items() if k != "final_done"}
         return None
     text = f"({watch.code} : {watch.message})" if watch.code else f"({watch.message})"
@@ -89,7 +94,7 @@ def observe(cluster, config: Config, monitor: MonitorConfig, row, server: str, w
         message = f"Monitor {name} is in the warning status. {text}"
         if (row.status, row.message) != (Status.CAUTION, message):
             state.alert(cluster, message, "warning", server)
-        row.status, row.message = Status.CAUTION, message
+        row.status, row.message, row.server = Status.CAUTION, message, server
         return None
     row.failures += 1
     if row.failures <= monitor.retry_count:
@@ -97,7 +102,7 @@ def observe(cluster, config: Config, monitor: MonitorConfig, row, server: str, w
     message = f"Monitor {name} detected an error. {text}"
     if (row.status, row.message) != (Status.ERROR, message):
         state.alert(cluster, message, "error", server)
-    row.status, row.message = Status.ERROR, message
+    row.status, row.message, row.server = Status.ERROR, message, server  # where it was found
     if row.details.get("final_done"):
         row.failures = 0  # every recovery it has is spent: it stays in error until it is normal again
         return None
@@ -109,10 +114,15 @@ def observe(cluster, config: Config, monitor: MonitorConfig, row, server: str, w
         return None
 
 
+def with_ratio(monitor: MonitorConfig, ratio: int) -> MonitorConfig:
+    """The monitor as it is watched under a timeout ratio (clptoratio): its Timeout multiplied."""
+    return monitor if ratio <= 1 else replace(monitor, timeout=monitor.timeout * ratio)
+
+
 def watch_on(cluster, monitor: MonitorConfig, target, server: str, row) -> Watch:
-    """One watch of `monitor` on `server`, bounded by its Timeout, with its "Action when AWS CLI command failed
-    to receive response" applied."""
-    if row.dummy_failure:
+    """One watch of `monitor` on `server`, bounded by its Timeout (times the timeout ratio: the caller passes the
+    monitor with_ratio), with its "Action when AWS CLI command failed to receive response" applied."""
+    if server in state.dummy_failure_on(row, [server]):
         return Watch("error", "", "Dummy failure (Verification Mode).")
     with aws.bounded(monitor.timeout):  # the monitor's own Timeout bounds its AWS calls
         watch = remote.watch(cluster, monitor, target, server)
@@ -236,8 +246,9 @@ CONTROLS = {
 }
 
 
-def control(*, user, cluster, action: str, monitors: list[str] | None = None) -> list[str]:
-    """Suspend / resume monitors, or set / clear a dummy failure (Verification Mode); returns the names."""
+def control(*, user, cluster, action: str, monitors: list[str] | None = None, servers: list[str] | None = None):
+    """Suspend / resume monitors, or set / clear a dummy failure (Verification Mode), on `servers` (none: every
+    server); returns the monitors' names."""
     require_role(user, Role.OPERATOR)
     if action not in CONTROLS:
         raise ValueError(f"Unknown monitor control {action!r}; one of {', '.join(CONTROLS)}.")
@@ -249,15 +260,22 @@ def control(*, user, cluster, action: str, monitors: list[str] | None = None) ->
     unknown = sorted(set(names) - set(known))
     if unknown:
         raise ValueError(f"No monitor resource {', '.join(unknown)} in the applied configuration.")
+    every = config.server_names
+    if unknown := sorted(set(servers or ()) - set(every)):
+        raise ValueError(f"No server {', '.join(unknown)} in the applied configuration; one of {', '.join(every)}.")
+    chosen = set(servers or every)
     with transaction.atomic():
         for name in names:
             row = state.monitor_state(cluster, name, lock=True)
-            if action == "suspend":
-                row.status = Status.SUSPEND
-            elif action == "resume":
-                row.status, row.failures = Status.NORMAL, 0
+            if action in ("suspend", "resume"):
+                now = state.suspended_on(row, every)
+                state.set_suspended_on(row, now | chosen if action == "suspend" else now - chosen, every)
+                if action == "resume":
+                    row.failures = 0
             else:
-                row.dummy_failure = action == "dummy_on"
+                now = state.dummy_failure_on(row, every)
+                state.set_dummy_failure_on(row, now | chosen if action == "dummy_on" else now - chosen, every)
             state.save_monitor(row)
-    state.alert(cluster, f"Monitor resource(s) {', '.join(names)} {CONTROLS[action]}.")
+    where = "" if chosen == set(every) else f" on {', '.join(sorted(chosen))}"
+    state.alert(cluster, f"Monitor resource(s) {', '.join(names)} {CONTROLS[action]}{where}.")
     return names

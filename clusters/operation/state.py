@@ -8,6 +8,7 @@ Statuses are the product's words (clusters.runtime.Status).
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
@@ -92,6 +93,29 @@ def set_cluster_status(cluster: Cluster, status: Status) -> None:
 def switch_cluster_status(cluster: Cluster, *, before: Status, after: Status) -> bool:
     """`after` if the cluster is `before` now (one statement: two runs cannot both switch it)."""
     return bool(ClusterState.objects.filter(cluster=cluster, status=before).update(status=after))
+
+
+@dataclass(frozen=True)
+class TimeoutRatio:
+    """clptoratio: monitor resources' timeouts and the heartbeat timeout are multiplied by `ratio` until `until`."""
+
+    ratio: int = 1
+    until: datetime | None = None
+
+
+def timeout_ratio(cluster: Cluster) -> TimeoutRatio:
+    """The ratio in force now: 1 when none was set or it has expired (kept in the database: a restart keeps it)."""
+    found = ClusterState.objects.filter(cluster=cluster).values_list("toratio", "toratio_until").first()
+    if not found or found[0] <= 1 or found[1] is None or found[1] <= timezone.now():
+        return TimeoutRatio()
+    return TimeoutRatio(found[0], found[1])
+
+
+def set_timeout_ratio(cluster: Cluster, ratio: int, until: datetime | None) -> None:
+    """Set the ratio until `until` (ratio 1 and no time: back to the configured timeouts)."""
+    ClusterState.objects.update_or_create(
+        cluster=cluster, defaults={"toratio": ratio, "toratio_until": until if ratio > 1 else None}
+    )
 
 
 # --- groups and group resources: the hot path of every move ----------------------------------------
@@ -250,12 +274,34 @@ def servers_last_read(cluster: Cluster) -> datetime | None:
 
 
 def lost_servers(cluster: Cluster) -> set[str]:
-    """Servers the cluster cannot use now: the instance is not running, or the server-health judgement found it
-    lost (a standby whose heartbeat stopped)."""
-    down = ObjectState.objects.filter(cluster=cluster, kind=Kind.SERVER, status=Status.OFFLINE)
+    """Servers the cluster cannot use now: the instance is not running, the server-health judgement found it
+    lost (a standby whose heartbeat stopped), or it is under a dummy failure."""
+    down = ObjectState.objects.filter(cluster=cluster, kind=Kind.SERVER).filter(
+        Q(status=Status.OFFLINE) | Q(dummy_failure=True)
+    )
     lost = {name for name in down.values_list("name", flat=True)}
     judged = ObjectState.objects.filter(cluster=cluster, kind=Kind.HEALTH, status=Status.ERROR)
     return lost | {name.removeprefix("standby ") for name in judged.values_list("name", flat=True)}
+
+
+def servers_under_dummy_failure(cluster: Cluster) -> set[str]:
+    """Servers given a dummy failure (the RESTful API's servers/NAME/dummy-failure): they look failed to the
+    cluster, as a lost server does, until it is stopped."""
+    rows = ObjectState.objects.filter(cluster=cluster, kind=Kind.SERVER, dummy_failure=True)
+    return set(rows.values_list("name", flat=True))
+
+
+def set_server_dummy_failure(cluster: Cluster, server: str, *, on: bool) -> bool:
+    """Start or stop a server's dummy failure; whether it changed anything."""
+    changed = ObjectState.objects.filter(cluster=cluster, kind=Kind.SERVER, name=server).exclude(dummy_failure=on)
+    if changed.update(dummy_failure=on):
+        return True
+    if on and not ObjectState.objects.filter(cluster=cluster, kind=Kind.SERVER, name=server).exists():
+        ObjectState.objects.create(
+            cluster=cluster, kind=Kind.SERVER, name=server, status=Status.UNKNOWN, message="unknown", dummy_failure=True
+        )
+        return True
+    return False
 
 
 # --- server-health judgements ------------------------------------------------------------------------
@@ -302,6 +348,48 @@ def suspend_monitors(cluster: Cluster) -> list[int]:
 
 def resume_monitors(ids: Iterable[int]) -> None:
     ObjectState.objects.filter(pk__in=list(ids)).update(status=Status.NORMAL, failures=0)
+
+
+# A monitor is suspended, or given a dummy failure, on every server or on some (the product's target server):
+# the row's status (Suspend) and dummy_failure say so for every server; details["suspended_on"] and
+# details["dummy_on"] name some.
+
+
+def suspended_on(row: ObjectState, servers: Iterable[str]) -> set[str]:
+    """The servers of `servers` where the monitor is suspended."""
+    if row.status == Status.SUSPEND:
+        return set(servers)
+    return set(row.details.get("suspended_on", ())) & set(servers)
+
+
+def dummy_failure_on(row: ObjectState, servers: Iterable[str]) -> set[str]:
+    """The servers of `servers` where the monitor has a dummy failure."""
+    if not row.dummy_failure:
+        return set()
+    named = row.details.get("dummy_on")
+    return set(servers) & set(named) if named else set(servers)
+
+
+def set_suspended_on(row: ObjectState, names: set[str], servers: Iterable[str]) -> None:
+    """Suspend the monitor (on the row, saved by the caller) on `names`, of all its `servers`, only."""
+    details = {k: v for k, v in row.details.items() if k != "suspended_on"}
+    if names >= set(servers):
+        row.status = Status.SUSPEND
+    else:
+        if row.status == Status.SUSPEND:
+            row.status, row.failures = Status.NORMAL, 0
+        if names:
+            details["suspended_on"] = sorted(names)
+    row.details = details
+
+
+def set_dummy_failure_on(row: ObjectState, names: set[str], servers: Iterable[str]) -> None:
+    """Give the monitor (on the row, saved by the caller) a dummy failure on `names`, of all its `servers`, only."""
+    details = {k: v for k, v in row.details.items() if k != "dummy_on"}
+    row.dummy_failure = bool(names)
+    if names and not names >= set(servers):
+        details["dummy_on"] = sorted(names)
+    row.details = details
 
 
 # --- what operation mode shows ----------------------------------------------------------------------

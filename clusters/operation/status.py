@@ -1,11 +1,13 @@
-"""What operation mode and clpstat show of a cluster: the applied version and the state the engine keeps."""
+"""What operation mode and the console's API show of a cluster: the applied version and the state the engine keeps,
+and each object's status in the product's words (clusters.operation.productstatus, as clpstat and the RESTful API
+say them)."""
 
 from collections import Counter
 from dataclasses import dataclass
 
 from clusters.models import Cluster, TaskRun
 from clusters.node import remote
-from clusters.operation import picture, state
+from clusters.operation import picture, productstatus, state
 from clusters.operation.state import Status
 
 # A larger cluster's status lists only the resources and monitors that need attention, with counts;
@@ -70,37 +72,33 @@ def status_context(cluster: Cluster, *, summary: bool = False) -> dict:
             context[f"{listed}_counts"], context[f"{listed}_total"] = sorted(counts[kind].items()), total
             context[listed] = [(o, s) for o, s in context[listed] if _attention(s)][:LIST_UP_TO]
     context["picture"] = picture.layout(context)
+    snap = productstatus.Snapshot(version, config, states, cluster_status)
+    context["snap"], context["product"] = snap, product_words(snap, context)
+    context["toratio"] = state.timeout_ratio(cluster)
     return context
+
+
+def product_words(snap: productstatus.Snapshot, context: dict) -> dict:
+    """The product's word for the cluster and each object the context lists (productstatus.product_status), as
+    clpstat and the RESTful API say them: {"cluster": word, "servers": {name: word}, "groups": ..., "resources":
+    ..., "monitors": ...}."""
+
+    def word(kind: str, name: str = "") -> str:
+        return productstatus.product_status(kind, name, snap=snap).label
+
+    return {
+        "cluster": word("cluster"),
+        "servers": {s: word("server", s) for s, *_ in context["servers"]},
+        "groups": {g.name: word("group", g.name) for g, *_ in context["groups"]},
+        "resources": {r.name: word("resource", r.name) for r, _ in context["resources"]},
+        "monitors": {m.name: word("monitor", m.name) for m, _ in context["monitors"]},
+    }
 
 
 def _service(row, cluster_status: Status) -> bool:
     """Whether a server's cluster service runs: never while the cluster is Offline (before its first start, after
     Stop the cluster); else unless an operator or a final action stopped it there."""
     return cluster_status != Status.OFFLINE and (row is None or row.status == Status.ONLINE)
-
-
-def product_status(kind: str, state, cluster_status: Status, *, service: bool = True) -> Status:
-    """The product's status word of one object, as Cluster WebUI, clpstat and both APIs show it: one truth.
-
-    `kind` is "cluster", "server" (`state`: its instance row; `service`: whether its cluster service runs),
-    "group", "resource" or "monitor" (`state`: its state row, None when the engine never recorded one).
-    A monitor is Offline while the cluster is and when it was never watched (its target is not online), and
-    Error under a dummy failure (Verification Mode), whatever its last watch found.
-    """
-    if kind == "cluster":
-        return cluster_status
-    if kind == "server":
-        if state is not None and state.status == Status.UNKNOWN:
-            return Status.UNKNOWN
-        running = state is None or state.status == Status.ONLINE  # not read yet: the service decides
-        return Status.ONLINE if running and service else Status.OFFLINE
-    if kind == "monitor":
-        if state is not None and state.status == Status.SUSPEND:
-            return Status.SUSPEND
-        if cluster_status == Status.OFFLINE or state is None:
-            return Status.OFFLINE
-        return Status.ERROR if state.dummy_failure else Status(state.status)
-    return Status(state.status) if state is not None else Status.OFFLINE
 
 
 @dataclass(frozen=True)
@@ -138,4 +136,5 @@ def objects_context(cluster: Cluster, kind: str, *, group: str = "", status: str
     rows = [(o, states.get(o.name)) for o in objects if not group or getattr(o, "group", "") == group]
     if status:
         rows = [(o, s) for o, s in rows if (s.status if s else Status.OFFLINE) == status]
-    return {"version": version, "rows": rows, "groups": [g.name for g in config.groups]}
+    snap = productstatus.snapshot(cluster)  # the words of the rows listed, as Operation Mode says them
+    return {"version": version, "rows": rows, "groups": [g.name for g in config.groups], "snap": snap}

@@ -14,7 +14,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from clusters.operation.status import product_status
+from clusters.operation.productstatus import product_status
 from clusters.runs.taskruns import KINDS
 from clusters.runtime import Status
 
@@ -69,10 +69,11 @@ def group_rows(groups, can_operate: bool, version: int) -> SafeString:
     return mark_safe("".join(rows))  # noqa: S308 (each row is format_html's: every value escaped)
 
 
-@register.simple_tag
-def status_of(kind: str, state, cluster_status: str, service: bool = True) -> Status:
-    """The product's status word of an object (clusters.operation.status.product_status)."""
-    return product_status(kind, state, Status(cluster_status), service=service)
+@register.simple_tag(takes_context=True)
+def status_of(context, kind: str, name: str) -> Status:
+    """The product's status of an object (its word is .label), as clpstat and both APIs say it: from the
+    page's snapshot (clusters.operation.productstatus)."""
+    return product_status(kind, name, snap=context["snap"])
 
 
 TREE_ITEM = '<li><a class="node" href="#{0}-{1}">{1}</a> <span class="status {2}">{3}</span>{4}</li>'
@@ -92,22 +93,19 @@ def _folder(label: str, items: list, more: str = "") -> SafeString:
 def status_tree(context) -> SafeString:
     """Operation Mode's tree: the cluster, its servers, groups (with the resources listed) and monitors, each
     with the product's status word and its colour, linked to its row."""
-    cluster_status = Status(context["cluster_status_code"])
-    servers = [
-        _item("server", name, product_status("server", instance, cluster_status, service=service))
-        for name, instance, service, _agent in context["servers"]
-    ]
+    snap = context["snap"]
+    servers = [_item("server", name, product_status("server", name, snap=snap)) for name, *_ in context["servers"]]
     by_group: dict[str, list] = {}
-    for resource, state in context["resources"]:
+    for resource, _state in context["resources"]:
         by_group.setdefault(resource.group, []).append(
-            _item("resource", resource.name, product_status("resource", state, cluster_status))
+            _item("resource", resource.name, product_status("resource", resource.name, snap=snap))
         )
     # A large cluster (its status summarized) lists the groups that are not simply Online or Offline, and those
     # with a resource that needs attention, with counts: the poll stays small, and trouble is still in sight.
     summarized = "resources_total" in context
     groups, counted = [], Counter()
-    for group, state, _ in context["groups"]:
-        status = product_status("group", state, cluster_status)
+    for group, _state, _ in context["groups"]:
+        status = product_status("group", group.name, snap=snap)
         counted[status.label] += 1
         listed = by_group.get(group.name)
         if summarized and not listed and status in (Status.ONLINE, Status.OFFLINE):
@@ -115,11 +113,11 @@ def status_tree(context) -> SafeString:
         inner = format_html("<ul>{}</ul>", mark_safe("".join(listed))) if listed else ""  # noqa: S308
         groups.append(_item("group", group.name, status, inner))
     monitors = [
-        _item("monitor", monitor.name, product_status("monitor", state, cluster_status))
-        for monitor, state in context["monitors"]
+        _item("monitor", monitor.name, product_status("monitor", monitor.name, snap=snap))
+        for monitor, _state in context["monitors"]
     ]
     counts = ", ".join(f"{n} {label}" for label, n in sorted(counted.items()))
-    cluster = context["cluster"]
+    cluster, cluster_status = context["cluster"], snap.cluster
     return format_html(
         '<ul><li><a class="node cluster" href="#status">{}</a> <span class="status {}">{}</span>'
         "<ul>{}{}{}</ul></li></ul>",

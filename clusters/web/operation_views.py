@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from clusters.models import Cluster, TaskRun
-from clusters.operation import alertlog, alertservice, recovery, state
+from clusters.operation import alertlog, alertservice, recovery
 from clusters.operation.status import objects_context, status_context
 from clusters.runs import taskruns
 from clusters.runtime import Alert, AlertDestination, Status
@@ -85,7 +85,7 @@ def operation_objects(request, pk, kind):
             "status": status,
             "statuses": statuses,
             "object_kind": kind.removesuffix("s"),
-            "cluster_status_code": state.cluster_status(cluster).value,
+            "snap": found.get("snap"),
             "mode": "operation",
         },
     )

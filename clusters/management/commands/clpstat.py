@@ -1,61 +1,41 @@
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import CommandError
 
-from clusters.operation.status import status_context
+from clusters.operation import clpstat, productstatus
 
-from ._runs import cluster_named
+from ._runs import ProductCommand, cluster_named
 
 
-class Command(BaseCommand):
-    help = "The cluster's status: servers, groups with their current server, resources, monitors (like clpstat)."
+class Command(ProductCommand):
+    help = (
+        "The cluster's status as the product's clpstat prints it: -s (the default) servers with their heartbeats, "
+        "groups with their current server and resources, monitors; -g the group map; --json as data."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("cluster")
-        parser.add_argument("--json", action="store_true")
+        shown = parser.add_mutually_exclusive_group()
+        shown.add_argument("-s", dest="show", action="store_const", const="status", help="the cluster status")
+        shown.add_argument("-g", dest="show", action="store_const", const="groupmap", help="the group map")
+        shown.add_argument("--json", dest="show", action="store_const", const="json", help="the status as JSON")
+        parser.add_argument(
+            "-h", dest="server", default="", help="the server the status is read as (marked *); the master server"
+        )
 
-    def handle(self, *args, cluster, **options):
+    def handle(self, *args, cluster, show, server, **options):
         target = cluster_named(cluster)
-        status = status_context(target)
-        if status["version"] is None:
-            report = {"cluster": target.name, "status": "not applied"}
+        snap = productstatus.snapshot(target)
+        if snap is None:
+            if show == "json":
+                self.stdout.write(json.dumps({"cluster": target.name, "status": "not applied"}, indent=2))
+                return
+            raise CommandError(f"Cluster {target.name} has no applied configuration: Apply the Configuration File.")
+        if server and server not in snap.config.server_names:
+            raise CommandError(f"There is no server {server}; one of {', '.join(snap.config.server_names)}.")
+        if show == "json":
+            self.stdout.write(json.dumps(clpstat.report(snap), indent=2))
+        elif show == "groupmap":
+            self.stdout.write(clpstat.group_map(snap, local=server), ending="")
         else:
-            report = {
-                "cluster": target.name,
-                "status": status["cluster_status"],
-                "applied_version": status["version"].number,
-                "servers": [
-                    {"name": s, "instance_state": state.message if state else "unknown"}
-                    for s, state, _, _ in status["servers"]
-                ],
-                "groups": [
-                    {
-                        "name": g.name,
-                        "status": st.status if st else "offline",
-                        "current_server": st.server if st else "",
-                    }
-                    for g, st, _ in status["groups"]
-                ],
-                "resources": [
-                    {
-                        "name": r.name,
-                        "type": r.type,
-                        "group": r.group,
-                        "status": st.status if st else "offline",
-                        "server": st.server if st else "",
-                    }
-                    for r, st in status["resources"]
-                ],
-                "monitors": [
-                    {"name": m.name, "type": m.type, "status": st.status if st else "-"} for m, st in status["monitors"]
-                ],
-            }
-        if options["json"]:
-            self.stdout.write(json.dumps(report, indent=2))
-            return
-        self.stdout.write(f" Cluster : {report['cluster']} ({report['status']})")
-        for key in ("servers", "groups", "resources", "monitors"):
-            self.stdout.write(f" <{key[:-1]}>")
-            for item in report.get(key, []):
-                detail = item.get("current_server") or item.get("server") or item.get("instance_state") or ""
-                self.stdout.write(f"   {item['name']:<16}: {item.get('status', '')} {detail}".rstrip())
+            self.stdout.write(clpstat.cluster_status(snap, local=server), ending="")

@@ -13,8 +13,8 @@ from clusters.configuration.config import plain
 from clusters.configuration.draft import from_models
 from clusters.configuration.validation import validate
 from clusters.models import Cluster, FailoverGroup, Server
-from clusters.operation.status import product_status, status_context
-from clusters.runtime import Status as State
+from clusters.operation import productstatus
+from clusters.operation.status import status_context
 from monitors.models import MonitorResource
 from monitors.registry import MONITOR_TYPES
 from resources.models import GroupResource
@@ -147,7 +147,6 @@ def get_status(request, pk: int) -> dict:
     status = status_context(cluster_of(pk))
     if status["version"] is None:
         return {"applied_version": None}
-    cluster_status = State(status["cluster_status_code"])
 
     def state(s):
         return {
@@ -156,25 +155,32 @@ def get_status(request, pk: int) -> dict:
             "message": s.message if s else "",
         }
 
+    words = status["product"]  # each object's status in the product's words, as clpstat and the RESTful API say
     return {
         "applied_version": status["version"].number,
         "cluster_status": status["cluster_status"],
         "servers": [
             {
                 "name": n,
+                "product_status": words["servers"][n],
                 "instance": state(i),
                 # the cluster service: the same truth as Operation Mode and the RESTful API (never running while
                 # the cluster is Offline)
                 "service": {"status": "online" if svc else "offline", "server": n, "message": ""},
-                "status": product_status("server", i, cluster_status, service=svc).value,
+                "status": productstatus.product_status("server", n, snap=status["snap"]).value,
                 "agent": {"status": agent.status, "message": agent.text},
             }
             for n, i, svc, agent in status["servers"]
         ],
-        "groups": [{"name": g.name, **state(s)} for g, s, _ in status["groups"]],
-        "resources": [{"name": r.name, "type": r.type, "group": r.group, **state(s)} for r, s in status["resources"]],
+        "groups": [
+            {"name": g.name, "product_status": words["groups"][g.name], **state(s)} for g, s, _ in status["groups"]
+        ],
+        "resources": [
+            {"name": r.name, "type": r.type, "group": r.group, "product_status": words["resources"][r.name], **state(s)}
+            for r, s in status["resources"]
+        ],
         "monitors": [
-            {"name": m.name, "type": m.type, **state(s), "status": product_status("monitor", s, cluster_status).value}
+            {"name": m.name, "type": m.type, "product_status": words["monitors"][m.name], **state(s)}
             for m, s in status["monitors"]
         ],
     }

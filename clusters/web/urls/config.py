@@ -1,8 +1,9 @@
-"""Config mode (`config:home`) and its menus: File, Check AWS, IAM policy, Configuration History."""
+"""Config mode (`config:home`) and its menus: File, Check AWS, IAM policy, Configuration History, Cluster scripts."""
 
 from django.urls import path
 
 from clusters.web import config_views as views
+from clusters.web import script_views
 
 app_name = "config"
 urlpatterns = [
@@ -19,4 +20,7 @@ urlpatterns = [
     path("clusters/<int:pk>/config/history/<int:number>/restore/", views.history_restore, name="history_restore"),
     path("clusters/<int:pk>/config/apply/", views.apply_configuration, name="apply"),
     path("clusters/<int:pk>/config/delete/", views.delete_cluster, name="delete"),
+    path("clusters/<int:pk>/config/scripts/", script_views.cluster_scripts, name="scripts"),
+    path("clusters/<int:pk>/config/scripts/add/", script_views.script_add, name="script_add"),
+    path("clusters/<int:pk>/config/scripts/<str:name>/remove/", script_views.script_remove, name="script_remove"),
 ]
