@@ -19,7 +19,7 @@ from django.utils import timezone
 from clusters.aws.account import AwsAccount
 from clusters.configuration.config import Config, MonitorConfig
 from clusters.models import Cluster, TaskRun
-from clusters.operation import groups, health, recovery, state
+from clusters.operation import groups, health, propagation, recovery, state
 from clusters.operation.state import Status
 from monitors.registry import Watch
 
@@ -64,6 +64,7 @@ def watch_cluster(pk: int, *, force: bool = False) -> tuple[TaskRun | None, list
 
 def _watch_cluster(cluster, force: bool):
     _, config = state.applied(cluster)
+    propagation.follow(cluster, config)  # changes AWS still propagates (Route 53: PENDING until INSYNC)
     if not state.is_running(cluster):
         last = state.servers_last_read(cluster)
         if force or last is None or timezone.now() - last > SERVER_REFRESH:

@@ -39,6 +39,18 @@ class ResourceFailed(Exception):
         self.code, self.message = code, message
 
 
+class Acted(str):
+    """What an action did, in words, and what the engine keeps of it in the resource's state (`details`): a
+    change AWS still propagates is {"change": {"id", "label", "status", "submitted", ...}} (see `settle`)."""
+
+    details: dict
+
+    def __new__(cls, text: str, details: dict | None = None):
+        made = super().__new__(cls, text)
+        made.details = details or {}
+        return made
+
+
 @dataclass(frozen=True)
 class ResourceType(ObjectType):
     monitor: str | None = None  # the monitor type the product adds with this resource
@@ -59,6 +71,11 @@ class ResourceType(ObjectType):
 
     def deactivate(self, resource, server: str) -> str:
         return "offline"
+
+    def settle(self, resource, change: dict) -> str:
+        """The status now of a change this resource made that AWS was still propagating (Acted.details'
+        "change"): "PENDING" until it is "INSYNC". Only types that make such changes override it."""
+        return "INSYNC"
 
 
 RESOURCE_TYPES = Registry("resources.types", "group resource")

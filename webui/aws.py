@@ -60,6 +60,17 @@ def bounded(seconds: float, *, waits: bool = True):
 
 
 @contextlib.contextmanager
+def patience(seconds: float):
+    """Within this block, waiting for AWS's rate (the budget, throttling) ends after `seconds`: what cannot go now
+    goes another time (awsbudget.Exhausted, or the throttling answer)."""
+    until = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(until)
+
+
+@contextlib.contextmanager
 def priority(level: int):
     """AWS calls in this block go at `level` in the budget: FAILOVER, OPERATION or READ (the default)."""
     token = _priority.set(level)
@@ -240,9 +251,17 @@ def use_embedded_simulation() -> bool:
     return True
 
 
+class Failed(Exception):
+    """An AWS failure met by another worker and passed on classified (a monitor read shared by a round)."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
 def error_message(exc: Exception) -> str:
     """One line for an AWS failure, in the words the guide's messages use."""
-    if isinstance(exc, awsbudget.Exhausted):
+    if isinstance(exc, (awsbudget.Exhausted, Failed)):
         return str(exc)
     if isinstance(exc, (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError)):
         return TIMEOUT_MESSAGE
@@ -269,6 +288,8 @@ def failure_kind(exc: Exception) -> str:
     """
     if isinstance(exc, awsbudget.Exhausted):
         return "throttled"
+    if isinstance(exc, Failed):
+        return exc.kind
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
         if error.get("Code") in THROTTLING_CODES:
@@ -292,6 +313,7 @@ AWS_ERRORS = (
     botocore.exceptions.ClientError,
     botocore.parsers.ResponseParserError,
     awsbudget.Exhausted,
+    Failed,
 )
 
 

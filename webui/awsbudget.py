@@ -138,15 +138,34 @@ _lock = threading.Lock()
 
 
 @cache
+def _connect(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
+
+
+@cache
 def _script(url: str):
-    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-    return client.register_script(TAKE)
+    return _connect(url).register_script(TAKE)
+
+
+def redis_client() -> redis.Redis | None:
+    """The budget's Redis (the broker's), or None while it is out of reach."""
+    if time.monotonic() < _down_until:
+        return None
+    return _connect(settings.CELERY_BROKER_URL)
+
+
+def out_of_reach(exc: Exception) -> None:
+    """Redis failed: go without it for RETRY_REDIS s (said once)."""
+    global _down_until
+    with _lock:
+        if time.monotonic() >= _down_until:
+            logger.warning("AWS calls go unpaced for %.0f s: Redis is out of reach (%s)", RETRY_REDIS, exc)
+        _down_until = time.monotonic() + RETRY_REDIS
 
 
 def _try(found: Bucket, priority: int, *, drain: bool = False) -> float:
     """One try: 0 when a token was taken (or the budget is off or out of reach), else the seconds to wait."""
-    global _down_until
-    if not settings.AWS_BUDGET or time.monotonic() < _down_until:
+    if not settings.AWS_BUDGET or redis_client() is None:
         return 0.0
     flags = [f"{found.key}:waiting:{p}" for p in range(priority + 1)]
     try:
@@ -155,10 +174,7 @@ def _try(found: Bucket, priority: int, *, drain: bool = False) -> float:
             args=[found.size, found.refill, found.size * RESERVE[priority], WAITING_MS, "1" if drain else "0"],
         )
     except redis.RedisError as exc:
-        with _lock:
-            if time.monotonic() >= _down_until:
-                logger.warning("AWS calls go unpaced for %.0f s: Redis is out of reach (%s)", RETRY_REDIS, exc)
-            _down_until = time.monotonic() + RETRY_REDIS
+        out_of_reach(exc)
         return 0.0
     return float(answer)
 
@@ -168,3 +184,4 @@ def reset() -> None:
     global _down_until
     _down_until = 0.0
     _script.cache_clear()
+    _connect.cache_clear()

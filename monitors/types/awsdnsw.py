@@ -2,25 +2,23 @@
 
 from clusters.configuration.params import Param
 from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
-from webui import aws
+from webui import aws, awsreads
 
 PROPAGATION_SECONDS = 60  # Route 53 takes up to 60 s to propagate a change to all its servers
 
 
 class AwsDnsMonitorType(MonitorType):
     def watch(self, monitor, target, server):
-        """The record set exists in the hosted zone and holds the active server's IP."""
-        name = target.parameters["recordset"]
+        """The record set exists in the hosted zone and holds the active server's IP (the zone's record sets, read
+        once a round for every monitor of that zone)."""
+        name, zone = target.parameters["recordset"], target.parameters["hostedzoneid"]
         try:
-            records = aws.client("route53").list_resource_record_sets(
-                HostedZoneId=target.parameters["hostedzoneid"], StartRecordName=name, StartRecordType="A"
-            )["ResourceRecordSets"]
+            values = awsreads.lookup("record_sets", zone, f"{name} A", lambda: record_sets(zone))
         except aws.AWS_ERRORS as exc:
             return aws_failure(exc)
-        record = next((r for r in records if r["Name"] == name and r["Type"] == "A"), None)
-        if record is None:
+        if values is None:
             return Watch("error", "52", "The resource record set in Amazon Route 53 does not exist.")
-        if [v["Value"] for v in record.get("ResourceRecords", [])] != [target.value("ip", server)]:
+        if values != [target.value("ip", server)]:
             return Watch(
                 "error",
                 "53",
@@ -45,6 +43,12 @@ class AwsDnsMonitorType(MonitorType):
 
     def iam_statements(self, monitor, ctx):
         return [{"Action": ["route53:ListResourceRecordSets"], "Resource": ["arn:aws:route53:::hostedzone/*"]}]
+
+
+def record_sets(zone: str) -> dict[str, list[str]]:
+    """Every record set of the hosted zone: "NAME TYPE" -> its values."""
+    found = aws.all_pages("route53", "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone)
+    return {f"{r['Name']} {r['Type']}": [v["Value"] for v in r.get("ResourceRecords", [])] for r in found}
 
 
 TYPE = AwsDnsMonitorType(
