@@ -4,7 +4,6 @@ ages, and says when it is INSYNC and how long that took: in the resource's statu
 run that made it. A monitor does not judge a target whose change is still PENDING (recovery.watch_on).
 """
 
-import logging
 import time
 from datetime import UTC, datetime
 
@@ -14,8 +13,6 @@ from clusters.configuration.config import Config
 from clusters.models import TaskRun, TaskRunLine
 from clusters.operation import state
 from webui import aws
-
-logger = logging.getLogger(__name__)
 
 # How long the round's follow-up waits for a token of the AWS budget: a pending change is asked about again
 # next round rather than holding up the round (reads go after failovers, and Route 53 allows 5 calls a second).
@@ -48,9 +45,12 @@ def settle(cluster, resource, change: dict, server: str = "", message: str = "")
     try:
         with aws.patience(BUDGET_WAIT):
             status = resource.spec.settle(resource, change)
-    except aws.AWS_ERRORS as exc:  # asked again next round; the change is what it was
-        logger.info("%s of %s: not asked about this round (%s)", change["label"], name, aws.error_message(exc))
-        status = "PENDING"
+    except aws.AWS_ERRORS as exc:  # asked again next round; an error answer (a permission) is said once
+        text = aws.error_message(exc)
+        if aws.failure_kind(exc) == "error" and change.get("failed") != text:
+            state.alert(cluster, f"Resource {name} is not followed: {change['label']} ({text}).", "warning")
+        state.set_change(cluster, name, {**change, "asked": now, "failed": text})
+        return "PENDING"
     if status != "INSYNC":
         state.set_change(cluster, name, {**change, "asked": now})
         return status

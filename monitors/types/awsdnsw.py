@@ -42,7 +42,9 @@ class AwsDnsMonitorType(MonitorType):
         ]
 
     def iam_statements(self, monitor, ctx):
-        return [{"Action": ["route53:ListResourceRecordSets"], "Resource": ["arn:aws:route53:::hostedzone/*"]}]
+        target = ctx.config.resource(monitor.target) if monitor.target else None
+        zone = target.parameters.get("hostedzoneid", "*") if target is not None else "*"
+        return [{"Action": ["route53:ListResourceRecordSets"], "Resource": [f"arn:aws:route53:::hostedzone/{zone}"]}]
 
 
 def record_sets(zone: str) -> dict[str, list[str]]:

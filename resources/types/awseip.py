@@ -54,7 +54,8 @@ class AwsElasticIpType(ResourceType):
     def iam_statements(self, resource, ctx):
         enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))
         return [
-            {"Action": ["ec2:DescribeAddresses", "ec2:DescribeNetworkInterfaces"], "Resource": ["*"]},
+            # Deactivation finds the association; the monitor reads the addresses each round.
+            {"Action": ["ec2:DescribeAddresses"], "Resource": ["*"]},
             {
                 "Action": ["ec2:AssociateAddress", "ec2:DisassociateAddress"],
                 "Resource": [ctx.arn("ec2", f"elastic-ip/{resource.parameters.get('eipid', '*')}")]

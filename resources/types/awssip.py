@@ -70,7 +70,8 @@ class AwsSecondaryIpType(ResourceType):
     def iam_statements(self, resource, ctx):
         enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))
         return [
-            {"Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], "Resource": ["*"]},
+            # Activation finds the address on the other servers' ENIs; the monitor reads the ENIs each round.
+            {"Action": ["ec2:DescribeNetworkInterfaces"], "Resource": ["*"]},
             {
                 "Action": ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
                 "Resource": [ctx.arn("ec2", f"network-interface/{e}") for e in enis],

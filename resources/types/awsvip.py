@@ -117,10 +117,8 @@ class AwsVirtualIpType(ResourceType):
             if t["VpcId"] == vpc and any(r.get("DestinationCidrBlock") == vip for r in t.get("Routes", []))
         ]
         return [
-            {
-                "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeRouteTables"],
-                "Resource": ["*"],
-            },
+            # Activation finds the tables that hold the VIP; its monitor reads them each round.
+            {"Action": ["ec2:DescribeRouteTables"], "Resource": ["*"]},
             # Only the route tables that hold the VIP are updated: scope ReplaceRoute to them.
             {
                 "Action": ["ec2:ReplaceRoute"],
