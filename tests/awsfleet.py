@@ -12,14 +12,17 @@ from webui.awssim.topology import root_client
 KINDS = ("awsvip", "awseip", "awsdns", "awssip")
 
 
-def cluster_kinds(index: int, kinds=KINDS) -> tuple[str, ...]:
-    """The resource types of cluster `index`'s groups, in turn: SIP clusters (same subnet) apart from the others."""
-    if "awssip" in kinds and index % 4 == 3:
+def cluster_kinds(index: int, kinds=KINDS, sip_every: int = 4) -> tuple[str, ...]:
+    """The resource types of cluster `index`'s groups, in turn: every `sip_every`-th cluster a SIP cluster (same
+    subnet), the others VIP, EIP and DNS groups."""
+    if "awssip" in kinds and index % sip_every == sip_every - 1:
         return ("awssip",)
     return tuple(k for k in kinds if k != "awssip") or kinds
 
 
-def plan(sim: dict, *, clusters: int, groups: int, kinds=KINDS, prefix: str = "", start: int = 0) -> list[dict]:
+def plan(
+    sim: dict, *, clusters: int, groups: int, kinds=KINDS, prefix: str = "", start: int = 0, sip_every: int = 4
+) -> list[dict]:
     """Make the AWS side of `clusters` clusters of `groups` groups in the simulation `sim` (webui.awssim.seed's
     IDs, with endpoint_url): instances, VIP routes (to server 1, in every route table of the VPC), EIPs. Returns
     each cluster's plan for `build`. `start`: the index of the first cluster (another plan in the same VPC
@@ -29,7 +32,7 @@ def plan(sim: dict, *, clusters: int, groups: int, kinds=KINDS, prefix: str = ""
     prefix = prefix or uuid.uuid4().hex[:4]
     made = []
     for c in range(start, start + clusters):
-        types = cluster_kinds(c, kinds)
+        types = cluster_kinds(c, kinds, sip_every)
         same_subnet = types == ("awssip",)
         servers = {}
         for n, subnet in enumerate(("Subnet-2A", "Subnet-2A" if same_subnet else "Subnet-2B"), start=1):
@@ -61,7 +64,7 @@ def plan(sim: dict, *, clusters: int, groups: int, kinds=KINDS, prefix: str = ""
             elif kind == "awseip":
                 plans.append((kind, {"eipid": ec2.allocate_address(Domain="vpc")["AllocationId"]}, {}))
             elif kind == "awssip":
-                plans.append((kind, {"ip": f"10.0.110.{100 + (c // 4) * groups + g}"}, {}))
+                plans.append((kind, {"ip": f"10.0.110.{100 + (c // sip_every) * groups + g}"}, {}))
             else:
                 record = f"{prefix}-c{c}-g{g}.{sim['hosted_zone']['name']}"
                 plans.append((kind, {"hostedzoneid": sim["hosted_zone"]["id"], "recordset": record, "ttl": 60}, {}))
