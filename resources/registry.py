@@ -1,8 +1,10 @@
 """The registry of group resource types: one module per type in resources/types/."""
 
+import functools
 from dataclasses import dataclass
 
 from clusters.configuration.params import Change, ObjectType, Param, Registry
+from webui import aws
 
 # Common to every AWS resource (SEEN for awsvip: parameters/awsclitimeout, 1-999, default 100).
 AWS_CLI_TIMEOUT = Param(
@@ -16,6 +18,20 @@ AWS_CLI_TIMEOUT = Param(
     section="Tuning",
     change=Change.NOTHING,  # read by its next AWS call
 )
+
+
+def within_aws_cli_timeout(action):
+    """An AWS resource's activation or deactivation: its AWS calls get their answers within its AWS CLI Timeout
+    (none in time: "Timeout occurred."). Waiting out AWS's throttling is not bounded by it: a throttled call is
+    never by itself a failure (webui.aws)."""
+
+    @functools.wraps(action)
+    def bounded(self, resource, server):
+        seconds = resource.value("awsclitimeout", server) or AWS_CLI_TIMEOUT.default
+        with aws.bounded(seconds, waits=False):
+            return action(self, resource, server)
+
+    return bounded
 
 
 # The ENI of each server's instance (SEEN for awsvip: parameters/eniid, per server); every server needs its own.

@@ -5,6 +5,7 @@ lost at once (its instance stopped: its AZ, for the clusters that span two) and 
 is online on server 2. For tests/test_azloss.py (small) and bench/failover.py azloss (20 x 10).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -54,6 +55,28 @@ def floor(calls: dict[str, int], buckets: dict[str, tuple[float, float]]) -> tup
             needs[key] = needs.get(key, 0) + count
     found = [(max(0.0, (n - buckets[k.split()[0]][0]) / buckets[k.split()[0]][1]), k) for k, n in needs.items()]
     return max(found, default=(0.0, ""))
+
+
+def start_simulation(var: Path, port: int, rules: dict | None = None) -> tuple[subprocess.Popen, dict]:
+    """`manage.py awssim` in a process of its own (as `serve` runs it), AWS-like unless `rules` (WEBUI_AWSSIM_*) say
+    otherwise; returns it and the IDs it seeded (with endpoint_url and region)."""
+    ids_file = var / "awssim.json"
+    ids_file.unlink(missing_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBUI_AWSSIM_", "AWS_ENDPOINT_URL"))}
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "awssim", "--port", str(port), "--ids-file", str(ids_file)],
+        cwd=ROOT,
+        env=env | {k: str(v) for k, v in (rules or {}).items()} | {"WEBUI_VAR_DIR": str(var)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait(ids_file.exists, 120, "the AWS simulation seeded")
+    return proc, json.loads(ids_file.read_text())
+
+
+def pending_changes() -> int:
+    """Route 53 changes the engine still follows (PENDING until INSYNC)."""
+    return ObjectState.objects.filter(kind="resource", details__change__status="PENDING").count()
 
 
 class Workers:

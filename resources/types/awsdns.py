@@ -3,7 +3,7 @@
 import time
 
 from clusters.configuration.params import Change, Param
-from resources.registry import AWS_CLI_TIMEOUT, Acted, ResourceType
+from resources.registry import AWS_CLI_TIMEOUT, Acted, ResourceType, within_aws_cli_timeout
 from webui import aws
 
 
@@ -36,9 +36,11 @@ class AwsDnsType(ResourceType):
         waits = f" ({tries} tries in {waited:.1f} s: the record's previous change PENDING, or throttled)"
         return Acted(f"{what}: change {change_id} {info['Status']}{waits if tries > 1 else ''}", {"change": change})
 
+    @within_aws_cli_timeout
     def activate(self, resource, server):
         return self._change(resource, server, "UPSERT")
 
+    @within_aws_cli_timeout
     def deactivate(self, resource, server):
         if resource.value("delete", server):
             return self._change(resource, server, "DELETE")

@@ -1,16 +1,18 @@
 """AWS Elastic IP resource: associates an EIP with the active server's ENI (guide ch. 5)."""
 
 from clusters.configuration.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis, within_aws_cli_timeout
 from webui import aws
 
 
 class AwsElasticIpType(ResourceType):
+    @within_aws_cli_timeout
     def activate(self, resource, server):
         allocation, eni = resource.parameters["eipid"], resource.value("eniid", server)
         aws.client("ec2").associate_address(AllocationId=allocation, NetworkInterfaceId=eni, AllowReassociation=True)
         return f"{allocation} associated with {eni}"
 
+    @within_aws_cli_timeout
     def deactivate(self, resource, server):
         ec2 = aws.client("ec2")
         address = ec2.describe_addresses(AllocationIds=[resource.parameters["eipid"]])["Addresses"][0]

@@ -3,11 +3,19 @@
 import ipaddress
 
 from clusters.configuration.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceFailed, ResourceType, server_enis
+from resources.registry import (
+    AWS_CLI_TIMEOUT,
+    ENI_ID,
+    ResourceFailed,
+    ResourceType,
+    server_enis,
+    within_aws_cli_timeout,
+)
 from webui import aws
 
 
 class AwsVirtualIpType(ResourceType):
+    @within_aws_cli_timeout
     def activate(self, resource, server):
         """Route the VIP to this server's ENI in every route table of the VPC that holds it."""
         vpc, eni = resource.value("vpcid", server), resource.value("eniid", server)
