@@ -73,18 +73,20 @@ def main():
             f"rounds every {tick:g} s (set up in {time.monotonic() - began:.0f} s)"
         )
 
-        def rounds(seconds: float) -> None:
-            end = time.monotonic() + seconds
+        def rounds(seconds: float) -> int:
+            end, made = time.monotonic() + seconds, 0
             while time.monotonic() < end:
                 started = time.monotonic()
                 engine.tick()
+                made += 1
                 time.sleep(max(0.0, tick - (time.monotonic() - started)))
+            return made
 
         rounds(60 + tick)  # every monitor watched once, then each at its own instant of its interval
         since = time.time()
         with aws.CallCounter() as counter:
             began = time.monotonic()
-            rounds(60)
+            made = rounds(60)
             minute = (time.monotonic() - began) / 60
         calls = Counter(counter.calls)
         by_type = Counter()
@@ -93,12 +95,12 @@ def main():
             "cluster_id", "name"
         ):
             by_type[names[(cluster_id, name)]] += 1
-        rounds_made = 60 / tick
+        print(f"  {made} rounds in {minute * 60:.0f} s (a round watches the monitors due, spread over their interval)")
         for action, kind in MONITOR_READS.items():
             print(
                 f"  {kind}: {monitors[kind]:4d} monitors, {by_type[kind] / minute:5.0f} watches a minute -> "
-                f"{calls[action] / minute:4.1f} {action} a minute ({calls[action] / minute / rounds_made:.2f} a "
-                "round; one a watch without shared reads)"
+                f"{calls[action] / minute:4.1f} {action} a minute ({calls[action] / made:.2f} a round, "
+                f"{calls[action] / minute / (60 / tick):.2f} a {tick:g} s; without shared reads, one a watch)"
             )
         health = calls["ec2.DescribeInstances"] + calls["s3.ListObjectsV2"]
         others = {k: v for k, v in calls.items() if k not in MONITOR_READS and k != "ec2.DescribeInstances"}

@@ -8,7 +8,9 @@ import pytest
 import redis
 from botocore.exceptions import EndpointConnectionError
 
+from clusters.operation import recovery, state
 from clusters.runtime import Alert, ObjectState
+from monitors import engine
 from monitors.registry import aws_failure
 from tests import awsfleet
 from tests.guide import build_on_sim
@@ -54,14 +56,20 @@ def test_monitors_of_one_kind_share_one_describe_a_round(users, sim, shared):
     assert Counter(counter.calls)["ec2.DescribeRouteTables"] == 1
 
 
-def test_a_read_made_before_a_move_is_not_used_to_judge_it(users, sim, shared, settings):
-    settings.WEBUI_TICK_SECONDS = 30  # one long round: only the move makes the monitors read again
+def test_a_read_made_before_a_move_is_not_used_to_judge_it(users, sim, shared):
+    """Within one round, a monitor whose target moved after the round's read reads again (and judges right)."""
     [plan] = awsfleet.plan(sim, clusters=1, groups=2, kinds=("awsvip",))
     cluster = started(users, awsfleet.build(users["admin"], plan))
-    recover(users, cluster)
+    round_start = time.time()
+
+    def watch_all():
+        for name in ("awsvipw1", "awsvipw2"):
+            assert engine.watch_monitor(cluster.pk, name, force=True, round_start=round_start) is None
+
+    watch_all()
     ok(run("group_move", users, cluster, group="failover1", server="server2"))
     with aws.CallCounter() as counter:
-        assert recover(users, cluster) == []
+        watch_all()  # the same round: awsvipw2's target did not move, awsvipw1's did
     assert Counter(counter.calls)["ec2.DescribeRouteTables"] == 1  # read again after the move, once for both
     assert set(monitor_statuses(cluster).values()) == {"normal"}
     assert awsfleet.vip_targets(sim, plan["groups"][0][1]["ip"]) == {plan["servers"]["server2"]["eni"]}
@@ -149,3 +157,19 @@ def test_a_dns_move_waits_out_the_records_pending_delete(users, sim, awssim_rule
     assert (resource.status, resource.server) == ("online", "server2")
     assert "tries in" in resource.message and "previous change PENDING" in resource.message
     assert not move.lines.filter(level="error").exists()
+
+
+def test_check_name_resolution_asks_the_dns_server_and_only_after_insync(users, sim, awssim_rules):
+    """Asked before its change is INSYNC, a new name is NXDOMAIN (the guide's 54): the engine does not ask then."""
+    awssim_rules(WEBUI_AWSSIM_INSYNC_SECONDS=2)
+    cluster = build_on_sim("dns", users, sim, record=f"new-{time.monotonic_ns()}.{sim['hosted_zone']['name']}")
+    ok(run("apply", users, cluster))
+    ok(run("cluster_start", users, cluster))
+    config = state.applied_config(cluster)
+    monitor, target = config.monitor("awsdnsw1"), config.resource("awsdns1")
+    early = monitor.spec.watch(monitor, target, "server1")  # what asking now would find
+    assert (early.status, early.code, early.message) == ("error", "54", "Failed to resolve domain name.")
+    row = state.monitor_state(cluster, "awsdnsw1")
+    assert recovery.watch_on(cluster, monitor, target, "server1", row).status == "skipped"
+    time.sleep(2.2)
+    assert recovery.watch_on(cluster, monitor, target, "server1", row).status == "normal"

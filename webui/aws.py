@@ -17,7 +17,6 @@ import os
 import random
 import threading
 import time
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -122,10 +121,6 @@ class CallCounter:
         return len(self.calls)
 
 
-# What this process waited for (logs, benchmarks): throttling answers by code, budget waits by priority.
-waits: Counter = Counter()
-
-
 class _Call:
     """What is kept of one API call across its attempts."""
 
@@ -154,9 +149,7 @@ def _before_send(request, **kwargs):
     call = request.context.get("webui")
     if call is None or call.bucket is None:
         return
-    waited = awsbudget.take(call.bucket, priority=call.priority, deadline=call.deadline)
-    if waited > 0.001:
-        waits[f"budget wait s ({awsbudget.NAMES[call.priority]})"] += waited
+    awsbudget.take(call.bucket, priority=call.priority, deadline=call.deadline)
 
 
 def _error_code(response) -> str:
@@ -187,7 +180,6 @@ class _Retries:
             if call is not None and call.bucket is not None:
                 awsbudget.throttled(call.bucket)
             delay = random.uniform(0.05, min(5.0, 0.2 * 2 ** min(kwargs.get("attempts", 1), 5)))
-        waits[f"throttled ({code})"] += 1
         if CallCounter.active is not None:
             CallCounter.active.throttled.append(f"{call.name if call else '?'}: {code}")
         if call is not None and time.monotonic() + delay > call.deadline:

@@ -33,6 +33,7 @@ RESERVE = {FAILOVER: 0.0, OPERATION: 0.2, READ: 0.5}  # the share of a bucket a 
 WAITING_MS = 1000  # a waiter's flag lives this long unless it renews it (each try, at most every POLL s)
 POLL = 0.5
 RETRY_REDIS = 10.0
+SLACK = 1.0  # tokens of AWS's bucket the budget leaves unused
 
 # One atomic try for a token. KEYS[1]: the bucket (tokens, at); KEYS[2]: this priority's waiting flag;
 # KEYS[3..]: the higher priorities' flags. ARGV: size, refill a second, reserve, flag ms, drain (1: AWS
@@ -104,10 +105,11 @@ def bucket(service: str, action: str, params: dict) -> Bucket | None:
         return None
     size, refill = figures()[name]
     scope = action if name in PER_ACTION else ""
-    return Bucket(name, scope, size, refill, f"webui:awsbudget:{_namespace()}:{name}:{scope}")
+    # A token kept back: calls granted a refill apart may reach AWS closer together than that.
+    return Bucket(name, scope, max(1.0, size - SLACK), refill, f"webui:awsbudget:{namespace()}:{name}:{scope}")
 
 
-def _namespace() -> str:
+def namespace() -> str:
     """One account and Region: the Region, and the endpoint when one is set (a simulation, a proxy)."""
     endpoint = settings.AWS_ENDPOINT_URL or "aws"
     return f"{settings.AWS_REGION}:{hashlib.sha1(endpoint.encode()).hexdigest()[:8]}"  # noqa: S324 - a name

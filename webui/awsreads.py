@@ -2,8 +2,8 @@
 one Describe call a round serves them all, whichever worker watches them, so AWS calls grow with VPCs and
 zones, not with monitors.
 
-A read is kept in Redis as a hash (one field a route, an address, a record...) for a round
-(WEBUI_TICK_SECONDS): the first monitor of the round that needs it reads AWS while the others wait for its
+A read is kept in Redis as a hash (one field a route, an address, a record...) for a round (`in_round`; or
+WEBUI_TICK_SECONDS): the first monitor of the round that needs it reads AWS while the others wait for its
 answer (one reader at a time per read, under a lock that runs out), and each takes only its own field. A read
 older than what a monitor must see (`not_before`: its target's last change, so that a move just made is
 never judged from a read made before it) is read again. An AWS failure is shared too, so a round of monitors
@@ -26,6 +26,7 @@ AT, FAILED = ":at", ":failed"  # fields of the hash beside the read's own
 POLL = 0.05
 
 _not_before: contextvars.ContextVar[float] = contextvars.ContextVar("awsreads_not_before", default=0.0)
+_round: contextvars.ContextVar[float | None] = contextvars.ContextVar("awsreads_round", default=None)
 
 
 @contextlib.contextmanager
@@ -38,6 +39,17 @@ def not_before(timestamp: float):
         _not_before.reset(token)
 
 
+@contextlib.contextmanager
+def in_round(started: float | None):
+    """The watches in this block belong to the round beat started at `started` (time.time()): a read made since
+    serves them all, however long the round takes. None: a read of the last WEBUI_TICK_SECONDS does."""
+    token = _round.set(started)
+    try:
+        yield
+    finally:
+        _round.reset(token)
+
+
 def lookup(kind: str, scope: str, key: str, read: Callable[[], dict[str, object]], *, wait: float = 30.0):
     """The value of `key` in the round's read of `kind` in `scope` (None when the read has no such key).
 
@@ -47,8 +59,9 @@ def lookup(kind: str, scope: str, key: str, read: Callable[[], dict[str, object]
     client = awsbudget.redis_client()
     if client is None:
         return read().get(key)
-    name = f"webui:awsread:{settings.AWS_REGION}:{kind}:{scope}"
-    oldest = max(time.time() - settings.WEBUI_TICK_SECONDS, _not_before.get())
+    name = f"webui:awsread:{awsbudget.namespace()}:{kind}:{scope}"
+    started = _round.get()
+    oldest = max(time.time() - settings.WEBUI_TICK_SECONDS if started is None else started, _not_before.get())
     deadline = time.monotonic() + wait
     try:
         while True:
@@ -89,5 +102,5 @@ def _store(client, name: str, fields: dict, started: float) -> None:
     with client.pipeline() as pipe:  # MULTI: a reader sees the whole read or the one before
         pipe.delete(name)
         pipe.hset(name, mapping={**fields, AT: repr(started)})
-        pipe.expire(name, max(2, int(settings.WEBUI_TICK_SECONDS * 3)))
+        pipe.expire(name, int(max(30, settings.WEBUI_TICK_SECONDS * 6)))  # a slow round still finds it
         pipe.execute()

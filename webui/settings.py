@@ -321,6 +321,9 @@ AWS_BUDGET = env_bool("WEBUI_AWS_BUDGET", True)
 AWS_BUDGET_SHARE = env_range("WEBUI_AWS_BUDGET_SHARE", 1.0, 0.05, 1.0, "a share of AWS's published rates")
 AWS_BUDGET_RATES = budget_rates("WEBUI_AWS_BUDGET_RATES")
 EMBEDDED_AWS_PORT = int(os.environ.get("WEBUI_EMBEDDED_AWS_PORT", "5055"))
+# Where the AWS DNS monitor's Check Name Resolution asks (host[:port]); unset: the embedded simulation's DNS server
+# when the console runs it, else the OS's resolver.
+DNS_RESOLVER = os.environ.get("WEBUI_DNS_RESOLVER", "")
 # How the embedded simulation behaves (AWS's rate buckets, latency, Route 53 propagation; `ideal` turns them
 # off): every WEBUI_AWSSIM_* variable, checked against its range by webui/awssim/rules.py when it starts.
 AWSSIM = {name: value for name, value in os.environ.items() if name.startswith("WEBUI_AWSSIM_")}

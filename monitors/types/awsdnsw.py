@@ -1,5 +1,13 @@
 """AWS DNS monitor resource, added with each AWS DNS resource."""
 
+import contextlib
+import json
+import socket
+from pathlib import Path
+
+from django.conf import settings
+from dnslib import QTYPE, RCODE, DNSError, DNSRecord
+
 from clusters.configuration.params import Param
 from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
 from webui import aws, awsreads
@@ -18,11 +26,23 @@ class AwsDnsMonitorType(MonitorType):
             return aws_failure(exc)
         if values is None:
             return Watch("error", "52", "The resource record set in Amazon Route 53 does not exist.")
-        if values != [target.value("ip", server)]:
+        expected = target.value("ip", server)
+        if values != [expected]:
             return Watch(
                 "error",
                 "53",
                 "IP address different from the setting is registered in the resource record set of Amazon Route 53.",
+            )
+        if not monitor.value("nscheck", server):
+            return Watch()
+        addresses = resolve(name, timeout=min(5, monitor.timeout))
+        if addresses is None:
+            return Watch("error", "54", "Failed to resolve domain name.")
+        if addresses != [expected]:
+            return Watch(
+                "error",
+                "55",
+                "IP address which is resolved domain name from the DNS resolver is different from the setting.",
             )
         return Watch()
 
@@ -45,6 +65,36 @@ class AwsDnsMonitorType(MonitorType):
         target = ctx.config.resource(monitor.target) if monitor.target else None
         zone = target.parameters.get("hostedzoneid", "*") if target is not None else "*"
         return [{"Action": ["route53:ListResourceRecordSets"], "Resource": [f"arn:aws:route53:::hostedzone/{zone}"]}]
+
+
+def resolver() -> tuple[str, int] | None:
+    """Where Check Name Resolution asks: WEBUI_DNS_RESOLVER (host[:port]); else, on a console running the embedded
+    simulation, its DNS server (var/awssim.json); else None, the OS's resolver, as a server's own would."""
+    if settings.DNS_RESOLVER:
+        host, _, port = settings.DNS_RESOLVER.partition(":")
+        return host, int(port or 53)
+    ids = Path(settings.VAR_DIR) / "awssim.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        found = json.loads(ids.read_text())["dns"]
+        return found["host"], int(found["port"])
+    return None
+
+
+def resolve(name: str, *, timeout: float) -> list[str] | None:
+    """The A addresses `name` resolves to, sorted; None when it does not resolve (NXDOMAIN, no answer)."""
+    server = resolver()
+    if server is None:
+        try:
+            return sorted(socket.gethostbyname_ex(name.rstrip("."))[2]) or None
+        except OSError:
+            return None
+    try:
+        answer = DNSRecord.parse(DNSRecord.question(name).send(server[0], server[1], timeout=timeout))
+    except (OSError, DNSError):
+        return None
+    if answer.header.rcode != RCODE.NOERROR:
+        return None
+    return sorted(str(r.rdata) for r in answer.rr if r.rtype == QTYPE.A) or None
 
 
 def record_sets(zone: str) -> dict[str, list[str]]:
