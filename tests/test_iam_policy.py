@@ -73,6 +73,17 @@ def acting_as(moto_server, principal, monkeypatch):
     aws.reset_clients()
 
 
+def heartbeats(cluster, config) -> list[str]:
+    """Each server's node agent writes its object storage heartbeat once; what failed."""
+    failed = []
+    for server in config.server_names:
+        try:
+            Heartbeat(cluster, server, 1).beat()
+        except aws.AWS_ERRORS as exc:
+            failed.append(f"The object storage heartbeat of {server} failed: {aws.error_message(exc)}")
+    return failed
+
+
 def steps(users, cluster, sim, ids):
     """The engine's work on the cluster, step by step: each yields (step, what went wrong in the words the operator
     reads: the alert log, run errors and error lines, a monitor's watch that was not normal)."""
@@ -103,13 +114,7 @@ def steps(users, cluster, sim, ids):
             if watch.status != "normal":
                 watches.append(f"Monitor {monitor.name} detected an error. ({watch.code} : {watch.message})")
     yield "every monitor", said(more=watches)
-    beats = []
-    for server in config.server_names:
-        try:
-            Heartbeat(cluster, server, 1).beat()
-        except aws.AWS_ERRORS as exc:
-            beats.append(f"The object storage heartbeat of {server} failed: {aws.error_message(exc)}")
-    yield "the servers' object storage heartbeats", said(more=beats)
+    yield "the servers' object storage heartbeats", said(more=heartbeats(cluster, config))
     yield "a move", said(run("group_move", users, cluster, group="failover1", server="server2"))
     root_client("ec2", sim["endpoint_url"], sim["region"]).stop_instances(
         InstanceIds=[ids["servers"]["server2"]["instance"]]
@@ -135,13 +140,7 @@ def actions(users, cluster, sim, ids):
 
     health.lost_server(cluster, config)
     yield "server health", alerts()
-    beats = []
-    for server in config.server_names:
-        try:
-            Heartbeat(cluster, server, 1).beat()
-        except aws.AWS_ERRORS as exc:
-            beats.append(f"The object storage heartbeat of {server} failed: {aws.error_message(exc)}")
-    yield "the servers' object storage heartbeats", beats
+    yield "the servers' object storage heartbeats", heartbeats(cluster, config)
     resources = [r for r in config.resources if r.spec.aws]
     outcomes = [groups.act(cluster, r, "server1", True) for r in resources]
     yield "activation", failed(outcomes, "start")
