@@ -13,6 +13,17 @@ Server lost -> service back: the whole console on loopback with two console work
 per server (tests/faults/agents.py); the agent of the server holding the group is killed (kill -9)
 and the clock runs until the VIP route and the LB probe port are on the other server. Prints the
 total and its parts: detection (the heartbeat timeout and a round), forced stop, activation.
+
+AZ loss (`bench/failover.py azloss`): CLUSTERS x GROUPS (20 x 10) in one account on the AWS-like simulation with
+AWS's own buckets, latency and Route 53 propagation (tests/azloss.py): VIP, EIP and DNS groups, every fourth cluster
+of SIP groups (same subnet), run by two Celery workers with their beats on the default round (WEBUI_TICK_SECONDS).
+All started at once; once every Route 53 change is INSYNC, every cluster's server 1 lost at once. Prints the time
+until the last group is online on server 2 against the floor the buckets impose (the calls beyond each bucket's
+burst at its refill rate, Route 53 included) plus detection (the last cluster's forced stop and failover run made),
+the throttling answers, the groups that failed over without a fault and the groups in error (both must be 0), and
+the monitors that erred meanwhile (0). Goal: within 1.5x (floor + detection).
+
+Outage (`bench/failover.py outage`): see bench/outage.py.
 """
 
 import os
@@ -38,6 +49,11 @@ def main():
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
     os.environ.setdefault("AWS_REGION", "ap-northeast-1")
     setup()
+    if sys.argv[1:] == ["azloss"]:
+        from django.contrib.auth import get_user_model
+
+        az_loss(get_user_model()(username="bench", is_superuser=True))
+        return
     import logging
 
     import boto3
@@ -149,6 +165,64 @@ def main():
     server.wait(10)
     if sys.argv[1:] != ["move"]:
         server_lost(admin)
+        az_loss(admin)
+
+
+def az_loss(admin) -> None:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from clusters.models import Cluster
+    from tests.azloss import Fleet, Workers, pending_changes, rates, start_simulation
+    from tests.conftest import point_celery_at
+    from tests.faults.harness import Redis, wait
+    from webui import aws
+
+    clusters, groups = int(os.environ.get("CLUSTERS", 20)), int(os.environ.get("GROUPS", 10))
+    admin.save()
+    Cluster.objects.all().delete()  # the clusters of the benchmarks before: not this account's
+    var = Path(settings.VAR_DIR)
+    broker = Redis(var)
+    sim, ids = start_simulation(var, free_port())
+    settings.AWS_ENDPOINT_URL, settings.CELERY_BROKER_URL = ids["endpoint_url"], broker.url
+    aws.reset_clients()
+    point_celery_at(broker.url)
+    env = {"REDIS_URL": broker.url, "AWS_ENDPOINT_URL": ids["endpoint_url"], "WEBUI_VAR_DIR": str(var)}
+    env["WEBUI_LOG_LEVEL"] = "ERROR"
+    workers = None
+    try:
+        built = time.monotonic()
+        fleet = Fleet(ids, admin, clusters=clusters, groups=groups)
+        print(f"AZ loss: {clusters} clusters x {groups} groups built in {time.monotonic() - built:.0f} s")
+        workers = Workers(env, count=2, concurrency=12, logs=var / "azloss")
+        started = fleet.start_all(900)
+        print(
+            f"  started at once: {started['seconds']:.1f} s until all {fleet.total} groups online; on server 2 "
+            f"without a fault: {started['on_server2']}; throttling answers: {sum(started['throttled'].values())}"
+        )
+        wait(lambda: pending_changes() == 0, 300, "every Route 53 change INSYNC", every=1)
+        loss = fleet.lose_az(rates({}), 900)
+        bound = loss.floor + loss.detection
+        print(
+            f"  server 1's AZ lost -> the last group online on server 2: {loss.seconds:.1f} s; floor of the buckets "
+            f"{loss.floor:.1f} s ({loss.floor_bucket}) + detection {loss.detection:.1f} s = {bound:.1f} s: "
+            f"{loss.seconds / bound:.2f}x (goal within 1.5x)"
+        )
+        calls = ", ".join(f"{k} {v}" for k, v in sorted(loss.calls.items(), key=lambda kv: -kv[1]))
+        print(f"  AWS calls meanwhile: {calls}")
+        print(
+            f"  throttling answers: {sum(loss.throttled.values())} {loss.throttled or ''}; groups online on "
+            f"server 2: {loss.online_on_server2} of {loss.groups}; in error: {len(loss.in_error)} "
+            f"{loss.in_error[:3] or ''}; monitors that erred: {len(loss.monitor_errors)} "
+            f"{loss.monitor_errors[:3] or ''}"
+        )
+    finally:
+        if workers is not None:
+            workers.stop(30)
+        sim.terminate()
+        sim.wait(15)
+        broker.stop()
 
 
 def server_lost(admin) -> None:

@@ -10,6 +10,7 @@ time per cluster.
 import contextlib
 import logging
 import math
+import time
 import zlib
 from datetime import datetime, timedelta
 
@@ -19,9 +20,10 @@ from django.utils import timezone
 from clusters.aws.account import AwsAccount
 from clusters.configuration.config import Config, MonitorConfig
 from clusters.models import Cluster, TaskRun
-from clusters.operation import groups, health, recovery, state
+from clusters.operation import groups, health, propagation, recovery, state
 from clusters.operation.state import Status
 from monitors.registry import Watch
+from webui import awsreads
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +38,11 @@ def tick(*, force: bool = False) -> list[int]:
     one per due monitor, each under a lease). A failure in one cluster is logged and alerted, and the
     round goes on with the others.
     """
-    started = []
+    started, round_start = [], time.time()
     for pk in clusters_to_watch():
         run, due = watch_cluster(pk, force=force)
         for name in due:
-            run = run or watch_monitor(pk, name, force=force)
+            run = run or watch_monitor(pk, name, force=force, round_start=round_start)
         if run is not None:
             started.append(run.pk)
     return started
@@ -65,6 +67,7 @@ def watch_cluster(pk: int, *, force: bool = False) -> tuple[TaskRun | None, list
 
 def _watch_cluster(cluster, force: bool):
     _, config = state.applied(cluster)
+    propagation.follow(cluster, config)  # changes AWS still propagates (Route 53: PENDING until INSYNC)
     if not state.is_running(cluster):
         last = state.servers_last_read(cluster)
         if force or last is None or timezone.now() - last > SERVER_REFRESH:
@@ -156,11 +159,14 @@ def _servers_to_watch(config: Config, monitor: MonitorConfig, row, resources: di
     return [online.server]
 
 
-def watch_monitor(pk: int, name: str, *, force: bool = False, lease=None) -> TaskRun | None:
+def watch_monitor(
+    pk: int, name: str, *, force: bool = False, lease=None, round_start: float | None = None
+) -> TaskRun | None:
     """Watch one monitor resource if it is still due; the recovery run it started, if any.
 
     `lease(seconds)`, when given, is entered for the monitor's timeout (monitors.tasks: a worker's lease
-    on it); nothing is watched unless it yields True."""
+    on it); nothing is watched unless it yields True. `round_start`: when beat started the round (time.time()),
+    whose AWS reads the round's monitors share (webui.awsreads)."""
     cluster = Cluster.objects.filter(pk=pk).first()
     if cluster is None or _busy(cluster):
         return None
@@ -169,7 +175,7 @@ def watch_monitor(pk: int, name: str, *, force: bool = False, lease=None) -> Tas
     if monitor is None:
         return None  # applied away meanwhile
     monitor = recovery.with_ratio(monitor, state.timeout_ratio(cluster).ratio)  # clptoratio: a longer Timeout
-    with lease(monitor.timeout) if lease else contextlib.nullcontext(True) as held:
+    with lease(monitor.timeout) if lease else contextlib.nullcontext(True) as held, awsreads.in_round(round_start):
         return _watch_monitor(cluster, config, monitor, force) if held else None
 
 

@@ -5,6 +5,7 @@ same cluster or monitor, and a worker killed while holding one holds it only unt
 """
 
 import contextlib
+import time
 from functools import cache
 
 import redis
@@ -36,24 +37,26 @@ def lease(name: str, seconds: float):
 def tick() -> None:
     """Beat's round (one beat acts at a time: celery-redbeat): a task per cluster, skipped by the worker that
     takes it while another still holds that cluster's lease."""
+    round_start = time.time()  # the round's monitors share their AWS reads (webui.awsreads)
     for pk in engine.clusters_to_watch():
-        watch_cluster.apply_async(args=[pk], expires=settings.WEBUI_CLUSTER_LEASE_SECONDS)
+        watch_cluster.apply_async(args=[pk, round_start], expires=settings.WEBUI_CLUSTER_LEASE_SECONDS)
 
 
 @shared_task(name="monitors.watch_cluster", ignore_result=True)
-def watch_cluster(pk: int) -> None:
+def watch_cluster(pk: int, round_start: float | None = None) -> None:
     with lease(f"cluster:{pk}", settings.WEBUI_CLUSTER_LEASE_SECONDS) as held:
         if not held:
             return
         _, due = engine.watch_cluster(pk)
     for name in due:
-        watch_monitor.apply_async(args=[pk, name], expires=settings.WEBUI_CLUSTER_LEASE_SECONDS)
+        watch_monitor.apply_async(args=[pk, name, round_start], expires=settings.WEBUI_CLUSTER_LEASE_SECONDS)
 
 
 @shared_task(name="monitors.watch_monitor", ignore_result=True)
-def watch_monitor(pk: int, name: str) -> None:
+def watch_monitor(pk: int, name: str, round_start: float | None = None) -> None:
     engine.watch_monitor(
         pk,
         name,
         lease=lambda seconds: lease(f"monitor:{pk}:{name}", seconds + settings.WEBUI_MONITOR_LEASE_SLACK_SECONDS),
+        round_start=round_start,
     )

@@ -1,8 +1,10 @@
 """The registry of group resource types: one module per type in resources/types/."""
 
+import functools
 from dataclasses import dataclass
 
 from clusters.configuration.params import Change, ObjectType, Param, Registry
+from webui import aws
 
 # Common to every AWS resource (SEEN for awsvip: parameters/awsclitimeout, 1-999, default 100).
 AWS_CLI_TIMEOUT = Param(
@@ -16,6 +18,20 @@ AWS_CLI_TIMEOUT = Param(
     section="Tuning",
     change=Change.NOTHING,  # read by its next AWS call
 )
+
+
+def within_aws_cli_timeout(action):
+    """An AWS resource's activation or deactivation: its AWS calls get their answers within its AWS CLI Timeout
+    (none in time: "Timeout occurred."). Waiting out AWS's throttling is not bounded by it: a throttled call is
+    never by itself a failure (webui.aws)."""
+
+    @functools.wraps(action)
+    def bounded(self, resource, server):
+        seconds = resource.value("awsclitimeout", server) or AWS_CLI_TIMEOUT.default
+        with aws.bounded(seconds, waits=False):
+            return action(self, resource, server)
+
+    return bounded
 
 
 # The ENI of each server's instance (SEEN for awsvip: parameters/eniid, per server); every server needs its own.
@@ -37,6 +53,18 @@ class ResourceFailed(Exception):
     def __init__(self, code: str, message: str):
         super().__init__(f"{code} : {message}")
         self.code, self.message = code, message
+
+
+class Acted(str):
+    """What an action did, in words, and what the engine keeps of it in the resource's state (`details`): a
+    change AWS still propagates is {"change": {"id", "label", "status", "submitted", ...}} (see `settle`)."""
+
+    details: dict
+
+    def __new__(cls, text: str, details: dict | None = None):
+        made = super().__new__(cls, text)
+        made.details = details or {}
+        return made
 
 
 @dataclass(frozen=True)
@@ -69,6 +97,11 @@ class ResourceType(ObjectType):
     @property
     def has_facts(self) -> bool:
         return type(self).server_facts is not ResourceType.server_facts
+
+    def settle(self, resource, change: dict) -> str:
+        """The status now of a change this resource made that AWS was still propagating (Acted.details'
+        "change"): "PENDING" until it is "INSYNC". Only types that make such changes override it."""
+        return "INSYNC"
 
 
 RESOURCE_TYPES = Registry("resources.types", "group resource")

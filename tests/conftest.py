@@ -176,6 +176,7 @@ def aws_endpoint(moto_server, settings):
 
     settings.AWS_ENDPOINT_URL = moto_server["endpoint_url"]
     settings.AWS_REGION = moto_server["region"]
+    settings.DNS_RESOLVER = "{}:{}".format(*moto_server["dns"])  # the AWS DNS monitor's name check asks it
     aws.reset_clients()
     yield moto_server
     aws.reset_clients()

@@ -9,8 +9,9 @@ PACKAGES = ("clusters", "monitors", "resources", "webui")
 
 # Lowest first: a module imports from its own layer and the ones before it, never from a later one.
 LAYERS = [
-    ("platform", ["webui.aws", "webui.awssim", "webui.roles", "webui.celery", "webui.settings", "webui.nodes",
-                  "clusters.clpconf.names", "clusters.clpconf.xmlpath"]),
+    ("platform", ["webui.aws", "webui.awslimits", "webui.awsbudget", "webui.awsreads", "webui.awssim", "webui.roles",
+                  "webui.celery", "webui.settings", "webui.nodes", "clusters.clpconf.names",
+                  "clusters.clpconf.xmlpath"]),
     ("configuration", ["clusters.models", "clusters.runtime", "clusters.configuration", "resources",
                        "monitors.models", "monitors.registry", "monitors.types"]),
     ("clp.conf", ["clusters.clpconf"]),

@@ -37,6 +37,39 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name}={value!r} is not a number of seconds.") from None
 
 
+def env_range(name: str, default: float, low: float, high: float, what: str) -> float:
+    """A number within [low, high]; anything else stops the start with one line naming the variable and its range."""
+    value = os.environ.get(name) or default
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        raise ImproperlyConfigured(f"{name}={value!r} is out of range: allowed {low:g} to {high:g} ({what}).")
+    return number
+
+
+def budget_rates(name: str) -> dict[str, tuple[float, float]]:
+    """BUCKET=SIZE/REFILL,... for the budget's buckets (webui/awslimits.py names them)."""
+    from webui.awslimits import BUCKETS
+
+    found = {}
+    for item in filter(None, (part.strip() for part in os.environ.get(name, "").split(","))):
+        bucket, _, figures = item.partition("=")
+        size, _, refill = figures.partition("/")
+        try:
+            pair = (float(size), float(refill))
+        except ValueError:
+            pair = (0.0, 0.0)
+        if bucket.strip() not in BUCKETS or not (1 <= pair[0] <= 100000 and 0.01 <= pair[1] <= 10000):
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is out of range: allowed BUCKET=SIZE/REFILL, BUCKET one of "
+                f"{', '.join(BUCKETS)}, SIZE 1 to 100000 tokens, REFILL 0.01 to 10000 a second."
+            )
+        found[bucket.strip()] = pair
+    return found
+
+
 def _secret_key() -> str:
     key = os.environ.get("DJANGO_SECRET_KEY")
     if key:
@@ -325,8 +358,19 @@ AWS_REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"
 AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL", "") or None
 AWS_CONNECT_TIMEOUT = env_float("WEBUI_AWS_CONNECT_TIMEOUT", 5)
 AWS_READ_TIMEOUT = env_float("WEBUI_AWS_READ_TIMEOUT", 20)
-AWS_MAX_ATTEMPTS = int(os.environ.get("WEBUI_AWS_MAX_ATTEMPTS", "4"))
+# Attempts in all (the first included) for a call that got no answer or an endpoint's 5xx; throttling is waited out
+# apart, for up to WEBUI_AWS_THROTTLE_WAIT_SECONDS (a monitor: its Timeout; a pick list or check: the read timeout).
+AWS_MAX_ATTEMPTS = int(env_range("WEBUI_AWS_MAX_ATTEMPTS", 5, 1, 20, "attempts"))
+AWS_THROTTLE_WAIT_SECONDS = env_range("WEBUI_AWS_THROTTLE_WAIT_SECONDS", 300, 1, 3600, "seconds")
+# The account-wide budget of AWS calls (webui/awsbudget.py), in Redis: AWS's published buckets times the share the
+# console may use; WEBUI_AWS_BUDGET_RATES sets buckets whose limits AWS raised ("ec2_mutating=100/10,route53=5/5").
+AWS_BUDGET = env_bool("WEBUI_AWS_BUDGET", True)
+AWS_BUDGET_SHARE = env_range("WEBUI_AWS_BUDGET_SHARE", 1.0, 0.05, 1.0, "a share of AWS's published rates")
+AWS_BUDGET_RATES = budget_rates("WEBUI_AWS_BUDGET_RATES")
 EMBEDDED_AWS_PORT = int(os.environ.get("WEBUI_EMBEDDED_AWS_PORT", "5055"))
+# Where the AWS DNS monitor's Check Name Resolution asks (host[:port]); unset: the embedded simulation's DNS server
+# when the console runs it, else the OS's resolver.
+DNS_RESOLVER = os.environ.get("WEBUI_DNS_RESOLVER", "")
 # How the embedded simulation behaves (AWS's rate buckets, latency, Route 53 propagation; `ideal` turns them
 # off): every WEBUI_AWSSIM_* variable, checked against its range by webui/awssim/rules.py when it starts.
 AWSSIM = {name: value for name, value in os.environ.items() if name.startswith("WEBUI_AWSSIM_")}

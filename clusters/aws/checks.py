@@ -234,17 +234,18 @@ def run_checks(
 
 
 def iam_policy(ctx_or_cluster) -> dict:
-    """The least-privilege IAM policy the cluster's servers need, scoped where AWS allows."""
+    """The least-privilege IAM policy the cluster's engine needs to operate it (its resources' and monitors'
+    actions, server health, forced stop, the object storage heartbeat and the distribution of clp.conf), scoped
+    where AWS allows: every action is used on every resource it names (tests/test_iam_policy.py shows each
+    statement necessary). Check AWS reads more (VPCs, subnets, zones...) with the console's own credentials."""
     ctx = ctx_or_cluster if isinstance(ctx_or_cluster, CheckContext) else CheckContext(ctx_or_cluster)
     statements: list[dict] = []
     for obj in typed_objects(ctx.config):
         statements += obj.spec.iam_statements(obj, ctx)
     buckets = sorted({hb.parameters.get("bucket", "") for hb in ctx.config.heartbeats if hb.kind == "object_storage"})
-    for bucket in filter(None, buckets):
+    for bucket in filter(None, buckets):  # heartbeats read by the console, written by the servers; clp.conf
         statements.append({"Action": ["s3:ListBucket"], "Resource": [f"arn:aws:s3:::{bucket}"]})
-        statements.append(
-            {"Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": [f"arn:aws:s3:::{bucket}/*"]}
-        )
+        statements.append({"Action": ["s3:PutObject"], "Resource": [f"arn:aws:s3:::{bucket}/*"]})
     instances = sorted(filter(None, map(ctx.config.instance_id, ctx.server_names)))
     if instances:
         statements.append(
@@ -255,20 +256,18 @@ def iam_policy(ctx_or_cluster) -> dict:
 
 
 def _merge(statements: list[dict]) -> list[dict]:
-    """One statement per set of actions, resources gathered; Sids for reading."""
-    merged: dict[tuple, set] = {}
+    """Each action once, on every resource any object needs it on; one statement per set of resources (each
+    statement's actions are needed on exactly its resources); Sids for reading."""
+    by_action: dict[str, set] = {}
     for statement in statements:
-        merged.setdefault(tuple(sorted(set(statement["Action"]))), set()).update(statement["Resource"])
+        for action in statement["Action"]:
+            by_action.setdefault(action, set()).update(statement["Resource"])
+    merged: dict[tuple, list] = {}
+    for action, resources in sorted(by_action.items()):
+        merged.setdefault(("*",) if "*" in resources else tuple(sorted(resources)), []).append(action)
     result = []
-    for i, (actions, resources) in enumerate(sorted(merged.items()), start=1):
-        result.append(
-            {
-                "Sid": f"ClusterWebUI{i}",
-                "Effect": "Allow",
-                "Action": list(actions),
-                "Resource": ["*"] if "*" in resources else sorted(resources),
-            }
-        )
+    for i, (resources, actions) in enumerate(sorted(merged.items(), key=lambda item: item[1]), start=1):
+        result.append({"Sid": f"ClusterWebUI{i}", "Effect": "Allow", "Action": actions, "Resource": list(resources)})
     return result
 
 

@@ -273,7 +273,8 @@ def run_aws_check(context: RunContext) -> dict:
         context.log(message)
         context.progress(min(95, 100 * done[0] // total))
 
-    findings = run_checks(context.cluster, config=config, log=log)
+    with aws.priority(aws.READ):  # checks read after failovers and operations in the account's AWS budget
+        findings = run_checks(context.cluster, config=config, log=log)
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = sum(1 for f in findings if f.severity == "warning")
     context.log(f"Done: {errors} error(s), {warnings} warning(s).", "error" if errors else "info")

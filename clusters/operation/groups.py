@@ -8,6 +8,7 @@ activation failure, a lost server, a monitor's recovery, a cluster service stopp
 servers that is available — its cluster service runs and the server is not lost — then the next.
 """
 
+import contextvars
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -54,14 +55,17 @@ class Outcome:
     ok: bool
     message: str
     span: tuple[float, float]
+    details: dict = field(default_factory=dict)  # what the type keeps of it (resources.registry.Acted)
 
 
 def act(cluster, resource: ResourceConfig, server: str, activate: bool, agents: dict | None = None) -> Outcome:
     """One resource's action (on AWS, or on the server's node agent), in a worker thread. `agents`
     (remote.agents_of) keeps the thread off the database."""
     started = time.perf_counter()
+    details = {}
     try:
         ok, message = True, remote.act(cluster, resource, server, activate, agents=agents)
+        details = getattr(message, "details", {})
     except ResourceFailed as exc:
         ok, message = False, f"{exc.code} : {exc.message}".strip(" :")
     except nodes.NodeUnreachable as exc:  # a server problem: the activation failed there, the group moves on
@@ -69,7 +73,7 @@ def act(cluster, resource: ResourceConfig, server: str, activate: bool, agents: 
     except aws.AWS_ERRORS as exc:
         text = aws.error_message(exc)
         ok, message = False, f"{'9' if text == aws.TIMEOUT_MESSAGE else '50'} : {text}"
-    return Outcome(resource.name, ok, message, (started, time.perf_counter()))
+    return Outcome(resource.name, ok, message, (started, time.perf_counter()), details)
 
 
 def retries(resource: ResourceConfig, activate: bool) -> int:
@@ -89,7 +93,7 @@ def act_and_retry(cluster, resource: ResourceConfig, server: str, activate: bool
             break
         again = act(cluster, resource, server, activate, agents)
         note = f" (retry {attempt})" if again.ok else f" (after {attempt} retr{'y' if attempt == 1 else 'ies'})"
-        outcome = Outcome(again.name, again.ok, again.message + note, (outcome.span[0], again.span[1]))
+        outcome = Outcome(again.name, again.ok, again.message + note, (outcome.span[0], again.span[1]), again.details)
     return outcome
 
 
@@ -106,6 +110,12 @@ def record(cluster, outcome: Outcome, server: str, activate: bool, log) -> None:
             message=outcome.message,
         )
         log(f"Resource {name} {'started' if activate else 'stopped'} on {server}.")
+        if change := outcome.details.get("change"):  # AWS still propagates it: followed by the engine's rounds
+            state.set_change(cluster, name, change)
+            done = "started" if activate else "stopped"
+            text = f"Resource {name} {done} on {server}; {change['label']} is {change['status']}."
+            state.alert(cluster, text, server=server)
+            log(text)
         return
     text = f"Failed to {'start' if activate else 'stop'} the resource {name}. ({outcome.message})"
     failure = Status.ONLINE_FAILURE if activate else Status.OFFLINE_FAILURE
@@ -166,11 +176,14 @@ def run_levels(
     # Only a type that acts on the server itself asks its agent; a group of AWS resources needs no lookup.
     agents = remote.agents_of(cluster) if any(r.spec.on_server for level in order for r in level) else {}
     done = Pass(reached=start)
+    context = contextvars.copy_context()  # each thread acts at the run's AWS priority
     for level in order:
         done.reached += 1
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=max(1, len(level))) as pool:  # independent resources in parallel
-            results = list(pool.map(lambda r: act_and_retry(cluster, r, server, activate, agents), level))
+            results = list(
+                pool.map(lambda r: context.copy().run(act_and_retry, cluster, r, server, activate, agents), level)
+            )
         done.timings.append(
             Timing(time.perf_counter() - started, {o.name: (o.span[0] - started, o.span[1] - started) for o in results})
         )

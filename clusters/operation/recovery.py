@@ -13,12 +13,12 @@ from django.db import transaction
 from clusters.aws.account import AwsAccount
 from clusters.configuration.config import Config, MonitorConfig
 from clusters.node import remote
-from clusters.operation import groups, state
+from clusters.operation import groups, propagation, state
 from clusters.operation.state import Status
 from clusters.runs import taskruns
 from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
 from monitors.registry import Watch
-from webui import aws
+from webui import aws, awsreads
 from webui.roles import Role, acting_user, require_role
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,8 @@ def observe(cluster, config: Config, monitor: MonitorConfig, row, server: str, w
     """Record what one watch of `monitor` on `server` found (on its state `row`, saved by the caller); an
     error beyond the Retry Count starts its recovery run, returned."""
     name = monitor.name
+    if watch.status == "skipped":  # not judged this time: nothing changes, failures included
+        return None
     if watch.status == "normal":
         if row.status in (Status.ERROR, Status.CAUTION):
             state.alert(cluster, f"Monitor {name} is back to normal.", server=server)
@@ -121,10 +123,18 @@ def with_ratio(monitor: MonitorConfig, ratio: int) -> MonitorConfig:
 
 def watch_on(cluster, monitor: MonitorConfig, target, server: str, row) -> Watch:
     """One watch of `monitor` on `server`, bounded by its Timeout (times the timeout ratio: the caller passes the
-    monitor with_ratio), with its "Action when AWS CLI command failed to receive response" applied."""
+    monitor with_ratio), with its "Action when AWS CLI command failed to receive response" applied. A target whose
+    change AWS still propagates is not judged before it is INSYNC ("skipped"); a read shared by the round's
+    monitors is used only if made after the target's last change."""
     if server in state.dummy_failure_on(row, [server]):
         return Watch("error", "", "Dummy failure (Verification Mode).")
-    with aws.bounded(monitor.timeout):  # the monitor's own Timeout bounds its AWS calls
+    found = state.resource_state(cluster, target.name) if target is not None else None
+    change = (found.details or {}).get("change") if found is not None else None
+    pending = change and change.get("status") == "PENDING"
+    if pending and propagation.settle(cluster, target, change, found.server, found.message) != "INSYNC":
+        return Watch("skipped", "", f"{change['label']} is PENDING: not judged before it is INSYNC.")
+    since = found.updated_at.timestamp() if found is not None else 0.0
+    with aws.bounded(monitor.timeout), awsreads.not_before(since):  # the monitor's own Timeout bounds its AWS calls
         watch = remote.watch(cluster, monitor, target, server)
     if watch.no_response:
         mode = str(monitor.parameters.get("mode", "0"))

@@ -200,6 +200,19 @@ def resources_online_on(cluster: Cluster, server: str) -> list[str]:
     return list(rows.values_list("name", flat=True))
 
 
+def set_change(cluster: Cluster, name: str, change: dict, *, message: str | None = None) -> None:
+    """A change the resource made that AWS propagates (a Route 53 change: its ID, label, status, when it was
+    submitted); with `message`, what the status shows of the resource now."""
+    rows = ObjectState.objects.filter(cluster=cluster, kind=Kind.RESOURCE, name=name)
+    rows.update(details={"change": change}, **({"message": message[:500]} if message is not None else {}))
+
+
+def pending_changes(cluster: Cluster) -> dict[str, tuple[dict, ObjectState]]:
+    """Every resource whose change AWS still propagates: name -> (the change, its state row)."""
+    rows = ObjectState.objects.filter(cluster=cluster, kind=Kind.RESOURCE, details__change__status="PENDING")
+    return {row.name: (row.details["change"], row) for row in rows}
+
+
 # --- cluster services and servers -----------------------------------------------------------------
 
 

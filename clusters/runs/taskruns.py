@@ -335,9 +335,11 @@ def execute(run_id: int) -> None:
     run = TaskRun.objects.select_related("cluster", "user").get(pk=run_id)
     context = RunContext(run)
     status, error, result, trace = TaskRun.Status.FAILED, "", {}, ""
-    with _Lease(run_id):
+    kind = KINDS[run.kind]
+    # The account's AWS budget: what the engine starts for a failure (forced stop, failover) goes first.
+    with _Lease(run_id), aws.priority(aws.FAILOVER if kind.by_engine else aws.OPERATION):
         try:
-            result = KINDS[run.kind].handler(context) or {}
+            result = kind.handler(context) or {}
             status = TaskRun.Status.SUCCEEDED
         except TaskFailed as exc:
             error = str(exc)

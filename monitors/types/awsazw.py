@@ -2,21 +2,21 @@
 
 from clusters.configuration.params import Param
 from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
-from webui import aws
+from webui import aws, awsreads
 
 
 class AwsAzMonitorType(MonitorType):
     def watch(self, monitor, target, server):
-        """The server's Availability Zone is available."""
+        """The server's Availability Zone is available (the Region's zones, read once a round for every monitor)."""
         zone = monitor.value("availabilityzone", server)
         try:
-            zones = aws.client("ec2").describe_availability_zones(ZoneNames=[zone])["AvailabilityZones"]
+            state = awsreads.lookup("availability_zones", "", zone, zones)
         except aws.AWS_ERRORS as exc:
-            if "Invalid availability zone" in aws.error_message(exc) or "InvalidParameterValue" in str(exc):
-                return Watch("error", "5", f"Invalid availability zone: [{zone}]")
             return aws_failure(exc)
-        if not zones or zones[0].get("State") != "available":
-            return Watch("error", "5", f"The availability zone {zone} is {zones[0].get('State') if zones else 'gone'}.")
+        if state is None:
+            return Watch("error", "5", f"Invalid availability zone: [{zone}]")
+        if state != "available":
+            return Watch("error", "5", f"The availability zone {zone} is {state}.")
         return Watch()
 
     def check_aws(self, monitor, ctx):
@@ -55,6 +55,11 @@ class AwsAzMonitorType(MonitorType):
 
     def iam_statements(self, monitor, ctx):
         return [{"Action": ["ec2:DescribeAvailabilityZones"], "Resource": ["*"]}]
+
+
+def zones() -> dict[str, str]:
+    """Every Availability Zone of the Region -> its state."""
+    return {z["ZoneName"]: z["State"] for z in aws.client("ec2").describe_availability_zones()["AvailabilityZones"]}
 
 
 TYPE = AwsAzMonitorType(

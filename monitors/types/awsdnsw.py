@@ -1,30 +1,48 @@
 """AWS DNS monitor resource, added with each AWS DNS resource."""
 
+import contextlib
+import json
+import socket
+from pathlib import Path
+
+from django.conf import settings
+from dnslib import QTYPE, RCODE, DNSError, DNSRecord
+
 from clusters.configuration.params import Param
 from monitors.registry import AWS_NO_RESPONSE, MonitorType, Watch, aws_failure
-from webui import aws
+from webui import aws, awsreads
 
 PROPAGATION_SECONDS = 60  # Route 53 takes up to 60 s to propagate a change to all its servers
 
 
 class AwsDnsMonitorType(MonitorType):
     def watch(self, monitor, target, server):
-        """The record set exists in the hosted zone and holds the active server's IP."""
-        name = target.parameters["recordset"]
+        """The record set exists in the hosted zone and holds the active server's IP (the zone's record sets, read
+        once a round for every monitor of that zone)."""
+        name, zone = target.parameters["recordset"], target.parameters["hostedzoneid"]
         try:
-            records = aws.client("route53").list_resource_record_sets(
-                HostedZoneId=target.parameters["hostedzoneid"], StartRecordName=name, StartRecordType="A"
-            )["ResourceRecordSets"]
+            values = awsreads.lookup("record_sets", zone, f"{name} A", lambda: record_sets(zone))
         except aws.AWS_ERRORS as exc:
             return aws_failure(exc)
-        record = next((r for r in records if r["Name"] == name and r["Type"] == "A"), None)
-        if record is None:
+        if values is None:
             return Watch("error", "52", "The resource record set in Amazon Route 53 does not exist.")
-        if [v["Value"] for v in record.get("ResourceRecords", [])] != [target.value("ip", server)]:
+        expected = target.value("ip", server)
+        if values != [expected]:
             return Watch(
                 "error",
                 "53",
                 "IP address different from the setting is registered in the resource record set of Amazon Route 53.",
+            )
+        if not monitor.value("nscheck", server):
+            return Watch()
+        addresses = resolve(name, timeout=min(5, monitor.timeout))
+        if addresses is None:
+            return Watch("error", "54", "Failed to resolve domain name.")
+        if addresses != [expected]:
+            return Watch(
+                "error",
+                "55",
+                "IP address which is resolved domain name from the DNS resolver is different from the setting.",
             )
         return Watch()
 
@@ -44,7 +62,45 @@ class AwsDnsMonitorType(MonitorType):
         ]
 
     def iam_statements(self, monitor, ctx):
-        return [{"Action": ["route53:ListResourceRecordSets"], "Resource": ["arn:aws:route53:::hostedzone/*"]}]
+        target = ctx.config.resource(monitor.target) if monitor.target else None
+        zone = target.parameters.get("hostedzoneid", "*") if target is not None else "*"
+        return [{"Action": ["route53:ListResourceRecordSets"], "Resource": [f"arn:aws:route53:::hostedzone/{zone}"]}]
+
+
+def resolver() -> tuple[str, int] | None:
+    """Where Check Name Resolution asks: WEBUI_DNS_RESOLVER (host[:port]); else, on a console running the embedded
+    simulation, its DNS server (var/awssim.json); else None, the OS's resolver, as a server's own would."""
+    if settings.DNS_RESOLVER:
+        host, _, port = settings.DNS_RESOLVER.partition(":")
+        return host, int(port or 53)
+    ids = Path(settings.VAR_DIR) / "awssim.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        found = json.loads(ids.read_text())["dns"]
+        return found["host"], int(found["port"])
+    return None
+
+
+def resolve(name: str, *, timeout: float) -> list[str] | None:
+    """The A addresses `name` resolves to, sorted; None when it does not resolve (NXDOMAIN, no answer)."""
+    server = resolver()
+    if server is None:
+        try:
+            return sorted(socket.gethostbyname_ex(name.rstrip("."))[2]) or None
+        except OSError:
+            return None
+    try:
+        answer = DNSRecord.parse(DNSRecord.question(name).send(server[0], server[1], timeout=timeout))
+    except (OSError, DNSError):
+        return None
+    if answer.header.rcode != RCODE.NOERROR:
+        return None
+    return sorted(str(r.rdata) for r in answer.rr if r.rtype == QTYPE.A) or None
+
+
+def record_sets(zone: str) -> dict[str, list[str]]:
+    """Every record set of the hosted zone: "NAME TYPE" -> its values."""
+    found = aws.all_pages("route53", "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone)
+    return {f"{r['Name']} {r['Type']}": [v["Value"] for v in r.get("ResourceRecords", [])] for r in found}
 
 
 TYPE = AwsDnsMonitorType(

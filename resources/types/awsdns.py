@@ -1,31 +1,53 @@
 """AWS DNS resource: registers the active server's IP under a record set in Route 53 (guide ch. 7)."""
 
+import time
+
 from clusters.configuration.params import Change, Param
-from resources.registry import AWS_CLI_TIMEOUT, ResourceType
+from resources.registry import AWS_CLI_TIMEOUT, Acted, ResourceType, within_aws_cli_timeout
 from webui import aws
 
 
 class AwsDnsType(ResourceType):
     def _change(self, resource, server, action):
+        """One change of the record set; Route 53 answers it PENDING, and it is INSYNC (resolvable everywhere)
+        some seconds later: the engine keeps the change (its ID) and follows it (settle). A change still PENDING
+        on the record (PriorRequestNotComplete) is waited out by webui.aws."""
         record = {
             "Name": resource.parameters["recordset"],
             "Type": "A",
             "TTL": resource.value("ttl", server),
             "ResourceRecords": [{"Value": resource.value("ip", server)}],
         }
-        aws.client("route53").change_resource_record_sets(
+        submitted = time.time()
+        answer = aws.client("route53").change_resource_record_sets(
             HostedZoneId=resource.parameters["hostedzoneid"],
             ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": record}]},
         )
-        return f"{action} {record['Name']} A {record['ResourceRecords'][0]['Value']}"
+        info, waited = answer["ChangeInfo"], time.time() - submitted
+        change_id = info["Id"].rsplit("/", 1)[-1]
+        what = f"{action} {record['Name']} A {record['ResourceRecords'][0]['Value']}"
+        change = {
+            "id": change_id,
+            "label": f"Route 53 change {change_id} ({what})",
+            "status": info["Status"],
+            "submitted": submitted,
+        }
+        tries = answer["ResponseMetadata"].get("RetryAttempts", 0) + 1
+        waits = f" ({tries} tries in {waited:.1f} s: the record's previous change PENDING, or throttled)"
+        return Acted(f"{what}: change {change_id} {info['Status']}{waits if tries > 1 else ''}", {"change": change})
 
+    @within_aws_cli_timeout
     def activate(self, resource, server):
         return self._change(resource, server, "UPSERT")
 
+    @within_aws_cli_timeout
     def deactivate(self, resource, server):
         if resource.value("delete", server):
             return self._change(resource, server, "DELETE")
         return "record set kept (Delete a resource record set at deactivation is off)"
+
+    def settle(self, resource, change):
+        return aws.client("route53").get_change(Id=change["id"])["ChangeInfo"]["Status"]
 
     def check_aws(self, resource, ctx):
         found = []

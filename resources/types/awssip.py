@@ -3,13 +3,14 @@
 import ipaddress
 
 from clusters.configuration.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis, within_aws_cli_timeout
 from webui import aws
 
 MISSING_ENI = "68 : Failed to obtain a primary private IP address.(The networkInterface ID '{eni}' does not exist)"
 
 
 class AwsSecondaryIpType(ResourceType):
+    @within_aws_cli_timeout
     def activate(self, resource, server):
         """Assign the address to this server's ENI, taking it from the others' first."""
         ip, mine = resource.parameters["ip"], resource.value("eniid", server)
@@ -24,6 +25,7 @@ class AwsSecondaryIpType(ResourceType):
         ec2.assign_private_ip_addresses(NetworkInterfaceId=mine, PrivateIpAddresses=[ip], AllowReassignment=True)
         return f"{ip} assigned to {mine}"
 
+    @within_aws_cli_timeout
     def deactivate(self, resource, server):
         ip, mine = resource.parameters["ip"], resource.value("eniid", server)
         ec2 = aws.client("ec2")
@@ -70,7 +72,8 @@ class AwsSecondaryIpType(ResourceType):
     def iam_statements(self, resource, ctx):
         enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))
         return [
-            {"Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], "Resource": ["*"]},
+            # Activation finds the address on the other servers' ENIs; the monitor reads the ENIs each round.
+            {"Action": ["ec2:DescribeNetworkInterfaces"], "Resource": ["*"]},
             {
                 "Action": ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
                 "Resource": [ctx.arn("ec2", f"network-interface/{e}") for e in enis],

@@ -3,11 +3,19 @@
 import ipaddress
 
 from clusters.configuration.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceFailed, ResourceType, server_enis
+from resources.registry import (
+    AWS_CLI_TIMEOUT,
+    ENI_ID,
+    ResourceFailed,
+    ResourceType,
+    server_enis,
+    within_aws_cli_timeout,
+)
 from webui import aws
 
 
 class AwsVirtualIpType(ResourceType):
+    @within_aws_cli_timeout
     def activate(self, resource, server):
         """Route the VIP to this server's ENI in every route table of the VPC that holds it."""
         vpc, eni = resource.value("vpcid", server), resource.value("eniid", server)
@@ -117,10 +125,8 @@ class AwsVirtualIpType(ResourceType):
             if t["VpcId"] == vpc and any(r.get("DestinationCidrBlock") == vip for r in t.get("Routes", []))
         ]
         return [
-            {
-                "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeRouteTables"],
-                "Resource": ["*"],
-            },
+            # Activation finds the tables that hold the VIP; its monitor reads them each round.
+            {"Action": ["ec2:DescribeRouteTables"], "Resource": ["*"]},
             # Only the route tables that hold the VIP are updated: scope ReplaceRoute to them.
             {
                 "Action": ["ec2:ReplaceRoute"],

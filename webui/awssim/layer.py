@@ -12,7 +12,9 @@ The layer's own answers never reach moto, so moto's recorder (persistence) never
 
 Admin paths (the tests' and the operator's, like moto's /moto-api/): POST /_awssim/reset refills every
 bucket, makes every change INSYNC and restores the start rules; GET /_awssim/rules shows the rules;
-POST /_awssim/rules {"WEBUI_AWSSIM_...": value, ...} sets some on top of the start rules.
+POST /_awssim/rules {"WEBUI_AWSSIM_...": value, ...} sets some on top of the start rules; GET /_awssim/stats counts
+the calls answered by action ("ec2.ReplaceRoute") and the throttling answers by bucket ("throttled ec2_mutating"),
+for benchmarks whose callers are many processes.
 """
 
 import functools
@@ -21,6 +23,7 @@ import json
 import random
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict
 from urllib.parse import parse_qsl
 
@@ -95,6 +98,7 @@ class Layer:
         self.propagation = route53.Propagation()
         self.bypass = False  # replaying recorded changes at start: the world as it was, no rules
         self.dns_port: int | None = None
+        self.stats: Counter = Counter()
 
     # --- WSGI --------------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -105,6 +109,9 @@ class Layer:
         if call is None:
             return self.app(environ, start_response)
         free = self.bypass or call.setup
+        if not free:
+            with self.lock:
+                self.stats[f"{call.service}.{call.action}"] += 1
         answer = None if self.bypass else self.judge(call) or (None if free else self.throttle(call))
         if answer:
             return self._send(start_response, answer)
@@ -167,6 +174,7 @@ class Layer:
             tokens = min(float(size), tokens + (now - last) * refill)
             if tokens < 1:
                 self.buckets[key] = [tokens, now]
+                self.stats[f"throttled {name}"] += 1
                 return answers.throttled(call.service)
             self.buckets[key] = [tokens - 1, now]
         return None
@@ -208,6 +216,7 @@ class Layer:
     def reset(self) -> int:
         with self.lock:
             self.buckets.clear()
+            self.stats.clear()
             self.rules = self.start_rules
         return self.propagation.settle()
 
@@ -226,6 +235,8 @@ class Layer:
                 with self.lock:
                     self.buckets.clear()
             return _json(200, asdict(self.rules) | {"dns_port": self.dns_port})
+        if path == "/_awssim/stats":
+            return _json(200, dict(self.stats))
         return _json(404, {"error": f"no such path {path}"})
 
 

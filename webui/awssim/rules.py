@@ -1,12 +1,5 @@
-"""How the embedded AWS simulation behaves: AWS's published figures, each one a setting.
-
-Rates: "Request throttling for the Amazon EC2 API"
-(docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html): EC2 throttles per account and Region
-with token buckets, and today "each API is evaluated individually": every action has a bucket of its own,
-sized by its category. Route 53: "Quotas" in the Route 53 Developer Guide
-(docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html): five requests a second per
-account, for all of the Route 53 API. Past a bucket AWS answers EC2 `RequestLimitExceeded` (HTTP 503) and
-Route 53 `Throttling` (HTTP 400).
+"""How the embedded AWS simulation behaves: AWS's published figures (webui/awslimits.py, one table with AWS's
+pages named), each one a setting.
 
 Every figure is read from a `WEBUI_AWSSIM_*` variable (listed in .env.example); a value out of its range
 stops the start with one line naming the variable and its range.
@@ -14,34 +7,9 @@ stops the start with one line naming the variable and its range.
 
 from dataclasses import dataclass, field, replace
 
-EC2_PAGE = "Request throttling for the Amazon EC2 API: docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html"
-ROUTE53_PAGE = "Route 53 quotas: docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html"
+from webui.awslimits import BUCKETS, PER_ACTION, bucket_of
 
-MUTATING = (
-    "ReplaceRoute",
-    "CreateRoute",
-    "DeleteRoute",
-    "AssociateAddress",
-    "DisassociateAddress",
-    "RebootInstances",
-    "StartInstances",
-)
-NETWORK_INTERFACE = ("AssignPrivateIpAddresses", "UnassignPrivateIpAddresses", "ModifyNetworkInterfaceAttribute")
-# Unfiltered and unpaginated, these Describe calls take tokens from a smaller bucket of their own.
-UNFILTERED_DESCRIBES = ("DescribeInstances", "DescribeInstanceStatus", "DescribeNetworkInterfaces")
-
-# The one table: bucket -> (size, refill per second, the actions it throttles, the page that says so).
-# A bucket is per account and Region (Route 53: per account), and per action where the page says so.
-BUCKETS = {
-    #  name                       size  refill  actions                 source
-    "ec2_mutating":             (   50,   5,   MUTATING,                EC2_PAGE),
-    "ec2_network_interface":    (  100,   5,   NETWORK_INTERFACE,       EC2_PAGE),
-    "ec2_describe":             (  100,  20,   ("Describe*",),          EC2_PAGE),
-    "ec2_describe_unfiltered":  (   50,  10,   UNFILTERED_DESCRIBES,    EC2_PAGE),
-    "ec2_stop_instances":       ( 1000,  20,   ("StopInstances",),      EC2_PAGE),
-    "route53":                  (    5,   5,   ("*",),                  ROUTE53_PAGE),
-}  # fmt: skip
-PER_ACTION = {"ec2_mutating", "ec2_network_interface", "ec2_describe", "ec2_describe_unfiltered", "ec2_stop_instances"}
+__all__ = ["BUCKETS", "PER_ACTION", "bucket_of"]  # the layer takes them from here with the rules
 
 
 # Milliseconds a call takes (uniformly LOW to HIGH), in the order AWS's take: EC2 changes 100-300 ms,
@@ -166,27 +134,6 @@ def load(values: dict, base: Rules | None = None) -> Rules:
         elif key == "DNS_PORT":
             changes["dns_port"] = int(_number(setting, raw))
     return rules.with_(buckets=buckets, latency_ms=latency, **changes)
-
-
-def bucket_of(service: str, action: str, params: dict) -> str | None:
-    """Which bucket a call takes its token from (None: not throttled here)."""
-    if service == "route53":
-        return "route53"
-    if service != "ec2":
-        return None
-    for name, (_, _, actions, _) in BUCKETS.items():
-        if action in actions:
-            if name == "ec2_describe_unfiltered" and filtered(params):
-                return "ec2_describe"
-            return name
-    if action.startswith("Describe"):
-        return "ec2_describe"
-    return None
-
-
-def filtered(params: dict) -> bool:
-    """A Describe call with a filter, resource IDs or pagination (AWS: "filtered or paginated")."""
-    return any(key.startswith(("Filter.", "MaxResults", "NextToken")) or ".1" in key for key in params)
 
 
 def latency_kind(service: str, action: str) -> str:
