@@ -51,6 +51,10 @@ class AwsElasticIpType(ResourceType):
                 )
         return found
 
+    def claims(self, resource, config, ctx):
+        allocation = resource.parameters.get("eipid", "")
+        return [("shared.eip", ("eip", allocation), allocation)]
+
     def iam_statements(self, resource, ctx):
         enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))
         return [

@@ -67,6 +67,12 @@ class AwsSecondaryIpType(ResourceType):
             )
         return found
 
+    def claims(self, resource, config, ctx):
+        """The address in the VPC of the servers' ENIs."""
+        ip = resource.parameters.get("ip", "")
+        vpcs = {(ctx.account.eni(resource.value("eniid", s) or "") or {}).get("VpcId", "") for s in config.server_names}
+        return [("shared.secondary_ip", ("sip", vpc, ip), ip + (f" in {vpc}" if vpc else "")) for vpc in sorted(vpcs)]
+
     def iam_statements(self, resource, ctx):
         enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))
         return [
