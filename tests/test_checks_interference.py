@@ -101,7 +101,7 @@ def test_zonal_autoshift_and_a_zonal_shift_on_the_probe_ports_load_balancer(user
     [shift] = planted.find(findings, "interference.zonal_shift")
     assert shift.code == "CW106"
     assert f"A zonal shift away from {zone} is active on load balancer {name} until " in shift.message
-    assert shift.message.endswith(": server1 there receive no traffic.")
+    assert shift.message.endswith(": no traffic reaches server1 there.")
 
 
 def test_zonal_shift_that_aws_does_not_answer_is_could_not_check(users, sim):

@@ -83,8 +83,8 @@ CODES = {
             "CW106",
             "interference.zonal_shift",
             "warning",
-            "A zonal shift away from {zone} is active on load balancer {balancer} until {until}: {servers} there "
-            "receive no traffic.",
+            "A zonal shift away from {zone} is active on load balancer {balancer} until {until}: no traffic reaches "
+            "{servers} there.",
             "Someone (or zonal autoshift) shifted the NLB's traffic away from the AZ; a group active on a server in "
             "that AZ is unreachable through the NLB until the shift ends.",
             "Move the groups to a server in another AZ before relying on the NLB, or cancel the zonal shift "

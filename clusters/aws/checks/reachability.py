@@ -25,13 +25,16 @@ def check(ctx: CheckContext) -> list[Problem]:
         return []
     vpcs = sorted({i["VpcId"] for i in instances.values() if i.get("VpcId")})
     groups, acls = ctx.account.security_groups(vpcs), ctx.account.network_acls(vpcs)
-    found = unanswered(
-        ctx, "security groups", what="the security groups", action="ec2:DescribeSecurityGroups"
-    ) + unanswered(ctx, "network ACLs", what="the network ACLs", action="ec2:DescribeNetworkAcls")
     judge = rules.Judge(groups, acls)
     flows = interconnect(ctx) + targets(ctx) + probe_ports(ctx)
-    found += judge.findings(flows)
-    return found + object_storage(ctx, instances, judge)
+    found = judge.findings(flows) + object_storage(ctx, instances, judge)
+    for read, what, action in (
+        ("security groups", "the security groups", "ec2:DescribeSecurityGroups"),
+        ("network ACLs", "the network ACLs", "ec2:DescribeNetworkAcls"),
+        ("load balancers", "where the NLB's health checks come from", "elasticloadbalancing:DescribeLoadBalancers"),
+    ):
+        found += unanswered(ctx, read, what=what, action=action)
+    return found
 
 
 def server_end(ctx, server: str, address: str | None = None) -> Endpoint | None:
@@ -131,7 +134,7 @@ def balancer_ends(ctx, arns: list[str]) -> list[Endpoint]:
         ]
         if not mine:
             missing.append(arn)
-    for balancer in (ctx.account.load_balancers(missing) or []) if missing else []:
+    for balancer in (ctx.account.load_balancers(missing) or []) if missing else []:  # None: said by `check`
         for zone in balancer.get("AvailabilityZones", []):
             subnet = ctx.account.subnet(zone.get("SubnetId", ""))
             if subnet:
