@@ -53,7 +53,7 @@ class AwsElasticIpType(ResourceType):
 
     def claims(self, resource, config, ctx):
         allocation = resource.parameters.get("eipid", "")
-        return [("shared.eip", ("eip", allocation), allocation)]
+        return [("shared.eip", ("eip", allocation), allocation)] if allocation else []
 
     def iam_statements(self, resource, ctx):
         enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))

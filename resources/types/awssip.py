@@ -70,7 +70,8 @@ class AwsSecondaryIpType(ResourceType):
     def claims(self, resource, config, ctx):
         """The address in the VPC of the servers' ENIs."""
         ip = resource.parameters.get("ip", "")
-        vpcs = {(ctx.account.eni(resource.value("eniid", s) or "") or {}).get("VpcId", "") for s in config.server_names}
+        servers = config.server_names if ip else ()
+        vpcs = {(ctx.account.eni(resource.value("eniid", s) or "") or {}).get("VpcId", "") for s in servers}
         return [("shared.secondary_ip", ("sip", vpc, ip), ip + (f" in {vpc}" if vpc else "")) for vpc in sorted(vpcs)]
 
     def iam_statements(self, resource, ctx):

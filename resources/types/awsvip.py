@@ -111,7 +111,7 @@ class AwsVirtualIpType(ResourceType):
     def claims(self, resource, config, ctx):
         """The VIP's route in each VPC it is set for."""
         ip = resource.parameters.get("ip", "")
-        vpcs = sorted({resource.value("vpcid", s) or "" for s in config.server_names})
+        vpcs = sorted({resource.value("vpcid", s) or "" for s in config.server_names}) if ip else []
         return [("shared.vip_route", ("vip", vpc, ip), f"{ip}/32" + (f" in {vpc}" if vpc else "")) for vpc in vpcs]
 
     def iam_statements(self, resource, ctx):

@@ -65,6 +65,8 @@ class LbProbePortType(ResourceType):
         """The target group with this health check port that targets the cluster's instances."""
         port = resource.parameters.get("port", "")
         instances = {i["InstanceId"] for s in config.server_names if (i := config.instance_of(s, ctx.account))}
+        if not port or not instances:
+            return []
         return [
             ("shared.probe_port", ("probe", g["TargetGroupArn"]), f"{port} of target group {g['TargetGroupName']}")
             for g in ctx.probe_target_groups(port, instances)

@@ -175,12 +175,8 @@ def object_storage(ctx, instances: dict[str, dict], judge) -> list[Problem]:
         source = server_end(ctx, server)
         if source is None:
             continue
-        why = route_to_s3(ctx, instance)
-        if why is None:
-            found += unanswered(
-                ctx, "VPC endpoints", what="the VPC endpoints", action="ec2:DescribeVpcEndpoints", object=bucket_hb.name
-            )
-        elif why:
+        why = route_to_s3(ctx, instance)  # None: the VPC endpoints were not answered (said once, below)
+        if why:
             found.append(
                 finding(
                     "reachability.object_storage", object=bucket_hb.name, field="Bucket Name", server=server, why=why
@@ -191,7 +187,10 @@ def object_storage(ctx, instances: dict[str, dict], judge) -> list[Problem]:
                 bucket_hb.name, source, Endpoint("Amazon S3", ANYWHERE, s3=True), "tcp", 443, "object storage heartbeat"
             )
         )
-    return found + judge.findings(flows)
+    unread = unanswered(
+        ctx, "VPC endpoints", what="the VPC endpoints", action="ec2:DescribeVpcEndpoints", object=bucket_hb.name
+    )
+    return found + unread + judge.findings(flows)
 
 
 def route_to_s3(ctx, instance: dict) -> str | None:
