@@ -109,6 +109,7 @@ class ObjectState(models.Model):
         HEALTH = "health", "Server health judgement"  # one per source: "instances", "heartbeat"
         SERVER = "server", "Server"  # its EC2 instance state (message), as the engine last read it
         SERVICE = "service", "Cluster service"  # offline: stopped on that server by an operator
+        FINDING = "finding", "Check AWS finding"  # as the drift watch last saw it (clusters.operation.drift)
 
     cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="object_states")
     kind = models.CharField(max_length=8, choices=Kind)

@@ -12,6 +12,8 @@ import redis
 from celery import shared_task
 from django.conf import settings
 
+from clusters.operation import drift
+
 from . import engine
 
 
@@ -60,3 +62,18 @@ def watch_monitor(pk: int, name: str, round_start: float | None = None) -> None:
         lease=lambda seconds: lease(f"monitor:{pk}:{name}", seconds + settings.WEBUI_MONITOR_LEASE_SLACK_SECONDS),
         round_start=round_start,
     )
+
+
+@shared_task(name="clusters.watch_drift", ignore_result=True)
+def watch_drift() -> None:
+    """Beat's drift round (WEBUI_DRIFT_WATCH_SECONDS): Check AWS on each applied cluster, a task each."""
+    for pk in drift.clusters_to_watch():
+        watch_drift_of.apply_async(args=[pk], expires=settings.WEBUI_DRIFT_WATCH_SECONDS)
+
+
+@shared_task(name="clusters.watch_drift_of", ignore_result=True)
+def watch_drift_of(pk: int) -> None:
+    # A round holds its cluster for at most an interval: a second worker never watches it at the same time.
+    with lease(f"drift:{pk}", settings.WEBUI_DRIFT_WATCH_SECONDS) as held:
+        if held:
+            drift.watch_cluster(pk)

@@ -103,6 +103,25 @@ class ResourceType(ObjectType):
         "change"): "PENDING" until it is "INSYNC". Only types that make such changes override it."""
         return "INSYNC"
 
+    # --- what Check AWS asks of every type (clusters.aws.checks); a type module overrides what applies to it ---
+    def claims(self, resource, config, ctx) -> list[tuple[str, tuple, str]]:
+        """What in AWS the resource takes for its cluster alone, as (check, key, how a message says it): another
+        cluster claiming the same key takes it from this one (the check names the shared.* finding)."""
+        return []
+
+    def server_ports(self, resource, index: int) -> tuple[str, list[tuple[str, int, str]]]:
+        """(the MDC it uses, [(protocol, port, what for)]): the ports it uses between the servers; `index` is its
+        place among the cluster's resources of its type."""
+        return "", []
+
+    def balancer_port(self, resource) -> int | None:
+        """The port a load balancer's health checks reach on the server where the resource is online."""
+        return None
+
+    def data_partition(self, resource) -> str:
+        """The data partition it mirrors between the servers (a device name or a drive letter); '' for none."""
+        return ""
+
 
 RESOURCE_TYPES = Registry("resources.types", "group resource")
 

@@ -188,11 +188,13 @@ def same_subnet_pair(sim) -> dict:
     server1 = sim["servers"]["server1"]
     instance = ec2.run_instances(
         ImageId=awssim.WINDOWS_AMI,
+        InstanceType="t3.medium",  # server1's twin, as the guide's servers are
         MinCount=1,
         MaxCount=1,
         SubnetId=server1["subnet_id"],
         PrivateIpAddress="10.0.110.11",
     )["Instances"][0]
+    ec2.modify_instance_maintenance_options(InstanceId=instance["InstanceId"], AutoRecovery="disabled")
     ids = ids_from_sim(sim)
     ids["servers"]["server2"] = {
         "ip": "10.0.110.11",

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import ROOT, free_port, wait_for_port
+from tests.conftest import ROOT, free_port
 
 
 def clients(endpoint):
@@ -118,22 +118,17 @@ def test_elastic_ip_hosted_zone_bucket_and_nlb(awssim_process):
 
 
 def test_seed_only_seeds_a_server_that_already_runs(capsys):
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    from webui import awssim
+    from webui.awssim.rules import QUICK_WAITS
+
+    server = awssim.start_server(free_port(), rules=awssim.load(QUICK_WAITS))  # unseeded: moto behind our layer
     try:
-        wait_for_port(port, 30)
-        endpoint = f"http://127.0.0.1:{port}"
-        call_command("awssim", seed_only=True, endpoint=endpoint)
+        call_command("awssim", seed_only=True, endpoint=server.endpoint)
         ids = json.loads(capsys.readouterr().out)
-        ec2, *_ = clients(endpoint)
+        ec2, *_ = clients(server.endpoint)
         assert ec2.describe_vpcs(VpcIds=[ids["vpc_id"]])["Vpcs"][0]["CidrBlock"] == "10.0.0.0/16"
     finally:
-        server.terminate()
-        server.wait(10)
+        server.stop()
 
 
 def test_seed_only_needs_an_endpoint():

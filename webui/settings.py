@@ -270,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
     "monitor-resources": {"task": "monitors.tick", "schedule": WEBUI_TICK_SECONDS},
     "reap-runs": {"task": "clusters.reap_runs", "schedule": 10.0},  # orphaned runs fail within a minute
 }
+# The drift watch: Check AWS on each applied cluster this often; a finding that appears after Apply, or clears,
+# is alerted once (0 turns it off).
+WEBUI_DRIFT_WATCH_SECONDS = env_float("WEBUI_DRIFT_WATCH_SECONDS", 300)
+if WEBUI_DRIFT_WATCH_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["aws-drift"] = {"task": "clusters.watch_drift", "schedule": WEBUI_DRIFT_WATCH_SECONDS}
 # Alert Service: e-mail through this SMTP server; deliveries retry after 10 s, 20 s, 40 s. One delivery (SNS,
 # SMTP, a webhook) takes at most WEBUI_ALERT_TIMEOUT, and so does a Test the person who pressed it waits for.
 WEBUI_ALERT_TIMEOUT = env_float("WEBUI_ALERT_TIMEOUT", 10)

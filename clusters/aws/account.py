@@ -1,7 +1,10 @@
 """Reads of the AWS account for pick lists and checks: one call per object kind, cached, never raising.
 
 Every client comes from webui.aws; a failed read leaves an empty list and a note that says why,
-so a page or a check run can go on without AWS.
+so a page or a check run can go on without AWS. Each kind of AWS object is one public method, read
+for the whole cluster at once (a batch call with every instance ID, or a filter by VPC), so that a
+check run makes the same calls whatever the number of resources; only what AWS has no batch call for
+(an instance attribute) is read once per server.
 """
 
 import ipaddress
@@ -9,10 +12,18 @@ import ipaddress
 from webui import aws
 
 
+def _chunks(items, size: int):
+    items = sorted(set(items))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 class AwsAccount:
     def __init__(self):
         self._cache: dict = {}
         self.errors: list[str] = []
+        self.error_kinds: list[str] = []  # how each of `errors` failed (aws.failure_kind)
+        # Reads of the checks that say "could not check" themselves: what failed, how (aws.failure_kind).
+        self.unanswered: dict[str, tuple[str, str]] = {}
 
     def _read(self, key: str, call):
         if key not in self._cache:
@@ -20,8 +31,19 @@ class AwsAccount:
                 self._cache[key] = call()
             except aws.AWS_ERRORS as exc:
                 self.errors.append(f"Could not read {key.replace('_', ' ')} from AWS: {aws.error_message(exc)}")
+                self.error_kinds.append(aws.failure_kind(exc))
                 self._cache[key] = None
         return self._cache[key] or []
+
+    def _try(self, key: str, call):
+        """A read whose failure the check that needs it reports ("could not check"): None when it failed."""
+        if key not in self._cache:
+            try:
+                self._cache[key] = call()
+            except aws.AWS_ERRORS as exc:
+                self.unanswered[key] = (aws.error_message(exc), aws.failure_kind(exc))
+                self._cache[key] = None
+        return self._cache[key]
 
     def readable(self, kind: str) -> bool:
         """Whether the list `kind` (e.g. "vpcs") was read: an existence check concludes nothing otherwise."""
@@ -35,6 +57,7 @@ class AwsAccount:
                 self._cache[key] = call()
             except aws.AWS_ERRORS as exc:
                 self.errors.append(f"Could not read {key} from AWS: {aws.error_message(exc)}")
+                self.error_kinds.append(aws.failure_kind(exc))
                 self._cache[key] = default
         return self._cache[key]
 
@@ -94,6 +117,7 @@ class AwsAccount:
                 )
                 if not missing:
                     self.errors.append(f"Could not read {key} from AWS: {aws.error_message(exc)}")
+                    self.error_kinds.append(aws.failure_kind(exc))
                 self._cache[key] = {} if missing else None
         return self._cache[key]
 
@@ -135,6 +159,95 @@ class AwsAccount:
 
     def target_groups(self) -> list[dict]:
         return self._read("target_groups", lambda: aws.all_pages("elbv2", "describe_target_groups", "TargetGroups"))
+
+    # --- what else acts on a cluster's instances (Check AWS's interference, parity, reachability, events) ------
+    # Each returns None when AWS did not answer (the reason in `unanswered`), so that a check can say it could
+    # not check rather than pass.
+
+    def instance_statuses(self, instance_ids) -> list[dict] | None:
+        """DescribeInstanceStatus of the instances, stopped ones too: their scheduled events (100 IDs a call)."""
+
+        def call():
+            ec2 = aws.client("ec2")
+            return [
+                status
+                for chunk in _chunks(instance_ids, 100)
+                for page in ec2.get_paginator("describe_instance_status").paginate(
+                    InstanceIds=chunk, IncludeAllInstances=True
+                )
+                for status in page["InstanceStatuses"]
+            ]
+
+        return self._try(f"instance status of {', '.join(sorted(instance_ids))}", call) if instance_ids else []
+
+    def stop_protection(self, instance_id: str) -> bool | None:
+        """The instance's DisableApiStop attribute: EC2 has no batch call for an attribute, so one call each."""
+
+        def call():
+            answer = aws.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="disableApiStop")
+            return bool(answer.get("DisableApiStop", {}).get("Value"))
+
+        return self._try(f"stop protection of {instance_id}", call)
+
+    def alarms(self) -> list[dict] | None:
+        """Every CloudWatch metric alarm of the Region (an alarm names its instance in a dimension, not a filter)."""
+        return self._try("CloudWatch alarms", lambda: aws.all_pages("cloudwatch", "describe_alarms", "MetricAlarms"))
+
+    def auto_scaling_instances(self, instance_ids) -> list[dict] | None:
+        """The instances that belong to an Auto Scaling group (50 IDs a call)."""
+
+        def call():
+            client = aws.client("autoscaling")
+            return [
+                found
+                for chunk in _chunks(instance_ids, 50)
+                for found in client.describe_auto_scaling_instances(InstanceIds=chunk)["AutoScalingInstances"]
+            ]
+
+        return self._try(f"Auto Scaling instances of {', '.join(sorted(instance_ids))}", call) if instance_ids else []
+
+    def volumes(self, instance_ids) -> list[dict] | None:
+        """The EBS volumes attached to the instances."""
+        if not instance_ids:
+            return []
+        filters = [{"Name": "attachment.instance-id", "Values": sorted(set(instance_ids))}]
+        return self._try(
+            f"EBS volumes of {', '.join(sorted(instance_ids))}",
+            lambda: aws.all_pages("ec2", "describe_volumes", "Volumes", Filters=filters),
+        )
+
+    def security_groups(self, vpc_ids) -> list[dict] | None:
+        """Every security group of the VPCs (with the ones their rules refer to)."""
+        filters = [{"Name": "vpc-id", "Values": sorted(set(vpc_ids))}]
+        return self._try(
+            f"security groups of {', '.join(sorted(vpc_ids))}",
+            lambda: aws.all_pages("ec2", "describe_security_groups", "SecurityGroups", Filters=filters),
+        )
+
+    def network_acls(self, vpc_ids) -> list[dict] | None:
+        filters = [{"Name": "vpc-id", "Values": sorted(set(vpc_ids))}]
+        return self._try(
+            f"network ACLs of {', '.join(sorted(vpc_ids))}",
+            lambda: aws.all_pages("ec2", "describe_network_acls", "NetworkAcls", Filters=filters),
+        )
+
+    def vpc_endpoints(self, vpc_ids) -> list[dict] | None:
+        filters = [{"Name": "vpc-id", "Values": sorted(set(vpc_ids))}]
+        return self._try(
+            f"VPC endpoints of {', '.join(sorted(vpc_ids))}",
+            lambda: aws.all_pages("ec2", "describe_vpc_endpoints", "VpcEndpoints", Filters=filters),
+        )
+
+    def load_balancers(self, arns) -> list[dict] | None:
+        """The load balancers (their subnets), when their own network interfaces were not found."""
+        return self._try(
+            "load balancers",
+            lambda: aws.all_pages("elbv2", "describe_load_balancers", "LoadBalancers", LoadBalancerArns=sorted(arns)),
+        )
+
+    def zonal_shift_resources(self) -> list[dict] | None:
+        """The resources Route 53 ARC may shift away from an AZ: zonal autoshift and active zonal shifts."""
+        return self._try("zonal shifts", lambda: aws.all_pages("arc-zonal-shift", "list_managed_resources", "items"))
 
     # --- pick lists: (value, what it is) ------------------------------------------------------
     def choices(self, kind: str) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from clusters.configuration.config import Config, GroupConfig, ResourceConfig
 from clusters.configuration.draft import from_models
 from clusters.configuration.params import Change
 from clusters.models import Cluster
-from clusters.operation import groups, state
+from clusters.operation import drift, groups, state
 from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
 from clusters.runtime import AppliedVersion, Status
 from webui import aws
@@ -202,6 +202,7 @@ def run_apply(context: RunContext) -> dict:
             message = aws.error_message(exc) if isinstance(exc, aws.AWS_ERRORS) else str(exc)
             raise TaskFailed(f"Could not distribute clp.conf ({message}); version {number} was not applied.") from exc
         version.save(update_fields=["distributed_to"])
+        drift.baseline(cluster, findings, version=number)  # what the drift watch compares with
     context.log(f"Version {number} stored and distributed to {version.distributed_to}.")
     context.progress(80)
     if running:

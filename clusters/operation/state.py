@@ -7,11 +7,12 @@ draft's rows, so editing in config mode cannot change what operation mode shows 
 Statuses are the product's words (clusters.runtime.Status).
 """
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -330,6 +331,50 @@ def set_judgement(cluster: Cluster, source: str, status: Status, message: str) -
         cluster=cluster, kind=Kind.HEALTH, name=source, defaults={"status": status, "message": message[:500]}
     )
     return state
+
+
+# --- Check AWS's findings as the drift watch last saw them -----------------------------------------------------
+BASELINE = "@baseline"  # the row that says which applied version the findings were taken against
+FINDING_STATUS = {"error": Status.ERROR, "warning": Status.CAUTION}  # info: Normal
+
+
+def watched_findings(cluster: Cluster) -> tuple[int | None, dict[str, dict]]:
+    """(the applied version's number they were taken against, or None; {key: finding as Problem.as_dict()})."""
+    version, found = None, {}
+    for row in ObjectState.objects.filter(cluster=cluster, kind=Kind.FINDING):
+        if row.name == BASELINE:
+            version = row.details.get("version")
+        else:
+            found[row.details["key"]] = row.details["finding"]
+    return version, found
+
+
+def set_watched_findings(
+    cluster: Cluster, *, version: int, findings: dict[str, dict], if_version: int | None = None
+) -> bool:
+    """The findings now, taken against applied version `version`; with `if_version`, only if they were still
+    taken against that one (an Apply meanwhile made its own baseline): whether they were written."""
+    rows = [ObjectState(cluster=cluster, kind=Kind.FINDING, name=BASELINE, details={"version": version})]
+    rows += [
+        ObjectState(
+            cluster=cluster,
+            kind=Kind.FINDING,
+            name=hashlib.sha256(key.encode()).hexdigest()[:31],
+            status=FINDING_STATUS.get(finding.get("severity"), Status.NORMAL),
+            server=finding.get("server", "")[:63],
+            message=finding.get("message", "")[:500],
+            details={"key": key, "finding": finding},
+        )
+        for key, finding in findings.items()
+    ]
+    with transaction.atomic():
+        kept = ObjectState.objects.select_for_update().filter(cluster=cluster, kind=Kind.FINDING)
+        base = kept.filter(name=BASELINE).first()
+        if if_version is not None and (base.details.get("version") if base else None) != if_version:
+            return False
+        kept.delete()
+        ObjectState.objects.bulk_create(rows)
+    return True
 
 
 # --- monitor resources ----------------------------------------------------------------------------------

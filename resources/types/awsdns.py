@@ -100,6 +100,16 @@ class AwsDnsType(ResourceType):
             )
         return found
 
+    def claims(self, resource, config, ctx):
+        """The record set in its hosted zone (names compare in lower case, with their final dot)."""
+        name = str(resource.parameters.get("recordset", "")).lower().rstrip(".") + "."
+        zone = resource.parameters.get("hostedzoneid", "")
+        return (
+            [("shared.dns_record", ("dns", zone, name), f"{name} in hosted zone {zone}")]
+            if zone and name != "."
+            else []
+        )
+
     def iam_statements(self, resource, ctx):
         zone = resource.parameters.get("hostedzoneid", "*")
         return [

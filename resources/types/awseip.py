@@ -63,6 +63,10 @@ class AwsElasticIpType(ResourceType):
                 )
         return found
 
+    def claims(self, resource, config, ctx):
+        allocation = resource.parameters.get("eipid", "")
+        return [("shared.eip", ("eip", allocation), allocation)] if allocation else []
+
     def iam_statements(self, resource, ctx):
         enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))
         return [

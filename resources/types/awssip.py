@@ -69,6 +69,13 @@ class AwsSecondaryIpType(ResourceType):
             )
         return found
 
+    def claims(self, resource, config, ctx):
+        """The address in the VPC of the servers' ENIs."""
+        ip = resource.parameters.get("ip", "")
+        servers = config.server_names if ip else ()
+        vpcs = {(ctx.account.eni(resource.value("eniid", s) or "") or {}).get("VpcId", "") for s in servers}
+        return [("shared.secondary_ip", ("sip", vpc, ip), ip + (f" in {vpc}" if vpc else "")) for vpc in sorted(vpcs)]
+
     def iam_statements(self, resource, ctx):
         enis = sorted(filter(None, {resource.value("eniid", s) for s in ctx.server_names}))
         return [

@@ -116,6 +116,12 @@ class AwsVirtualIpType(ResourceType):
             )
         return found
 
+    def claims(self, resource, config, ctx):
+        """The VIP's route in each VPC it is set for."""
+        ip = resource.parameters.get("ip", "")
+        vpcs = sorted({resource.value("vpcid", s) or "" for s in config.server_names}) if ip else []
+        return [("shared.vip_route", ("vip", vpc, ip), f"{ip}/32" + (f" in {vpc}" if vpc else "")) for vpc in vpcs]
+
     def iam_statements(self, resource, ctx):
         vpc = resource.value("vpcid")
         vip = f"{resource.parameters.get('ip', '')}/32"

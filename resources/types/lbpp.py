@@ -70,6 +70,21 @@ class LbProbePortType(ResourceType):
                     return {f"{resource.name} NLB target": target.get("TargetHealth", {}).get("State", "unknown")}
         return {}
 
+    def balancer_port(self, resource):
+        return int(resource.parameters.get("port") or 0) or None
+
+    def claims(self, resource, config, ctx):
+        """The target group with this health check port that targets the cluster's instances."""
+        port = resource.parameters.get("port", "")
+        instances = {i["InstanceId"] for s in config.server_names if (i := config.instance_of(s, ctx.account))}
+        if not port or not instances:
+            return []
+        return [
+            ("shared.probe_port", ("probe", g["TargetGroupArn"]), f"{port} of target group {g['TargetGroupName']}")
+            for g in ctx.probe_target_groups(port, instances)
+            if instances & ctx.targets_of(g)
+        ]
+
     def check_aws(self, resource, ctx):
         port = str(resource.parameters.get("port", ""))
         groups = [g for g in ctx.account.target_groups() if str(g.get("HealthCheckPort")) == port]

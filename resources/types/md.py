@@ -14,6 +14,11 @@ from resources.registry import ResourceType
 
 DRIVE = re.compile(r"^[A-Za-z]:?\\?$")  # the product writes "E"; "E:" and "E:\" are read as E too
 FILE_SYSTEMS = (("ext3", "ext3"), ("ext4", "ext4"), ("xfs", "xfs"), ("none", "none"))
+# The ports between the servers (Getting Started Guide > communication ports), INFERRED as remembered: the mirror
+# agents', and each mirror disk's driver ports, the first one's here, the next one's each one more (SEEN: the X 5.3
+# file's second mirror disk states <mddriver> hbport 29032, ack2port 29072, port 29052).
+MIRROR_AGENT_PORT = 29004
+MIRROR_DRIVER = (("port", 29051, "mirror data"), ("hbport", 29031, "mirror heartbeat"), ("ack2port", 29071, "ACK2"))
 
 
 def _connect(priority: int) -> tuple[Param, ...]:
@@ -103,6 +108,17 @@ class MirrorDiskType(ResourceType):
                 "Select an MDC for an interconnect in the Interconnect table.",
             )
         ]
+
+    def server_ports(self, resource, index):
+        driver = re.search(r"<mddriver>(.*?)</mddriver>", resource.extra_xml or "", re.S)
+        ports = [("tcp", MIRROR_AGENT_PORT, "mirror agents")]
+        for key, first, purpose in MIRROR_DRIVER:
+            stated = re.search(rf"<{key}>\s*(\d+)\s*</{key}>", driver.group(1)) if driver else None
+            ports.append(("tcp", int(stated.group(1)) if stated else first + index, f"{purpose} of {resource.name}"))
+        return resource.parameters.get("mdc", "mdc1"), ports
+
+    def data_partition(self, resource):
+        return str(resource.parameters.get("dppath") or resource.parameters.get("dpdrive") or "")
 
     def derive(self, parameters, config):
         devices = {ic.mdc: ic.mdc_device_id for ic in config.interconnects if ic.mdc}

@@ -5,6 +5,7 @@
 - layer.py: the WSGI layer in front of moto (IAM, DryRun, buckets, latency, Route 53 PENDING/INSYNC);
 - iam.py: principals with a given policy (`create_principal`) and how their calls are judged;
 - route53.py, dns.py: change propagation and the DNS server that answers as of INSYNC;
+- extras.py: what moto lacks and the console reads (scheduled events, automatic recovery, ARC zonal shift);
 - server.py: `start_server`, `start_persistent` (the changes replayed across restarts).
 """
 

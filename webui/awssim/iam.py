@@ -136,7 +136,7 @@ def resources(service: str, action: str, params: dict, *, region: str, account: 
 
 
 def iam_action(service: str, action: str) -> str:
-    prefix = {"elasticloadbalancing": "elasticloadbalancing"}.get(service, service)
+    prefix = {"monitoring": "cloudwatch"}.get(service, service)  # CloudWatch signs as "monitoring"
     if service == "s3":
         action = S3_ACTIONS.get(action, action)
     return f"{prefix}:{action}"

@@ -7,14 +7,15 @@ Each request is identified (service and Region from the SigV4 credential scope; 
 2. DryRun (EC2): answered here, DryRunOperation when allowed, and never forwarded, so nothing changes;
 3. the rate buckets of webui/awssim/rules.py: past one, RequestLimitExceeded (EC2, 503) or Throttling (400);
 4. the latency of the call;
-5. moto; Route 53 answers are then given change IDs of their own, PENDING until INSYNC (route53.py).
+5. moto; Route 53 answers are then given change IDs of their own, PENDING until INSYNC (route53.py); what
+   moto lacks is answered or added here (extras.py: scheduled events, automatic recovery, ARC zonal shift).
 The layer's own answers never reach moto, so moto's recorder (persistence) never records them.
 
 Admin paths (the tests' and the operator's, like moto's /moto-api/): POST /_awssim/reset refills every
 bucket, makes every change INSYNC and restores the start rules; GET /_awssim/rules shows the rules;
-POST /_awssim/rules {"WEBUI_AWSSIM_...": value, ...} sets some on top of the start rules; GET /_awssim/stats counts
-the calls answered by action ("ec2.ReplaceRoute") and the throttling answers by bucket ("throttled ec2_mutating"),
-for benchmarks whose callers are many processes.
+POST /_awssim/rules {"WEBUI_AWSSIM_...": value, ...} sets some on top of the start rules; POST /_awssim/events
+plants a scheduled event on an instance and POST /_awssim/zonal-shift a load balancer's zonal autoshift or
+shift (extras.py).
 """
 
 import functools
@@ -27,7 +28,7 @@ from collections import Counter
 from dataclasses import asdict
 from urllib.parse import parse_qsl
 
-from webui.awssim import answers, iam, route53
+from webui.awssim import answers, extras, iam, route53
 from webui.awssim.rules import PER_ACTION, Rules, SettingError, bucket_of, latency_kind, load
 from webui.awssim.topology import SETUP_HEADER
 
@@ -71,6 +72,14 @@ def identify(environ: dict) -> Call | None:
         if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
             params.update(parse_qsl(call.body.decode("utf-8", "replace"), keep_blank_values=True))
         call.action, call.params = params.get("Action", ""), params
+    elif call.service == "monitoring":  # CloudWatch's RPC v2 (CBOR): the operation is the path's last part
+        path = environ.get("PATH_INFO", "")
+        call.action = path.rsplit("/operation/", 1)[-1] if "/operation/" in path else ""
+    elif call.service == "arc-zonal-shift":  # not in moto: its two reads, by path
+        parts = environ.get("PATH_INFO", "").strip("/").split("/")
+        if parts[0] == "managedresources":
+            call.action = "GetManagedResource" if len(parts) > 1 else "ListManagedResources"
+            call.params = {"resourceIdentifier": "/".join(parts[1:])} if len(parts) > 1 else {}
     else:
         call.action, call.params = _rest_operation(call.service, environ)
     return call
@@ -99,6 +108,7 @@ class Layer:
         self.bypass = False  # replaying recorded changes at start: the world as it was, no rules
         self.dns_port: int | None = None
         self.stats: Counter = Counter()
+        self.extras = extras.Extras()
 
     # --- WSGI --------------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -119,6 +129,10 @@ class Layer:
             self.wait(call)
         if call.service == "route53":
             return self._send(start_response, self.route53(call, free))
+        if (own := self.extras.answer(call)) is not None:
+            return self._send(start_response, own)
+        if self.extras.rewrites(call):
+            return self._send(start_response, self.extras.rewrite(call, self.forward(environ)))
         return self.app(environ, start_response)
 
     @staticmethod
@@ -218,6 +232,7 @@ class Layer:
             self.buckets.clear()
             self.stats.clear()
             self.rules = self.start_rules
+        self.extras.reset()
         return self.propagation.settle()
 
     def admin(self, environ, path: str):
@@ -237,6 +252,13 @@ class Layer:
             return _json(200, asdict(self.rules) | {"dns_port": self.dns_port})
         if path == "/_awssim/stats":
             return _json(200, dict(self.stats))
+        plant = {"/_awssim/events": self.extras.plant_event, "/_awssim/zonal-shift": self.extras.plant_zonal_shift}
+        if path in plant and method == "POST":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                return _json(200, plant[path](json.loads(environ["wsgi.input"].read(length) or b"{}")))
+            except (extras.PlantError, ValueError, TypeError) as exc:
+                return _json(400, {"error": str(exc)})
         return _json(404, {"error": f"no such path {path}"})
 
 

@@ -5,6 +5,11 @@ public and private subnets, an Internet gateway and a NAT gateway, two Windows s
 (one per AZ) whose ENIs have Source/Dest. Check disabled, the VIP 10.1.0.20/32 routed to the
 first ENI, an Elastic IP, a private hosted zone, an S3 bucket for the object-storage heartbeat
 and an NLB target group with health-check port 12345 every 30 s.
+
+It is a clean cluster's world for Check AWS too: the VPC's default security group lets its members
+reach each other (as AWS makes it; moto's has no inbound rule) and the NLB's health checks reach the
+probe port, automatic recovery of the instances is off, and the NLB has its network interface in each
+of its subnets, as AWS gives it.
 """
 
 import boto3
@@ -27,6 +32,7 @@ SUBNETS = [
 ]
 # (server name, subnet, private IP)
 SERVERS = [("server1", "Subnet-2A", "10.0.110.10"), ("server2", "Subnet-2B", "10.0.120.10")]
+NLB_SUBNETS = {"Subnet-2A": "10.0.110.5", "Subnet-2B": "10.0.120.5"}  # its network interface in each
 
 
 SETUP_HEADER = "X-Awssim-Setup"  # the world as it already is: the layer lets it through at once, INSYNC
@@ -117,6 +123,8 @@ def seed(endpoint_url: str, region: str, suffix: str = "") -> dict:
         eni_id = instance["NetworkInterfaces"][0]["NetworkInterfaceId"]
         # The AWS Virtual IP resource needs Source/Dest. Check disabled on each server's ENI.
         ec2.modify_network_interface_attribute(NetworkInterfaceId=eni_id, SourceDestCheck={"Value": False})
+        # EC2 automatic recovery would bring back an instance the cluster gave up: off for cluster instances.
+        ec2.modify_instance_maintenance_options(InstanceId=instance["InstanceId"], AutoRecovery="disabled")
         servers[name] = {
             "instance_id": instance["InstanceId"],
             "eni_id": eni_id,
@@ -125,6 +133,23 @@ def seed(endpoint_url: str, region: str, suffix: str = "") -> dict:
             "subnet_id": subnet["id"],
         }
     ids["servers"] = servers
+    # AWS's default security group lets its members reach each other; the NLB's health checks come from the VPC.
+    default_sg = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=default_sg,
+        IpPermissions=[
+            {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": default_sg}]},
+            {
+                "IpProtocol": "tcp",
+                "FromPort": HEALTH_CHECK_PORT,
+                "ToPort": HEALTH_CHECK_PORT,
+                "IpRanges": [{"CidrIp": VPC_CIDR, "Description": "NLB health checks"}],
+            },
+        ],
+    )
+    ids["security_group_id"] = default_sg
 
     # The VIP (outside the VPC CIDR) routed to the active server's ENI in every route table.
     for rtb_id in route_tables.values():
@@ -183,8 +208,18 @@ def seed(endpoint_url: str, region: str, suffix: str = "") -> dict:
         Name=f"ecx-nlb{suffix}",
         Type="network",
         Scheme="internal",
-        Subnets=[subnets["Subnet-2A"]["id"], subnets["Subnet-2B"]["id"]],
+        Subnets=[subnets[name]["id"] for name in NLB_SUBNETS],
     )["LoadBalancers"][0]
+    # Its interfaces, as AWS describes them ("ELB net/NAME/ID"), in a security group of its own (moto would put
+    # them in the default one, whose members the servers let in whatever the port).
+    nlb_sg = ec2.create_security_group(GroupName=f"ecx-nlb{suffix}", Description="NLB", VpcId=vpc_id)["GroupId"]
+    for name, address in NLB_SUBNETS.items():
+        ec2.create_network_interface(
+            SubnetId=subnets[name]["id"],
+            PrivateIpAddress=address,
+            Groups=[nlb_sg],
+            Description="ELB " + nlb["LoadBalancerArn"].split(":loadbalancer/", 1)[1],
+        )
     elb.create_listener(
         LoadBalancerArn=nlb["LoadBalancerArn"],
         Protocol="TCP",
