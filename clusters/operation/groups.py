@@ -8,6 +8,7 @@ activation failure, a lost server, a monitor's recovery, a cluster service stopp
 servers that is available — its cluster service runs and the server is not lost — then the next.
 """
 
+import contextlib
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -60,8 +61,10 @@ def act(cluster, resource: ResourceConfig, server: str, activate: bool, agents: 
     """One resource's action (on AWS, or on the server's node agent), in a worker thread. `agents`
     (remote.agents_of) keeps the thread off the database."""
     started = time.perf_counter()
+    bound = resource.spec.call_bound(resource)  # its AWS CLI Timeout bounds each AWS call it makes
     try:
-        ok, message = True, remote.act(cluster, resource, server, activate, agents=agents)
+        with aws.bounded(bound) if bound else contextlib.nullcontext():
+            ok, message = True, remote.act(cluster, resource, server, activate, agents=agents)
     except ResourceFailed as exc:
         ok, message = False, f"{exc.code} : {exc.message}".strip(" :")
     except nodes.NodeUnreachable as exc:  # a server problem: the activation failed there, the group moves on
