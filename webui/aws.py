@@ -108,6 +108,27 @@ def _client(service, region, endpoint, connect_timeout, read_timeout, max_attemp
     return made
 
 
+def client_as(service: str, credentials: dict):
+    """A client signed with other credentials (an assumed role's: the failover rehearsal acts as the server
+    that would act); made anew, not cached: they expire."""
+    config = Config(
+        region_name=settings.AWS_REGION,
+        connect_timeout=settings.AWS_CONNECT_TIMEOUT,
+        read_timeout=settings.AWS_READ_TIMEOUT,
+        retries={"mode": "standard", "max_attempts": settings.AWS_MAX_ATTEMPTS},
+        user_agent_appid="ClusterWebUI",
+    )
+    with _lock:
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["access_key_id"],
+            aws_secret_access_key=credentials["secret_access_key"],
+            aws_session_token=credentials.get("session_token"),
+        )
+        made = session.client(service, endpoint_url=settings.AWS_ENDPOINT_URL, config=config)
+    made.meta.events.register("before-call", _count)
+    return made
+
+
 def reset_clients() -> None:
     """Forget cached clients (after the endpoint or credentials change, e.g. in tests)."""
     _client.cache_clear()

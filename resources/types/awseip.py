@@ -101,7 +101,7 @@ class AwsElasticIpType(ResourceType):
             "ec2",
             "associate_address",
             AllocationId=allocation,
-            NetworkInterfaceId=eni or resource.value("eniid", server),
+            NetworkInterfaceId=resource.value("eniid", server),
             AllowReassociation=True,
         )
 

@@ -174,7 +174,7 @@ class AwsVirtualIpType(ResourceType):
                 "replace_route",
                 RouteTableId=table,
                 DestinationCidrBlock=destination,
-                NetworkInterfaceId=eni or resource.value("eniid", server),
+                NetworkInterfaceId=resource.value("eniid", server),
                 cause="If the ReplaceRoute right of an IAM role can be exercised only on a route table specified in "
                 "a resource in the IAM policy, the route table might have an error or lack of its settings.",
                 fix="Of all route tables under a specified VPC, an AWS virtual IP resource updates only ones that "

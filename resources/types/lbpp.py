@@ -118,8 +118,13 @@ class LbProbePortType(ResourceType):
         return found
 
     # --- failover: worst case, rehearsal, probe ---------------------------------------------------
+    @staticmethod
+    def _health_check(resource, account, config) -> dict | None:
+        instances = [i["InstanceId"] for s in config.server_names if (i := config.instance_of(s, account))]
+        return account.health_check(resource.parameters.get("port", ""), instances)
+
     def aws_facts(self, resource, account, config):
-        return account.health_check(resource.parameters.get("port", "")) or {}
+        return self._health_check(resource, account, config) or {}
 
     def propagation(self, resource, facts, *, deactivated):
         interval = facts.get("interval", HEALTH_CHECK["interval"])
@@ -152,7 +157,7 @@ class LbProbePortType(ResourceType):
 
     def rehearse(self, resource, server, rehearsal):
         port = resource.parameters.get("port", "")
-        found = rehearsal.account.health_check(port)
+        found = self._health_check(resource, rehearsal.account, rehearsal.config)
         instance = rehearsal.config.instance_of(server, rehearsal.account)
         if found is None:
             return [
