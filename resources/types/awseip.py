@@ -69,7 +69,7 @@ class AwsElasticIpType(ResourceType):
         return [AwsCall("ec2", "DescribeAddresses"), AwsCall("ec2", "DisassociateAddress")]
 
     def rehearse(self, resource, server, rehearsal):
-        found, eni = rehearsal.eni_problems(resource, server)
+        found, _ = rehearsal.eni_problems(resource, server)
         allocation = resource.parameters.get("eipid", "")
         address = next((a for a in rehearsal.account.addresses() if a.get("AllocationId") == allocation), None)
         if address is None and rehearsal.account.readable("addresses"):

@@ -150,7 +150,7 @@ class AwsVirtualIpType(ResourceType):
         return [AwsCall("ec2", "DescribeRouteTables"), *[AwsCall("ec2", "ReplaceRoute")] * tables]
 
     def rehearse(self, resource, server, rehearsal):
-        found, eni = rehearsal.eni_problems(resource, server)
+        found, _ = rehearsal.eni_problems(resource, server)
         vpc, destination = resource.value("vpcid", server), f"{resource.parameters.get('ip', '')}/32"
         tables = self._holding(resource, rehearsal.account.route_tables(), vpc)
         if rehearsal.account.readable("route_tables") and not tables:
