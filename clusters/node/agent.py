@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from clusters.configuration.config import revived
 from clusters.models import Cluster
+from clusters.node import probe
 from clusters.operation import state
 from clusters.operation.state import applied
 from clusters.runtime import NodeAgent
@@ -33,6 +34,10 @@ logger = logging.getLogger(__name__)
 
 def perform(payload: dict) -> dict:
     """One piece of node-local work, as the console sent it; the answer is plain data (no exception crosses)."""
+    if payload["action"] == "probe":  # a drill's probe of a group's addresses from this server
+        cluster = Cluster.objects.get(name=payload["cluster"])
+        listen = dict(NodeAgent.objects.filter(cluster=cluster).values_list("server", "listen"))
+        return probe.serve(payload, applied(cluster)[1], listen)
     obj = revived(payload["object"], payload["server_os"])
     target = revived(payload["target"], payload["server_os"]) if payload.get("target") else None
     server, action = payload["server"], payload["action"]
