@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 
 from clusters.clpconf import transfer
 from clusters.models import TaskRun
-from clusters.runtime import AppliedVersion
+from clusters.runtime import AppliedVersion, Drill
 from clusters.web.api import api
 from tests import guide
 from webui import tokens
@@ -53,6 +53,7 @@ def endpoints(admin, cluster, resource, monitor):
     conf = transfer.export_conf(user=admin, cluster=cluster)
     AppliedVersion.objects.get_or_create(cluster=cluster, number=1, defaults={"conf": conf})
     run = TaskRun.objects.create(kind="aws_connection", user=admin)  # a run of no cluster: it stays
+    drill = Drill.objects.create(cluster=cluster, passed=True, summary="failover1: passed")
     return [
         ("get", "/clusters/", None, "viewer", 200),
         ("get", f"/clusters/{pk}", None, "viewer", 200),
@@ -104,6 +105,12 @@ def endpoints(admin, cluster, resource, monitor):
         ("post", "/clusters/import?name=imported-by-api", {"file": SimpleUploadedFile("clp.conf", conf)}, "admin", 201),
         ("post", f"/clusters/{pk}/versions/1/restore", None, "admin", 200),
         ("get", f"/clusters/{pk}/export", None, "viewer", 200),
+        ("get", f"/clusters/{pk}/worst-case", None, "viewer", 200),
+        ("post", f"/clusters/{pk}/rehearsal", {"server": "server1"}, "operator", 202),
+        ("post", f"/clusters/{pk}/drills", {}, "operator", 202),
+        ("get", f"/clusters/{pk}/drills", None, "viewer", 200),
+        ("get", f"/clusters/{pk}/drills/{drill.pk}", None, "viewer", 200),
+        ("get", f"/clusters/{pk}/drills/{drill.pk}/pdf", None, "viewer", 200),
     ]
 
 
@@ -112,7 +119,7 @@ def template(path: str) -> str:
     path = path.split("?")[0].removeprefix(BASE)
     path = re.sub(r"\{\w+\}", "{n}", path)
     return re.sub(
-        r"/(clusters|servers|groups|resources|monitors|versions|runs)/(?!import\b|\{n\})[^/]+", r"/\1/{n}", path
+        r"/(clusters|servers|groups|resources|monitors|versions|runs|drills)/(?!import\b|\{n\})[^/]+", r"/\1/{n}", path
     )
 
 
@@ -122,7 +129,7 @@ def test_the_tables_below_cover_every_endpoint_of_the_document(users):
     paths = api.get_openapi_schema()["paths"]
     documented = {(method, template(path)) for path, operations in paths.items() for method in operations}
     assert documented - covered == set()
-    assert len(documented) == len(covered) == 29
+    assert len(documented) == len(covered) == 35
 
 
 @pytest.mark.parametrize("role", ROLES)

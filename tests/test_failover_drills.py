@@ -1,12 +1,16 @@
 """Failover drills: a group moves to its standby and back while it is probed; the measured outage is held against
 the computed bound; a failed drill is alerted; drills start in their scheduled window."""
 
+import io
 from datetime import UTC, datetime
 
+from pypdf import PdfReader
+
 from clusters.models import TaskRun
-from clusters.operation import drills
+from clusters.operation import drillreport, drills
 from clusters.runtime import Alert, Drill, DrillSchedule
 from resources.models import GroupResource
+from tests.conftest import ARTIFACTS
 from tests.guide import build_on_sim
 from tests.runs import ok, run, vip_targets
 
@@ -38,6 +42,19 @@ def test_a_drill_measures_each_moves_outage_within_its_bound(users, sim):
     assert steps.index("failover1 online on server2") < steps.index("Move failover1: server2 -> server1")
     assert vip_targets(sim) == {sim["servers"]["server1"]["eni_id"]}  # back where it was
     assert Alert.objects.filter(cluster=cluster, message__startswith=f"Failover drill #{drill.pk} passed").exists()
+
+    # The evidence as a report: JSON, and a PDF whose text says the same (its chart drawn beside it).
+    found = drillreport.report(drill)
+    assert found["passed"] is True and found["groups"][0]["steps"][0]["t"] == 0
+    assert [m["to"] for m in found["groups"][0]["moves"]] == ["server2", "server1"]
+    document = drillreport.pdf(drill)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "drill-report.pdf").write_bytes(document)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(document)).pages)
+    assert f"Failover drill #{drill.pk} - {cluster.name}" in text
+    assert "Group failover1: passed" in text and "Result PASSED" in text
+    assert f"Computed worst case of a move: {group['bound']:g} s" in text
+    assert "Resource awsvip1 started on server2." in text and "Online on" in text
 
 
 def test_a_drill_with_a_planted_slow_resource_fails_and_alerts(users, sim, awssim_rules, settings):
@@ -98,3 +115,15 @@ def test_a_drill_needs_a_running_cluster(users, sim):
     ok(run("apply", users, cluster))
     done = run("drill", users, cluster)
     assert done.status == TaskRun.Status.FAILED and "Start the cluster first" in done.error
+
+
+def test_a_dns_drill_measures_the_gap_a_deleted_record_leaves(users, sim, settings, moto_server):
+    """The AWS DNS resource deletes its record at deactivation: the probe, asking the simulation's DNS server (as
+    of INSYNC), sees the name resolve to nothing between the two servers' records, and measures it."""
+    settings.WEBUI_DNS_RESOLVER = "{}:{}".format(*moto_server["dns"])
+    cluster = running("dns", users, sim)
+    done = ok(run("drill", users, cluster))
+    [group] = Drill.objects.get(pk=done.result["drill"]).evidence["groups"]
+    seen = [s["seen"]["awsdns1"] for s in group["samples"]]
+    assert "srv.hz1.local. resolves to nothing" in seen and "srv.hz1.local. resolves to 10.0.120.10" in seen
+    assert group["passed"] and all(0 < m <= group["bound"] for m in group["measured"])

@@ -29,7 +29,7 @@ from clusters.runs import taskruns
 from clusters.runs.taskruns import RunContext, TaskFailed, task_kind
 from clusters.runtime import Drill, DrillSchedule
 from webui import nodes
-from webui.roles import Role, acting_user
+from webui.roles import Role, acting_user, require_role
 
 SETTLE_MIN = 3.0  # seconds a drill waits at least for the probe to see a moved group
 
@@ -295,3 +295,37 @@ def start_due(now: datetime | None = None) -> list[int]:
         DrillSchedule.objects.filter(pk=schedule.pk).update(last_started_at=now)
         started.append(run.pk)
     return started
+
+
+def add_schedule(
+    *, user, cluster, every: str, group: str = "", weekday: int = 6, day: int = 1, hour: int = 3, window_hours: int = 2
+) -> DrillSchedule:
+    """A drill window for the cluster (Operator); ValueError naming what is out of range."""
+    require_role(user, Role.OPERATOR)
+    _, config = state.applied(cluster)
+    checks = (
+        (every in DrillSchedule.Every.values, f"Every is {every!r}: week or month."),
+        (not group or (config is not None and config.group(group) is not None), f"There is no group {group}."),
+        (0 <= weekday <= 6, "Weekday is 0 (Monday) to 6 (Sunday)."),
+        (1 <= day <= 28, "Day of the month is 1 to 28 (every month has it)."),
+        (0 <= hour <= 23, "Hour is 0 to 23 (UTC)."),
+        (1 <= window_hours <= 24, "The window is 1 to 24 hours."),
+    )
+    for fine, message in checks:
+        if not fine:
+            raise ValueError(message)
+    return DrillSchedule.objects.create(
+        cluster=cluster,
+        group=group,
+        every=every,
+        weekday=weekday,
+        day=day,
+        hour=hour,
+        window_hours=window_hours,
+        created_by=user if user.pk else None,
+    )
+
+
+def remove_schedule(*, user, cluster, pk: int) -> None:
+    require_role(user, Role.OPERATOR)
+    DrillSchedule.objects.filter(cluster=cluster, pk=pk).delete()

@@ -112,6 +112,11 @@ class GroupWorstCase:
         return None if found is None else round(found.seconds + self.move, 3)
 
     @property
+    def monitor_bounds(self) -> list[tuple[str, float]]:
+        """(the monitor, the bound of a failover it starts) for each monitor that fails the group over."""
+        return [(p.label, self.monitor(p.label.split(" ", 1)[0])) for p in self.monitors]
+
+    @property
     def bounds(self) -> dict[str, float]:
         found = {"server_lost": self.server_lost, "move": self.move}
         for part in self.monitors:

@@ -12,7 +12,7 @@ from ninja.security import HttpBearer, django_auth
 
 from webui import tokens
 
-from . import configuration, errors, runs
+from . import configuration, errors, failover, runs
 
 
 class TokenAuth(HttpBearer):
@@ -43,3 +43,4 @@ errors.install(api)
 api.add_router("/clusters/", configuration.router)
 api.add_router("/clusters/", runs.cluster_router)
 api.add_router("/runs/", runs.router)
+api.add_router("/clusters/", failover.router)
