@@ -119,6 +119,8 @@ def fis_template(request, pk):
     """The game day's FIS experiment template (with its role and stop alarms) to download; POST creates it in
     AWS (Administrator)."""
     cluster = get_object_or_404(Cluster, pk=pk)
+    if request.method == "POST":
+        require_role(request.user, Role.ADMINISTRATOR)
     config, _ = rehearsal.configuration_of(cluster, draft=request.GET.get("mode") == "config")
     active = rehearsal.where_it_runs(cluster, config, config.groups[0].name) if config.groups else ""
     active = request.POST.get("server") or request.GET.get("server") or active or next(iter(config.server_names), "")
@@ -131,7 +133,6 @@ def fis_template(request, pk):
         response = HttpResponse(json.dumps(found, indent=2), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{cluster.name}-fis-experiment.json"'
         return response
-    require_role(request.user, Role.ADMINISTRATOR)
     try:
         made = gameday.create(found)
     except aws.AWS_ERRORS as exc:

@@ -37,16 +37,7 @@ class AwsDnsType(ResourceType):
         zone_id = resource.parameters.get("hostedzoneid", "")
         zone = ctx.account.hosted_zone(zone_id) if zone_id else None
         if zone == {}:
-            found.append(
-                resource.problem(
-                    "Hosted Zone ID",
-                    f"50: No hosted zone found with ID: {zone_id}",
-                    code="50",
-                    fix="Specify a correct hosted zone ID.",
-                    cause="The specified hosted zone ID might not be correct or might not exist.",
-                    check="awsdns.hosted_zone_exists",
-                )
-            )
+            found.append(missing_zone(resource, zone_id))
         for vpc in sorted(ctx.vpc_of_servers()):
             if zone and zone.get("Config", {}).get("PrivateZone") and vpc not in {v["VPCId"] for v in zone["VPCs"]}:
                 found.append(
@@ -150,15 +141,7 @@ class AwsDnsType(ResourceType):
         zone_id, name = resource.parameters.get("hostedzoneid", ""), resource.parameters.get("recordset", "")
         zone = rehearsal.account.hosted_zone(zone_id)
         if zone == {}:
-            found.append(
-                resource.problem(
-                    "Hosted Zone ID",
-                    f"50: No hosted zone found with ID: {zone_id}",
-                    code="50",
-                    fix="Specify a correct hosted zone ID.",
-                    check="awsdns.hosted_zone_exists",
-                )
-            )
+            found.append(missing_zone(resource, zone_id))
         elif zone and rehearsal.account.record_set(zone_id, name) is None:
             found.append(
                 resource.problem(
@@ -184,6 +167,17 @@ class AwsDnsType(ResourceType):
         if len(addresses) != 1:
             return None, f"{name} resolves to {', '.join(addresses) or 'nothing'}"
         return probe.server_with(resource, "ip", addresses[0]), f"{name} resolves to {addresses[0]}"
+
+
+def missing_zone(resource, zone_id: str):
+    return resource.problem(
+        "Hosted Zone ID",
+        f"50: No hosted zone found with ID: {zone_id}",
+        code="50",
+        fix="Specify a correct hosted zone ID.",
+        cause="The specified hosted zone ID might not be correct or might not exist.",
+        check="awsdns.hosted_zone_exists",
+    )
 
 
 TYPE = AwsDnsType(

@@ -24,16 +24,7 @@ class AwsElasticIpType(ResourceType):
         allocation = resource.parameters.get("eipid", "")
         known = {a.get("AllocationId") for a in ctx.account.addresses()}
         if allocation and ctx.account.readable("addresses") and allocation not in known:
-            found.append(
-                resource.problem(
-                    "EIP ALLOCATION ID",
-                    f"50 : The allocation ID '{allocation}' does not exist",
-                    code="50",
-                    fix="Specify a correct EIP allocation ID.",
-                    cause="The specified EIP allocation ID might not be correct or might not exist.",
-                    check="awseip.allocation_exists",
-                )
-            )
+            found.append(missing_allocation(resource, allocation))
         missing = "50 : The networkInterface ID '{eni}' does not exist"
         for server, eni in server_enis(resource, ctx, found, missing).items():
             if not reaches_regional_endpoint(eni, ctx.account):
@@ -73,15 +64,7 @@ class AwsElasticIpType(ResourceType):
         allocation = resource.parameters.get("eipid", "")
         address = next((a for a in rehearsal.account.addresses() if a.get("AllocationId") == allocation), None)
         if address is None and rehearsal.account.readable("addresses"):
-            found.append(
-                resource.problem(
-                    "EIP ALLOCATION ID",
-                    f"50 : The allocation ID '{allocation}' does not exist",
-                    code="50",
-                    fix="Specify a correct EIP allocation ID.",
-                    check="awseip.allocation_exists",
-                )
-            )
+            found.append(missing_allocation(resource, allocation))
         ours = {resource.value("eniid", s) for s in rehearsal.config.server_names}
         holder = (address or {}).get("NetworkInterfaceId")
         if address and address.get("AssociationId") and holder not in ours:
@@ -112,6 +95,17 @@ class AwsElasticIpType(ResourceType):
         if not eni:
             return None, f"{address.get('PublicIp', allocation)} associated with nothing"
         return probe.server_with(resource, "eniid", eni), f"{address.get('PublicIp', allocation)} on {eni}"
+
+
+def missing_allocation(resource, allocation: str):
+    return resource.problem(
+        "EIP ALLOCATION ID",
+        f"50 : The allocation ID '{allocation}' does not exist",
+        code="50",
+        fix="Specify a correct EIP allocation ID.",
+        cause="The specified EIP allocation ID might not be correct or might not exist.",
+        check="awseip.allocation_exists",
+    )
 
 
 def reaches_regional_endpoint(eni: dict, account) -> bool:
