@@ -2,6 +2,7 @@
 the computed bound; a failed drill is alerted; drills start in their scheduled window."""
 
 import io
+import time
 from datetime import UTC, datetime
 
 from pypdf import PdfReader
@@ -127,3 +128,31 @@ def test_a_dns_drill_measures_the_gap_a_deleted_record_leaves(users, sim, settin
     seen = [s["seen"]["awsdns1"] for s in group["samples"]]
     assert "srv.hz1.local. resolves to nothing" in seen and "srv.hz1.local. resolves to 10.0.120.10" in seen
     assert group["passed"] and all(0 < m <= group["bound"] for m in group["measured"])
+
+
+def test_a_node_agent_probes_until_the_console_says_stop(users, sim, redis_url, settings):
+    """The agent's side of a probe (as `manage.py node_agent` serves it): samples kept in Redis as it goes, so
+    the console sees the latest, until it tells the agent to stop."""
+    import threading
+
+    from clusters.node import agent, probe
+
+    settings.CELERY_BROKER_URL = redis_url
+    cluster = running("eip", users, sim)
+    payload = {"action": "probe", "cluster": cluster.name, "server": "server2", "group": "failover1"}
+    payload |= {"drill": "test-drill", "seconds": 30}
+    seen = []
+
+    def console():  # what the drill does on its side: watch the latest sample, then say stop
+        deadline = time.monotonic() + 10
+        while probe.latest("test-drill") is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        seen.append(probe.latest("test-drill"))
+        probe.stop("test-drill")
+
+    threading.Thread(target=console, daemon=True).start()
+    started = time.monotonic()
+    answer = agent.perform(payload)
+    assert time.monotonic() - started < 10  # stopped when told, long before its 30 s
+    assert seen[0]["leads_to"] == "server1" and answer["ok"]
+    assert answer["samples"][0]["seen"]["awseip1"].endswith(f"on {sim['servers']['server1']['eni_id']}")

@@ -144,3 +144,17 @@ def test_a_server_that_runs_no_group_moves_nothing_and_the_run_says_it(users, si
     done = ok(run("failover_rehearsal", users, cluster, server="server2"))
     assert done.result["groups"] == []
     assert any("runs no group" in n for n in done.result["notes"])
+
+
+def test_a_call_without_dry_run_is_judged_by_the_policy_simulator(users, sim):
+    cluster = guide.build_on_sim("sip", users, sim)
+    policy = iam_policy(cluster)
+    for statement in policy["Statement"]:  # the role may unassign the address but not assign it
+        if "ec2:AssignPrivateIpAddresses" in statement["Action"]:
+            statement["Action"] = ["ec2:UnassignPrivateIpAddresses"]
+    give_roles(sim, cluster, policy=policy)
+    [group] = rehearse(cluster)[0]
+    assert not group.ok
+    [denied] = [f for f in group.findings if f.check == "rehearsal.permission"]
+    assert "(ec2:AssignPrivateIpAddresses on arn:aws:ec2:" in denied.message
+    assert "by IAM's policy simulator" in denied.message
