@@ -22,6 +22,7 @@ import botocore.exceptions
 
 from clusters.aws.account import AwsAccount
 from clusters.configuration.config import Config
+from clusters.configuration.draft import from_models
 from clusters.configuration.params import Problem
 from clusters.node import remote
 from clusters.operation import groups, state, worstcase
@@ -105,6 +106,8 @@ class Rehearsal:
 
     def dry_run(self, resource, service: str, operation: str, *, cause: str = "", fix: str = "", **params):
         """Make the call as the acting role: EC2's with DryRun (nothing happens), others only if they read."""
+        if service != "ec2" and not operation.startswith(("list_", "get_", "describe_")):
+            raise ValueError(f"{service}.{operation} has no DryRun: a rehearsal makes only its reads as they are")
         client = self.client(service)
         action = f"{service}:{client.meta.method_to_api_mapping[operation]}"
         try:
@@ -353,8 +356,6 @@ def as_json(results: list[GroupRehearsal], notes: list[str], *, server: str, con
 
 def configuration_of(cluster, *, draft: bool = False) -> tuple[Config, str]:
     """The applied configuration (what runs), or the draft in Config Mode or before any Apply."""
-    from clusters.configuration.draft import from_models
-
     _, applied = state.applied(cluster)
     if draft or applied is None:
         return from_models(cluster), "draft"

@@ -27,7 +27,10 @@ def failover_context(cluster: Cluster, *, draft: bool) -> dict:
     return {
         "config": config,
         "configuration": which,
-        "worst_cases": worstcase.worst_case(config),
+        "worst_cases": [  # from where each group runs now (where it would start, when it does not run)
+            worstcase.group_worst_case(config, g.name, source=rehearsal.where_it_runs(cluster, config, g.name))
+            for g in config.groups
+        ],
         "drills": Drill.objects.filter(cluster=cluster).select_related("started_by", "schedule")[:20],
         "schedules": DrillSchedule.objects.filter(cluster=cluster),
         "weekdays": list(enumerate(WEEKDAYS)),
