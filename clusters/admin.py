@@ -11,6 +11,8 @@ from .models import (
     AppliedVersion,
     Cluster,
     ClusterState,
+    Drill,
+    DrillSchedule,
     FailoverGroup,
     ForcedStop,
     GroupStartupServer,
@@ -167,3 +169,19 @@ class AlertDestinationAdmin(admin.ModelAdmin):
     list_display = ("cluster", "kind", "shown_target", "min_level", "about")
     list_filter = ("kind", "min_level")
     list_select_related = ("cluster",)
+
+
+@admin.register(DrillSchedule)
+class DrillScheduleAdmin(admin.ModelAdmin):
+    list_display = ("cluster", "group", "every", "weekday", "day", "hour", "window_hours", "enabled", "last_started_at")
+    list_select_related = ("cluster",)
+
+
+@admin.register(Drill)
+class DrillAdmin(admin.ModelAdmin):
+    """A drill's evidence is kept as it was found: read here, downloaded from the Failover page."""
+
+    list_display = ("started_at", "cluster", "passed", "summary")
+    list_filter = ("passed",)
+    list_select_related = ("cluster",)
+    readonly_fields = ("evidence",)

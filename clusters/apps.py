@@ -7,5 +7,5 @@ class ClustersConfig(AppConfig):
 
     def ready(self):
         # Importing them registers their task kinds.
-        from clusters.operation import apply, bulk, operations, recovery, servers  # noqa: F401
+        from clusters.operation import apply, bulk, drills, operations, recovery, rehearsal, servers  # noqa: F401
         from clusters.runs import taskruns  # noqa: F401

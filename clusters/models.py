@@ -345,4 +345,13 @@ class TaskRunLine(models.Model):
         return self.message
 
 
-from .runtime import Alert, AlertDestination, AppliedVersion, ClusterState, NodeAgent, ObjectState  # noqa: E402, F401  (models of this app)
+from .runtime import (  # noqa: E402, F401  (models of this app)
+    Alert,
+    AlertDestination,
+    AppliedVersion,
+    ClusterState,
+    Drill,
+    DrillSchedule,
+    NodeAgent,
+    ObjectState,
+)

@@ -223,3 +223,50 @@ class AlertDestination(models.Model):
         if self.LEVELS[alert.level] < self.LEVELS[self.min_level]:
             return False
         return not self.about or self.about in (alert.object_name, alert.server)
+
+
+class DrillSchedule(models.Model):
+    """When a cluster's failover drills run by themselves: a weekly or monthly window (UTC)."""
+
+    class Every(models.TextChoices):
+        WEEK = "week", "Weekly"
+        MONTH = "month", "Monthly"
+
+    cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="drill_schedules")
+    group = models.CharField(max_length=31, blank=True, help_text="Empty: every group.")
+    every = models.CharField(max_length=8, choices=Every.choices, default=Every.WEEK)
+    weekday = models.PositiveSmallIntegerField(default=6, help_text="0 Monday to 6 Sunday (weekly).")
+    day = models.PositiveSmallIntegerField(default=1, help_text="Day of the month, 1 to 28 (monthly).")
+    hour = models.PositiveSmallIntegerField(default=3, help_text="Hour the window opens, 0 to 23 (UTC).")
+    window_hours = models.PositiveSmallIntegerField(default=2, help_text="How long the window stays open.")
+    enabled = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["cluster", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} drill {self.get_every_display().lower()} {self.group or 'every group'}"
+
+
+class Drill(models.Model):
+    """One failover drill and its evidence: who or which schedule, when, every step with its time, what the
+    probes saw, measured against computed, passed or failed."""
+
+    cluster = models.ForeignKey("clusters.Cluster", on_delete=models.CASCADE, related_name="drills")
+    run = models.ForeignKey("clusters.TaskRun", null=True, blank=True, on_delete=models.SET_NULL)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    schedule = models.ForeignKey(DrillSchedule, null=True, blank=True, on_delete=models.SET_NULL)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True, help_text="The applied version drilled.")
+    passed = models.BooleanField(null=True)
+    summary = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cluster} drill #{self.pk}"

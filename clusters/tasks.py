@@ -2,7 +2,7 @@ from celery import shared_task
 from django.conf import settings
 
 from clusters.node import agent
-from clusters.operation import alertservice
+from clusters.operation import alertservice, drills
 from clusters.runs import taskruns
 from webui import nodes
 
@@ -17,6 +17,12 @@ def execute_run(run_id: int) -> None:
 @shared_task(name="clusters.reap_runs")
 def reap_runs() -> None:
     taskruns.reap()
+
+
+@shared_task(name="clusters.start_due_drills", ignore_result=True)
+def start_due_drills() -> None:
+    """Failover drills whose scheduled window is open (beat, every minute)."""
+    drills.start_due()
 
 
 @shared_task(name="clusters.deliver_alert", bind=True, max_retries=3, ignore_result=True)

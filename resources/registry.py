@@ -3,7 +3,7 @@
 import functools
 from dataclasses import dataclass
 
-from clusters.configuration.params import Change, ObjectType, Param, Registry
+from clusters.configuration.params import Change, ObjectType, Param, Problem, Registry
 from webui import aws
 
 # Common to every AWS resource (SEEN for awsvip: parameters/awsclitimeout, 1-999, default 100).
@@ -45,6 +45,16 @@ ENI_ID = Param(
     prefix="eni-",
     aws_list="network_interfaces",
 )
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """One AWS call an action makes: what the worst case counts and the rate bucket it takes a token from.
+    `filtered`: a Describe call that names its objects (EC2's smaller bucket takes the unfiltered ones)."""
+
+    service: str  # "ec2", "route53"
+    action: str  # as the API spells it: "ReplaceRoute"
+    filtered: bool = True
 
 
 class ResourceFailed(Exception):
@@ -121,6 +131,41 @@ class ResourceType(ObjectType):
     def data_partition(self, resource) -> str:
         """The data partition it mirrors between the servers (a device name or a drive letter); '' for none."""
         return ""
+
+    def call_bound(self, resource) -> float | None:
+        """Seconds that bound each AWS call of its actions (its AWS CLI Timeout), or None."""
+        return resource.value(AWS_CLI_TIMEOUT.name) if AWS_CLI_TIMEOUT in self.params else None
+
+    # --- failover you can prove: the worst case (clusters/operation/worstcase.py), the rehearsal
+    # (clusters/operation/rehearsal.py) and the drills' probes (clusters/node/probe.py) ask the type.
+
+    def aws_facts(self, resource, account, config) -> dict:
+        """What the worst case needs to know from the account (read by the console), e.g. how many route tables
+        hold the VIP; {} when nothing. The other hooks take this dict, with their own defaults for what is missing."""
+        return {}
+
+    def failover_calls(self, resource, facts: dict, *, activate: bool) -> list[AwsCall]:
+        """The AWS calls one activation (or deactivation) makes, at worst."""
+        return []
+
+    def propagation(self, resource, facts: dict, *, deactivated: bool) -> list[tuple[str, float]]:
+        """(what, seconds) until clients reach the new server once the activation is done; `deactivated`: the old
+        server deactivated the resource first (a move), rather than being lost."""
+        return []
+
+    def failover_warnings(self, resource, facts: dict, config) -> list[Problem]:
+        """Settings that make a failover needlessly long or unsafe."""
+        return []
+
+    def rehearse(self, resource, server: str, rehearsal) -> list[Problem]:
+        """Activating on `server`, rehearsed: every AWS call with DryRun as the acting role (`rehearsal.dry_run`,
+        `rehearsal.simulate`), and what DryRun cannot show (`rehearsal.account`: the console's reads)."""
+        return []
+
+    def leads_to(self, resource, probe) -> tuple[str | None, str]:
+        """Where a client reaching the resource's address gets now: (server, what was seen); None: nowhere.
+        `probe` (clusters.node.probe.Probe) gives the servers' addresses and the DNS resolver."""
+        return None, f"{self.label} has no address a client reaches"
 
 
 RESOURCE_TYPES = Registry("resources.types", "group resource")

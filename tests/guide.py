@@ -252,3 +252,23 @@ def linux_cluster(users, scripts: dict[str, str], *, more: dict | None = None, i
             monitor.scripts = {"genw.sh": b64("exit 3\n")}
             monitor.save()
     return cluster, from_models(cluster)
+
+
+def give_roles(sim, cluster, *, policy: dict | None = None) -> dict:
+    """Each server's instance gets an IAM role (an instance profile) with `policy`, by default the one the IAM
+    policy page shows for the cluster; returns server -> role name."""
+    from clusters.aws.checks import iam_policy
+    from webui.awssim.topology import root_client
+
+    policy = policy or iam_policy(cluster)
+    endpoint, region = sim["endpoint_url"], sim["region"]
+    iam, ec2 = root_client("iam", endpoint, region), root_client("ec2", endpoint, region)
+    roles, config = {}, from_models(cluster)
+    for server in config.server_names:
+        name = f"{server}-{uuid.uuid4().hex[:8]}"
+        awssim.create_principal(endpoint, name, policy, role=True, region=region)
+        iam.create_instance_profile(InstanceProfileName=name)
+        iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+        ec2.associate_iam_instance_profile(IamInstanceProfile={"Name": name}, InstanceId=config.instance_id(server))
+        roles[server] = name
+    return roles

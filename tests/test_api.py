@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 
 from clusters.clpconf import transfer
 from clusters.models import TaskRun
-from clusters.runtime import AlertDestination, AppliedVersion
+from clusters.runtime import AlertDestination, AppliedVersion, Drill
 from clusters.web.api import api
 from tests import guide
 from webui import tokens
@@ -55,6 +55,7 @@ def endpoints(admin, cluster, resource, monitor):
     run = TaskRun.objects.create(kind="aws_connection", user=admin)  # a run of no cluster: it stays
     destination = AlertDestination.objects.create(cluster=cluster, kind="email", target="ops@example.com")
     hook = f"/clusters/{pk}/alert-destinations"
+    drill = Drill.objects.create(cluster=cluster, passed=True, summary="failover1: passed")
     return [
         ("get", "/clusters/", None, "viewer", 200),
         ("get", f"/clusters/{pk}", None, "viewer", 200),
@@ -111,6 +112,12 @@ def endpoints(admin, cluster, resource, monitor):
         ("patch", f"{hook}/{destination.pk}", {"min_level": "error"}, "admin", 200),
         ("post", f"{hook}/{destination.pk}/test", None, "operator", 200),
         ("delete", f"{hook}/{destination.pk}", None, "admin", 204),
+        ("get", f"/clusters/{pk}/worst-case", None, "viewer", 200),
+        ("post", f"/clusters/{pk}/rehearsal", {"server": "server1"}, "operator", 202),
+        ("post", f"/clusters/{pk}/drills", {}, "operator", 202),
+        ("get", f"/clusters/{pk}/drills", None, "viewer", 200),
+        ("get", f"/clusters/{pk}/drills/{drill.pk}", None, "viewer", 200),
+        ("get", f"/clusters/{pk}/drills/{drill.pk}/pdf", None, "viewer", 200),
     ]
 
 
@@ -119,7 +126,7 @@ def template(path: str) -> str:
     path = path.split("?")[0].removeprefix(BASE)
     path = re.sub(r"\{\w+\}", "{n}", path)
     return re.sub(
-        r"/(clusters|servers|groups|resources|monitors|versions|runs|alert-destinations)/(?!import\b|\{n\})[^/]+",
+        r"/(clusters|servers|groups|resources|monitors|versions|runs|alert-destinations|drills)/(?!import\b|\{n\})[^/]+",
         r"/\1/{n}",
         path,
     )
@@ -131,7 +138,7 @@ def test_the_tables_below_cover_every_endpoint_of_the_document(users):
     paths = api.get_openapi_schema()["paths"]
     documented = {(method, template(path)) for path, operations in paths.items() for method in operations}
     assert documented - covered == set()
-    assert len(documented) == len(covered) == 34
+    assert len(documented) == len(covered) == 40
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -187,9 +187,8 @@ class _Retries:
         return delay
 
 
-@lru_cache(maxsize=64)
-def _client(service, region, endpoint, connect_timeout, read_timeout, max_attempts):
-    config = Config(
+def _config(region, connect_timeout, read_timeout, max_attempts) -> Config:
+    return Config(
         region_name=region,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
@@ -197,8 +196,18 @@ def _client(service, region, endpoint, connect_timeout, read_timeout, max_attemp
         retries={"mode": "standard", "total_max_attempts": max_attempts},
         user_agent_appid="ClusterWebUI",
     )
+
+
+@lru_cache(maxsize=64)
+def _client(service, region, endpoint, connect_timeout, read_timeout, max_attempts):
+    config = _config(region, connect_timeout, read_timeout, max_attempts)
     with _lock:  # boto3 sessions are not thread-safe; clients are
         made = boto3.session.Session().client(service, endpoint_url=endpoint, config=config)
+    return _paced(made, max_attempts)
+
+
+def _paced(made, max_attempts: int):
+    """The client's calls take the budget's tokens, wait out throttling and are counted (see the module)."""
     events = made.meta.events
     events.register("before-call", _before_call)
     events.register("before-send", _before_send)
@@ -209,6 +218,22 @@ def _client(service, region, endpoint, connect_timeout, read_timeout, max_attemp
     events.unregister(f"needs-retry.{service_id}", unique_id=unique)
     events.register(f"needs-retry.{service_id}", _Retries(handler).needs_retry, unique_id=unique)
     return made
+
+
+def client_as(service: str, credentials: dict):
+    """A client signed with other credentials (an assumed role's: the failover rehearsal acts as the server
+    that would act); made anew, not cached: they expire."""
+    config = _config(
+        settings.AWS_REGION, settings.AWS_CONNECT_TIMEOUT, settings.AWS_READ_TIMEOUT, settings.AWS_MAX_ATTEMPTS
+    )
+    with _lock:
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["access_key_id"],
+            aws_secret_access_key=credentials["secret_access_key"],
+            aws_session_token=credentials.get("session_token"),
+        )
+        made = session.client(service, endpoint_url=settings.AWS_ENDPOINT_URL, config=config)
+    return _paced(made, settings.AWS_MAX_ATTEMPTS)
 
 
 def reset_clients() -> None:

@@ -269,6 +269,7 @@ WEBUI_TICK_SECONDS = env_float("WEBUI_TICK_SECONDS", 5)
 CELERY_BEAT_SCHEDULE = {
     "monitor-resources": {"task": "monitors.tick", "schedule": WEBUI_TICK_SECONDS},
     "reap-runs": {"task": "clusters.reap_runs", "schedule": 10.0},  # orphaned runs fail within a minute
+    "failover-drills": {"task": "clusters.start_due_drills", "schedule": 60.0},  # scheduled drills' windows
 }
 # The drift watch: Check AWS on each applied cluster this often; a finding that appears after Apply, or clears,
 # is alerted once (0 turns it off).
@@ -327,6 +328,9 @@ CELERY_RESULT_EXPIRES = 3600
 WEBUI_NODE_CALL_SECONDS = env_float("WEBUI_NODE_CALL_SECONDS", 30)
 # The address node-local listeners (the LB probe port) bind: the agent's --listen; loopback without an agent.
 WEBUI_NODE_LISTEN = os.environ.get("WEBUI_NODE_LISTEN", "127.0.0.1")
+# The DNS server a drill's probe asks for an AWS DNS resource's name ("host:port"); empty: the embedded
+# simulation's own when it runs, else the system's resolver.
+WEBUI_DNS_RESOLVER = os.environ.get("WEBUI_DNS_RESOLVER", "")
 # How often an agent writes its server's object storage heartbeat.
 WEBUI_HEARTBEAT_INTERVAL = env_float("WEBUI_HEARTBEAT_INTERVAL", 5)
 # Runs (clusters/runs/taskruns.py): a worker renews a run's lease while it works; one whose lease ran out

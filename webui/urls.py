@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("clusters.web.urls.operation")),
     path("", include("clusters.web.urls.verification")),
     path("", include("clusters.web.urls.runs")),
+    path("", include("clusters.web.urls.failover")),
     # The console's own API (clusters/web/api/), its OpenAPI document and interactive page.
     path("api/webui/v1/", authenticated_by_the_api(api.urls)),
     path("", include("clusters.web.urls.restapi")),

@@ -298,3 +298,75 @@ class AwsAccount:
 
     def instance_by_private_ip(self, address: str) -> dict | None:
         return next((i for i in self.instances() if i.get("PrivateIpAddress") == address), None)
+
+    # --- failover rehearsal and its worst case ------------------------------------------------
+    def instance_role(self, instance: dict) -> str | None:
+        """The ARN of the IAM role the instance's profile carries (what the AWS CLI on it acts as), or None."""
+        profile = (instance.get("IamInstanceProfile") or {}).get("Arn", "")
+        if not profile:
+            return None
+        name = profile.rsplit("/", 1)[-1]
+        found = self._read_one(
+            f"instance profile {name}",
+            lambda: aws.client("iam").get_instance_profile(InstanceProfileName=name)["InstanceProfile"],
+            {},
+        )
+        roles = (found or {}).get("Roles") or []
+        return roles[0]["Arn"] if roles else None
+
+    @staticmethod
+    def assume_role(role_arn: str, session: str) -> dict:
+        """Temporary credentials of the role (sts:AssumeRole; its trust policy must let the console in). Raises
+        the AWS error, so that the caller can say why it acts as itself instead."""
+        made = aws.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session[:64], DurationSeconds=900)
+        creds = made["Credentials"]
+        return {
+            "access_key_id": creds["AccessKeyId"],
+            "secret_access_key": creds["SecretAccessKey"],
+            "session_token": creds["SessionToken"],
+            "arn": made["AssumedRoleUser"]["Arn"],
+        }
+
+    def record_set(self, zone_id: str, name: str, kind: str = "A") -> dict | None:
+        """The zone's record set `name` of type `kind` as Route 53 holds it, or None (also when unreadable)."""
+
+        def call():
+            found = aws.client("route53").list_resource_record_sets(
+                HostedZoneId=zone_id, StartRecordName=name, StartRecordType=kind, MaxItems="1"
+            )["ResourceRecordSets"]
+            return next((r for r in found if r["Name"] == name and r["Type"] == kind), None)
+
+        return self._read_one(f"record set {name} {kind} of {zone_id}", call)
+
+    def negative_cache_seconds(self, zone_id: str) -> int | None:
+        """How long a resolver caches "no such name" from the zone (RFC 2308: the smaller of the SOA record's TTL
+        and its minimum field), or None when it cannot be read."""
+        zone = self.hosted_zone(zone_id)
+        if not zone:
+            return None
+        soa = self.record_set(zone_id, zone["Name"], "SOA")
+        if not soa or not soa.get("ResourceRecords"):
+            return None
+        fields = soa["ResourceRecords"][0]["Value"].split()
+        try:
+            return min(int(soa["TTL"]), int(fields[6]))
+        except (IndexError, ValueError, KeyError):
+            return None
+
+    def health_check(self, port, instances=()) -> dict | None:
+        """The NLB target group whose health check port is `port` (of several, the one targeting any of
+        `instances`): its interval and thresholds, and its targets."""
+        groups = [g for g in self.target_groups() if str(g.get("HealthCheckPort")) == str(port)]
+        if not groups:
+            return None
+        targets = {
+            g["TargetGroupArn"]: {t["Target"]["Id"] for t in self.target_health(g["TargetGroupArn"])} for g in groups
+        }
+        group = next((g for g in groups if targets[g["TargetGroupArn"]] & set(instances)), groups[0])
+        return {
+            "interval": int(group.get("HealthCheckIntervalSeconds", 30)),
+            "healthy": int(group.get("HealthyThresholdCount", 5)),
+            "unhealthy": int(group.get("UnhealthyThresholdCount", 2)),
+            "targets": sorted(targets[group["TargetGroupArn"]]),
+            "name": group.get("TargetGroupName", ""),
+        }

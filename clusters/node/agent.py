@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from clusters.configuration.config import revived
 from clusters.models import Cluster
-from clusters.node import rexec
+from clusters.node import probe, rexec
 from clusters.operation import state
 from clusters.operation.state import applied
 from clusters.runtime import NodeAgent
@@ -39,6 +39,10 @@ def perform(payload: dict) -> dict:
             return {"ok": True, **rexec.run_here(payload, stand_in=False)}
         except rexec.ScriptRefused as exc:
             return {"ok": False, "message": str(exc)}
+    if payload["action"] == "probe":  # a drill's probe of a group's addresses from this server
+        cluster = Cluster.objects.get(name=payload["cluster"])
+        listen = dict(NodeAgent.objects.filter(cluster=cluster).values_list("server", "listen"))
+        return probe.serve(payload, applied(cluster)[1], listen)
     obj = revived(payload["object"], payload["server_os"])
     target = revived(payload["target"], payload["server_os"]) if payload.get("target") else None
     server, action = payload["server"], payload["action"]

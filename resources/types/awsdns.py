@@ -3,8 +3,13 @@
 import time
 
 from clusters.configuration.params import Change, Param
-from resources.registry import AWS_CLI_TIMEOUT, Acted, ResourceType, within_aws_cli_timeout
+from monitors.types.awsdnsw import PROPAGATION_SECONDS
+from resources.registry import AWS_CLI_TIMEOUT, Acted, AwsCall, ResourceType, within_aws_cli_timeout
 from webui import aws
+
+# How long a resolver caches "no such name" when the zone's SOA cannot be read: Route 53's SOA TTL is 900 s,
+# as the guide's Windows resolver default is ("900 seconds by default in Windows").
+NEGATIVE_CACHE_SECONDS = 900
 
 
 class AwsDnsType(ResourceType):
@@ -54,16 +59,7 @@ class AwsDnsType(ResourceType):
         zone_id = resource.parameters.get("hostedzoneid", "")
         zone = ctx.account.hosted_zone(zone_id) if zone_id else None
         if zone == {}:
-            found.append(
-                resource.problem(
-                    "Hosted Zone ID",
-                    f"50: No hosted zone found with ID: {zone_id}",
-                    code="50",
-                    fix="Specify a correct hosted zone ID.",
-                    cause="The specified hosted zone ID might not be correct or might not exist.",
-                    check="awsdns.hosted_zone_exists",
-                )
-            )
+            found.append(missing_zone(resource, zone_id))
         for vpc in sorted(ctx.vpc_of_servers()):
             if zone and zone.get("Config", {}).get("PrivateZone") and vpc not in {v["VPCId"] for v in zone["VPCs"]}:
                 found.append(
@@ -119,6 +115,101 @@ class AwsDnsType(ResourceType):
             },
             {"Action": ["route53:GetChange"], "Resource": ["arn:aws:route53:::change/*"]},
         ]
+
+    # --- failover: worst case, rehearsal, probe ---------------------------------------------------
+    def aws_facts(self, resource, account, config):
+        seconds = account.negative_cache_seconds(resource.parameters.get("hostedzoneid", ""))
+        return {} if seconds is None else {"negative_cache": seconds}
+
+    def failover_calls(self, resource, facts, *, activate):
+        change = AwsCall("route53", "ChangeResourceRecordSets")
+        return [change] if activate or resource.value("delete") else []
+
+    def propagation(self, resource, facts, *, deactivated):
+        ttl = resource.value("ttl") or 0
+        insync = ("Route 53 INSYNC (up to 60 s to every authoritative server)", PROPAGATION_SECONDS)
+        if not (deactivated and resource.value("delete")):
+            return [insync, (f"TTL: clients keep the old address {ttl} s", ttl)]
+        negative = facts.get("negative_cache", NEGATIVE_CACHE_SECONDS)
+        return [
+            ("the deletion INSYNC before the new record is accepted (PriorRequestNotComplete)", PROPAGATION_SECONDS),
+            insync,
+            (
+                f"clients keep the old address (TTL {ttl} s) or the name's absence (negative cache {negative} s)",
+                max(ttl, negative),
+            ),
+        ]
+
+    def failover_warnings(self, resource, facts, config):
+        found = []
+        negative = facts.get("negative_cache", NEGATIVE_CACHE_SECONDS)
+        if resource.value("delete") and negative > PROPAGATION_SECONDS:
+            found.append(
+                resource.problem(
+                    "Delete a resource record set at deactivation",
+                    f"A client that asks while the record is deleted caches its absence for up to {negative} s "
+                    "(the zone's negative cache): a move can keep it away that long.",
+                    fix="Uncheck the Delete a resource record set at deactivation checkbox of the AWS DNS resource.",
+                    severity="warning",
+                    check="awsdns.negative_cache",
+                )
+            )
+        for monitor in (m for m in config.monitors if m.target == resource.name):
+            if monitor.wait_to_start < PROPAGATION_SECONDS:
+                found.append(
+                    monitor.problem(
+                        "Wait Time to Start Monitoring",
+                        f"{monitor.wait_to_start} s is shorter than Route 53 takes to propagate the record "
+                        f"({PROPAGATION_SECONDS} s): a name resolved too early is cached as absent.",
+                        fix="Set Start Monitor Wait Time at an allowable large value for the AWS DNS monitor resource.",
+                        severity="warning",
+                        check="awsdns.monitor_wait",
+                    )
+                )
+        return found
+
+    def rehearse(self, resource, server, rehearsal):
+        found = []
+        zone_id, name = resource.parameters.get("hostedzoneid", ""), resource.parameters.get("recordset", "")
+        zone = rehearsal.account.hosted_zone(zone_id)
+        if zone == {}:
+            found.append(missing_zone(resource, zone_id))
+        elif zone and rehearsal.account.record_set(zone_id, name) is None:
+            found.append(
+                resource.problem(
+                    "Resource Record Set Name",
+                    f"52: The resource record set {name} in Amazon Route 53 does not exist now: clients cannot "
+                    "resolve it until an activation creates it.",
+                    code="52",
+                    fix="Check that no other HA cluster uses the same resource record set by mistake.",
+                    severity="warning",
+                    check="awsdns.record_exists",
+                )
+            )
+        # Route 53 has no DryRun: the change is judged by IAM's simulator, the read is made (it changes nothing).
+        zone_arn = f"arn:aws:route53:::hostedzone/{zone_id}"
+        found += rehearsal.simulate(resource, "route53:ChangeResourceRecordSets", [zone_arn])
+        return found + rehearsal.dry_run(
+            resource, "route53", "list_resource_record_sets", HostedZoneId=zone_id, MaxItems="1"
+        )
+
+    def leads_to(self, resource, probe):
+        name = resource.parameters["recordset"]
+        addresses = probe.resolve(name)
+        if len(addresses) != 1:
+            return None, f"{name} resolves to {', '.join(addresses) or 'nothing'}"
+        return probe.server_with(resource, "ip", addresses[0]), f"{name} resolves to {addresses[0]}"
+
+
+def missing_zone(resource, zone_id: str):
+    return resource.problem(
+        "Hosted Zone ID",
+        f"50: No hosted zone found with ID: {zone_id}",
+        code="50",
+        fix="Specify a correct hosted zone ID.",
+        cause="The specified hosted zone ID might not be correct or might not exist.",
+        check="awsdns.hosted_zone_exists",
+    )
 
 
 TYPE = AwsDnsType(

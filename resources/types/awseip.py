@@ -1,7 +1,7 @@
 """AWS Elastic IP resource: associates an EIP with the active server's ENI (guide ch. 5)."""
 
 from clusters.configuration.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis, within_aws_cli_timeout
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, AwsCall, ResourceType, server_enis, within_aws_cli_timeout
 from webui import aws, awsreads
 
 
@@ -36,16 +36,7 @@ class AwsElasticIpType(ResourceType):
         allocation = resource.parameters.get("eipid", "")
         known = {a.get("AllocationId") for a in ctx.account.addresses()}
         if allocation and ctx.account.readable("addresses") and allocation not in known:
-            found.append(
-                resource.problem(
-                    "EIP ALLOCATION ID",
-                    f"50 : The allocation ID '{allocation}' does not exist",
-                    code="50",
-                    fix="Specify a correct EIP allocation ID.",
-                    cause="The specified EIP allocation ID might not be correct or might not exist.",
-                    check="awseip.allocation_exists",
-                )
-            )
+            found.append(missing_allocation(resource, allocation))
         missing = "50 : The networkInterface ID '{eni}' does not exist"
         for server, eni in server_enis(resource, ctx, found, missing).items():
             if not reaches_regional_endpoint(eni, ctx.account):
@@ -78,6 +69,60 @@ class AwsElasticIpType(ResourceType):
                 + [ctx.arn("ec2", f"network-interface/{e}") for e in enis],
             },
         ]
+
+    # --- failover: worst case, rehearsal, probe ---------------------------------------------------
+    def failover_calls(self, resource, facts, *, activate):
+        if activate:
+            return [AwsCall("ec2", "AssociateAddress")]
+        return [AwsCall("ec2", "DescribeAddresses"), AwsCall("ec2", "DisassociateAddress")]
+
+    def rehearse(self, resource, server, rehearsal):
+        found, _ = rehearsal.eni_problems(resource, server)
+        allocation = resource.parameters.get("eipid", "")
+        address = next((a for a in rehearsal.account.addresses() if a.get("AllocationId") == allocation), None)
+        if address is None and rehearsal.account.readable("addresses"):
+            found.append(missing_allocation(resource, allocation))
+        ours = {resource.value("eniid", s) for s in rehearsal.config.server_names}
+        holder = (address or {}).get("NetworkInterfaceId")
+        if address and address.get("AssociationId") and holder not in ours:
+            where = holder or address.get("InstanceId", "another instance")
+            found.append(
+                resource.problem(
+                    "EIP ALLOCATION ID",
+                    f"The EIP {address.get('PublicIp', allocation)} is associated with {where}, which is no server "
+                    "of this cluster: the failover would take it from there.",
+                    fix="Check whether another HA cluster uses the same EIP allocation ID mistakenly.",
+                    cause="The EIP is in use elsewhere.",
+                    check="awseip.associated_elsewhere",
+                )
+            )
+        return found + rehearsal.dry_run(
+            resource,
+            "ec2",
+            "associate_address",
+            AllocationId=allocation,
+            NetworkInterfaceId=resource.value("eniid", server),
+            AllowReassociation=True,
+        )
+
+    def leads_to(self, resource, probe):
+        allocation = resource.parameters["eipid"]
+        address = probe.client("ec2").describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+        eni = address.get("NetworkInterfaceId")
+        if not eni:
+            return None, f"{address.get('PublicIp', allocation)} associated with nothing"
+        return probe.server_with(resource, "eniid", eni), f"{address.get('PublicIp', allocation)} on {eni}"
+
+
+def missing_allocation(resource, allocation: str):
+    return resource.problem(
+        "EIP ALLOCATION ID",
+        f"50 : The allocation ID '{allocation}' does not exist",
+        code="50",
+        fix="Specify a correct EIP allocation ID.",
+        cause="The specified EIP allocation ID might not be correct or might not exist.",
+        check="awseip.allocation_exists",
+    )
 
 
 def reaches_regional_endpoint(eni: dict, account) -> bool:

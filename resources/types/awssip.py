@@ -3,7 +3,7 @@
 import ipaddress
 
 from clusters.configuration.params import Param
-from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, ResourceType, server_enis, within_aws_cli_timeout
+from resources.registry import AWS_CLI_TIMEOUT, ENI_ID, AwsCall, ResourceType, server_enis, within_aws_cli_timeout
 from webui import aws
 
 MISSING_ENI = "68 : Failed to obtain a primary private IP address.(The networkInterface ID '{eni}' does not exist)"
@@ -86,6 +86,71 @@ class AwsSecondaryIpType(ResourceType):
                 "Resource": [ctx.arn("ec2", f"network-interface/{e}") for e in enis],
             },
         ]
+
+    # --- failover: worst case, rehearsal, probe ---------------------------------------------------
+    def failover_calls(self, resource, facts, *, activate):
+        describe, unassign = AwsCall("ec2", "DescribeNetworkInterfaces"), AwsCall("ec2", "UnassignPrivateIpAddresses")
+        if activate:  # at worst another server's ENI still holds the address: taken from it first
+            return [describe, unassign, AwsCall("ec2", "AssignPrivateIpAddresses")]
+        return [describe, unassign]
+
+    def rehearse(self, resource, server, rehearsal):
+        found, eni = rehearsal.eni_problems(resource, server)
+        ip, mine = resource.parameters.get("ip", ""), resource.value("eniid", server)
+        subnet = rehearsal.account.subnet(eni["SubnetId"]) if eni else None
+        try:
+            outside = subnet is not None and ipaddress.IPv4Address(ip) not in ipaddress.ip_network(subnet["CidrBlock"])
+        except ValueError:
+            outside = False
+        if outside:
+            found.append(
+                resource.problem(
+                    "IP Address",
+                    "55 : Failed to assign the secondary IP address on the AWS side.(Address does not fall within "
+                    f"the subnet's address range) ({ip} is not in {subnet['CidrBlock']} of {server}'s ENI)",
+                    code="55",
+                    fix="Specify a valid secondary IP address.",
+                    check="awssip.address_in_subnet",
+                )
+            )
+        ours = {resource.value("eniid", s) for s in rehearsal.config.server_names}
+        holders = [
+            e["NetworkInterfaceId"]
+            for e in rehearsal.account.network_interfaces()
+            if ip in {a["PrivateIpAddress"] for a in e.get("PrivateIpAddresses", [])}
+        ]
+        for holder in (h for h in holders if h not in ours):
+            found.append(
+                resource.problem(
+                    "IP Address",
+                    f"{ip} is assigned to {holder}, which is no server of this cluster: the failover would take it "
+                    "from there.",
+                    fix="Identify what uses the secondary IP address elsewhere, or specify another address.",
+                    check="awssip.assigned_elsewhere",
+                )
+            )
+        others = sorted(e for e in ours - {mine, None} if e)
+        if others:
+            found += rehearsal.dry_run(resource, "ec2", "describe_network_interfaces", NetworkInterfaceIds=others)
+            found += rehearsal.simulate(
+                resource, "ec2:UnassignPrivateIpAddresses", [rehearsal.arn("network-interface", e) for e in others]
+            )
+        return found + rehearsal.simulate(
+            resource, "ec2:AssignPrivateIpAddresses", [rehearsal.arn("network-interface", mine)]
+        )
+
+    def leads_to(self, resource, probe):
+        ip = resource.parameters["ip"]
+        enis = sorted({e for s in probe.server_names if (e := resource.value("eniid", s))})
+        found = probe.client("ec2").describe_network_interfaces(NetworkInterfaceIds=enis)["NetworkInterfaces"]
+        holders = [
+            e["NetworkInterfaceId"]
+            for e in found
+            if ip in {a["PrivateIpAddress"] for a in e.get("PrivateIpAddresses", [])}
+        ]
+        if len(holders) != 1:
+            return None, f"{ip} assigned to {', '.join(holders) or 'no ENI of the cluster'}"
+        return probe.server_with(resource, "eniid", holders[0]), f"{ip} on {holders[0]}"
 
 
 TYPE = AwsSecondaryIpType(

@@ -6,6 +6,7 @@ from clusters.configuration.params import Param
 from resources.registry import (
     AWS_CLI_TIMEOUT,
     ENI_ID,
+    AwsCall,
     ResourceFailed,
     ResourceType,
     server_enis,
@@ -139,6 +140,75 @@ class AwsVirtualIpType(ResourceType):
                 "Resource": [ctx.arn("ec2", f"route-table/{t}") for t in tables] or [ctx.arn("ec2", "route-table/*")],
             },
         ]
+
+    # --- failover: worst case, rehearsal, probe ---------------------------------------------------
+    @staticmethod
+    def _holding(resource, tables: list[dict], vpc: str) -> list[str]:
+        vip = f"{resource.parameters.get('ip', '')}/32"
+        return [
+            t["RouteTableId"]
+            for t in tables
+            if t["VpcId"] == vpc and any(r.get("DestinationCidrBlock") == vip for r in t.get("Routes", []))
+        ]
+
+    def aws_facts(self, resource, account, config):
+        if not account.readable("route_tables"):
+            return {}
+        return {"route_tables": len(self._holding(resource, account.route_tables(), resource.value("vpcid")))}
+
+    def failover_calls(self, resource, facts, *, activate):
+        if not activate:
+            return []  # the route is replaced by the next activation; deactivation leaves it
+        tables = max(1, facts.get("route_tables", 1))
+        return [AwsCall("ec2", "DescribeRouteTables"), *[AwsCall("ec2", "ReplaceRoute")] * tables]
+
+    def rehearse(self, resource, server, rehearsal):
+        found, _ = rehearsal.eni_problems(resource, server)
+        vpc, destination = resource.value("vpcid", server), f"{resource.parameters.get('ip', '')}/32"
+        tables = self._holding(resource, rehearsal.account.route_tables(), vpc)
+        if rehearsal.account.readable("route_tables") and not tables:
+            found.append(
+                resource.problem(
+                    "IP Address",
+                    f"50 : No route table of the vpc ID '{vpc}' holds {destination}: the activation would fail.",
+                    code="50",
+                    fix=f"Add the route {destination} with the active server's ENI as target to the route tables "
+                    "of the VPC (guide 4.1.2).",
+                    check="awsvip.route_exists",
+                )
+            )
+        found += rehearsal.dry_run(
+            resource, "ec2", "describe_route_tables", Filters=[{"Name": "vpc-id", "Values": [vpc]}]
+        )
+        for table in tables:
+            found += rehearsal.dry_run(
+                resource,
+                "ec2",
+                "replace_route",
+                RouteTableId=table,
+                DestinationCidrBlock=destination,
+                NetworkInterfaceId=resource.value("eniid", server),
+                cause="If the ReplaceRoute right of an IAM role can be exercised only on a route table specified in "
+                "a resource in the IAM policy, the route table might have an error or lack of its settings.",
+                fix="Of all route tables under a specified VPC, an AWS virtual IP resource updates only ones that "
+                "include specified virtual IP address entries. For all such route tables to be updated, give "
+                "permission to the resource in the IAM policy.",
+            )
+        return found
+
+    def leads_to(self, resource, probe):
+        vpc, destination = resource.value("vpcid"), f"{resource.parameters['ip']}/32"
+        tables = probe.client("ec2").describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+        targets = {
+            r.get("NetworkInterfaceId")
+            for t in tables["RouteTables"]
+            for r in t.get("Routes", [])
+            if r.get("DestinationCidrBlock") == destination
+        }
+        if len(targets) != 1:
+            return None, f"{destination} routed to {', '.join(sorted(map(str, targets))) or 'nothing'}"
+        eni = targets.pop()
+        return probe.server_with(resource, "eniid", eni), f"{destination} routed to {eni}"
 
 
 TYPE = AwsVirtualIpType(

@@ -144,6 +144,85 @@ class LbProbePortType(ResourceType):
                 )
         return found
 
+    # --- failover: worst case, rehearsal, probe ---------------------------------------------------
+    @staticmethod
+    def _health_check(resource, account, config) -> dict | None:
+        instances = [i["InstanceId"] for s in config.server_names if (i := config.instance_of(s, account))]
+        return account.health_check(resource.parameters.get("port", ""), instances)
+
+    def aws_facts(self, resource, account, config):
+        return self._health_check(resource, account, config) or {}
+
+    def propagation(self, resource, facts, *, deactivated):
+        interval = facts.get("interval", HEALTH_CHECK["interval"])
+        healthy, unhealthy = (
+            facts.get("healthy", HEALTH_CHECK["healthy"]),
+            facts.get("unhealthy", HEALTH_CHECK["unhealthy"]),
+        )
+        # The NLB must see the old target unhealthy and the new one healthy: the longer of the two.
+        return [
+            (
+                f"NLB health checks: interval {interval} s x {max(healthy, unhealthy)} "
+                f"(healthy threshold {healthy}, unhealthy threshold {unhealthy})",
+                interval * max(healthy, unhealthy),
+            )
+        ]
+
+    def failover_warnings(self, resource, facts, config):
+        interval, timeout = facts.get("interval", HEALTH_CHECK["interval"]), resource.value("hctimeout")
+        if not isinstance(timeout, int) or timeout > interval:
+            return []
+        return [
+            resource.problem(
+                "Health Check Timeout",
+                f"{timeout} s is not above the NLB's health check interval ({interval} s): the probe port monitor "
+                "finds no health check in time and fails the group over for nothing.",
+                fix=f"Set the timeout duration to {interval + 1} seconds or more.",
+                check="lbpp.health_check_timeout",
+            )
+        ]
+
+    def rehearse(self, resource, server, rehearsal):
+        port = resource.parameters.get("port", "")
+        found = self._health_check(resource, rehearsal.account, rehearsal.config)
+        instance = rehearsal.config.instance_of(server, rehearsal.account)
+        if found is None:
+            return [
+                resource.problem(
+                    "Port Number",
+                    f"No NLB target group has health check port {port}.",
+                    fix=f"Create the NLB target group with health check port {port} (guide 8.1.2).",
+                    check="lbpp.target_group_exists",
+                )
+            ]
+        if instance is not None and instance["InstanceId"] not in found["targets"]:
+            return [
+                resource.problem(
+                    "Port Number",
+                    f"The target group {found['name']} (health check port {port}) does not target {server}'s "
+                    f"instance {instance['InstanceId']}: the NLB would never send it traffic.",
+                    fix="Register the instances intended for the HA cluster nodes as targets.",
+                    server=server,
+                    check="lbpp.targets_servers",
+                )
+            ]
+        return []
+
+    def leads_to(self, resource, probe):
+        port = int(resource.parameters["port"])
+        open_on = [s for s in probe.server_names if probe.accepts(probe.listen_of(s), port)]
+        shared = len({probe.listen_of(s) for s in probe.server_names}) == 1
+        if shared and open_on:  # one address for every server (the console stands in): it answers, not who
+            return probe.ANY, f"port {port} open on {probe.listen_of(open_on[0])}"
+        if len(open_on) != 1:
+            return None, f"port {port} open on {', '.join(open_on) or 'no server'}"
+        return open_on[0], f"port {port} open on {open_on[0]} ({probe.listen_of(open_on[0])})"
+
+
+# An NLB target group's health check as AWS creates it where the account cannot be read (the interval is the
+# guide's 8.1.2 setting; the thresholds are AWS's defaults for a TCP health check).
+HEALTH_CHECK = {"interval": 30, "healthy": 5, "unhealthy": 2}
+
 
 TYPE = LbProbePortType(
     code="lbpp",

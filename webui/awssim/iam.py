@@ -10,6 +10,7 @@ everything, as the seeding and the simulation's own "testing" key always did.
 """
 
 import json
+from xml.sax.saxutils import escape
 
 from webui.awssim.topology import root_client
 
@@ -152,3 +153,63 @@ def _address(account: str, region: str, association_id: str | None):
     except KeyError:
         return None
     return next((a for a in addresses if a.association_id == association_id), None)
+
+
+class _Principal:
+    """An IAM user or role of the account, by ARN: its policies as moto's evaluator reads them."""
+
+    def __init__(self, backend, kind: str, name: str):
+        self.backend, self.kind, self.name = backend, kind, name
+
+    def collect_policies(self) -> list:
+        b, name = self.backend, self.name
+        if self.kind == "role":
+            found = [b.get_role_policy(name, p)[1] for p in b.list_role_policies(name)]
+            return found + list(b.list_attached_role_policies(name)[0])
+        found = [b.get_user_policy(name, p) for p in b.list_user_policies(name)]
+        return found + list(b.list_attached_user_policies(name)[0])
+
+
+def simulate_principal_policy(account: str, params: dict):
+    """iam:SimulatePrincipalPolicy for a user or role of the account (moto has none): each action on each
+    resource judged with the same evaluator as the principal's own calls, answered as IAM answers."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.iam.models import iam_backends
+
+    from webui.awssim import answers
+
+    source = params.get("PolicySourceArn", "")
+    kind, _, name = source.partition(":")[2].rpartition(":")[2].partition("/")
+    backend = iam_backends[account]["global"]
+    try:
+        (backend.get_role if kind == "role" else backend.get_user)(name.rsplit("/", 1)[-1])
+    except Exception:
+        return answers.error("iam", 404, "NoSuchEntity", f"The principal {source} does not exist.")
+    policies = [IAMPolicy(p) for p in _Principal(backend, kind, name.rsplit("/", 1)[-1]).collect_policies()]
+
+    def members(prefix):
+        return [v for k, v in sorted(params.items(), key=lambda kv: kv[0]) if k.startswith(prefix + ".member.")]
+
+    results = []
+    for action in members("ActionNames"):
+        for resource in members("ResourceArns") or ["*"]:
+            found = [p.is_action_permitted(action, resource) for p in policies]
+            decision = (
+                "explicitDeny"
+                if PermissionResult.DENIED in found
+                else "allowed"
+                if PermissionResult.PERMITTED in found
+                else "implicitDeny"
+            )
+            results.append(
+                f"<member><EvalActionName>{escape(action)}</EvalActionName>"
+                f"<EvalResourceName>{escape(resource)}</EvalResourceName><EvalDecision>{decision}</EvalDecision>"
+                "<MatchedStatements/><MissingContextValues/></member>"
+            )
+    body = (
+        f'<SimulatePrincipalPolicyResponse xmlns="{answers.QUERY_NS["iam"]}"><SimulatePrincipalPolicyResult>'
+        f"<IsTruncated>false</IsTruncated><EvaluationResults>{''.join(results)}</EvaluationResults>"
+        f"</SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>{answers.request_id()}</RequestId>"
+        "</ResponseMetadata></SimulatePrincipalPolicyResponse>"
+    )
+    return answers.xml(200, body)

@@ -167,6 +167,8 @@ class Layer:
             refused = iam.judge(found, action, resources)
             if refused is not None:
                 return answers.denied(call.service, principal=found.arn, action=action, resource=refused)
+        if call.service == "iam" and call.action == "SimulatePrincipalPolicy":  # moto has no IAM simulator
+            return iam.simulate_principal_policy(account, call.params)
         if call.service == "ec2" and call.params.get("DryRun", "").lower() == "true":
             if not _has_dry_run(call.action):  # AWS: "The parameter DryRun is not recognized"
                 return answers.error("ec2", 400, "UnknownParameter", "The parameter DryRun is not recognized")

@@ -13,7 +13,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from webui import tokens
 
-from . import alerts, configuration, errors, runs
+from . import alerts, configuration, errors, failover, runs
 
 
 class TokenAuth(HttpBearer):
@@ -69,3 +69,4 @@ api.add_router("/clusters/", configuration.router)
 api.add_router("/clusters/", runs.cluster_router)
 api.add_router("/clusters/", alerts.router)
 api.add_router("/runs/", runs.router)
+api.add_router("/clusters/", failover.router)
