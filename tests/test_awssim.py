@@ -9,7 +9,7 @@ import boto3
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, wait_for_port
 
 
 def clients(endpoint):
@@ -117,18 +117,32 @@ def test_elastic_ip_hosted_zone_bucket_and_nlb(awssim_process):
     assert {"Key": "load_balancing.cross_zone.enabled", "Value": "true"} in attributes
 
 
-def test_seed_only_seeds_a_server_that_already_runs(capsys):
-    from webui import awssim
-    from webui.awssim.rules import QUICK_WAITS
+# Our simulation, unseeded, in a process of its own (moto's backends are per process: the session's is seeded).
+UNSEEDED = """
+import os, sys, threading
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webui.settings")
+django.setup()
+from webui import awssim
+from webui.awssim.rules import QUICK_WAITS
+awssim.start_server(int(sys.argv[1]), rules=awssim.load(QUICK_WAITS))
+threading.Event().wait()
+"""
 
-    server = awssim.start_server(free_port(), rules=awssim.load(QUICK_WAITS))  # unseeded: moto behind our layer
+
+def test_seed_only_seeds_a_server_that_already_runs(capsys):
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-c", UNSEEDED, str(port)], stdout=subprocess.DEVNULL)
     try:
-        call_command("awssim", seed_only=True, endpoint=server.endpoint)
+        wait_for_port(port, 30)
+        endpoint = f"http://127.0.0.1:{port}"
+        call_command("awssim", seed_only=True, endpoint=endpoint)
         ids = json.loads(capsys.readouterr().out)
-        ec2, *_ = clients(server.endpoint)
+        ec2, *_ = clients(endpoint)
         assert ec2.describe_vpcs(VpcIds=[ids["vpc_id"]])["Vpcs"][0]["CidrBlock"] == "10.0.0.0/16"
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(10)
 
 
 def test_seed_only_needs_an_endpoint():

@@ -36,6 +36,8 @@ def test_the_wizard_refuses_a_taken_name_or_address_and_is_abandoned(page, login
         page.get_by_role("button", name="Add", exact=True).click()
         if name == "server1":
             expect(page.locator("#servers tbody")).to_contain_text(server1)
+        elif address == server1:  # its answer is in before the next Add
+            expect(errors_of(page)).to_contain_text(f"{server1} is the IP address of server1 already")
     expect(errors_of(page)).to_have_text(re.compile(r"^10\.9\.0\.5 is outside the VPC \(.*10\.0\.0\.0/16.*\)"))
     page.get_by_label("IP Address").fill(server1)
     page.get_by_role("button", name="Add", exact=True).click()

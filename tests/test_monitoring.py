@@ -327,7 +327,7 @@ def test_a_monitors_timeout_bounds_its_aws_calls_without_leaving_threads(users, 
         watch = recovery.watch_on(cluster, monitor, config.resource("awsvip1"), "server1", state)
         assert time.monotonic() - started < 4
         assert (watch.status, watch.code, watch.message) == ("error", "51", "Timeout occurred.")
-        assert threading.active_count() == threads  # nothing left waiting on the endpoint
+        assert threading.active_count() <= threads  # nothing left waiting on the endpoint (others may end)
     finally:
         silent.close()
         aws.reset_clients()
