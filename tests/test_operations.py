@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+from django.conf import settings
 
 from clusters.configuration import services
 from clusters.models import TaskRun
@@ -108,7 +109,7 @@ def test_lb_probe_port_listens_while_active(users, sim):
     def port_open() -> bool:
         with socket.socket() as probe:
             probe.settimeout(1)
-            return probe.connect_ex(("127.0.0.1", 12345)) == 0
+            return probe.connect_ex((settings.WEBUI_NODE_LISTEN, 12345)) == 0
 
     assert not port_open()
     ok(run("group_start", users, cluster, group="failover1"))
