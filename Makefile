@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+# pytest-xdist workers for the suite: on 2 cores, three overlap one test's waits (subprocesses, sleeps, the
+# browser) with the others' work; tests/parallel.py keeps what they bind and write apart.
+TEST_WORKERS ?= 3
 
 .PHONY: run test fast lint bench clean
 
@@ -32,7 +35,7 @@ test: $(VENV)/.dev-deps $(AXE)
 	@scripts/system-deps redis-server chromium postgresql
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest --durations=12
+	$(PY) -m pytest -n $(TEST_WORKERS) --durations=12
 	@echo "== PostgreSQL leg: the tests marked 'database' on Debian's PostgreSQL"
 	scripts/with-postgres $(PY) -m pytest -m database -p no:cacheprovider
 

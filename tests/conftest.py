@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import parallel
+
 # Never reach a real AWS account from tests; Playwright's sync API runs an event loop in the
 # test thread, which Django would otherwise take for async code.
 os.environ.update(
@@ -25,6 +27,13 @@ os.environ.update(
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def pytest_configure(config):
+    """Under pytest-xdist, this worker's own var/ and listen address (tests/parallel.py)."""
+    from django.conf import settings
+
+    parallel.isolate(settings, os.environ)
 
 
 HEAVY = ("browser", "worker", "smoke", "faults")
@@ -206,7 +215,7 @@ def celery_worker(redis_url, moto_server, transactional_db, settings):
 
     point_celery_at(redis_url)
     settings.CELERY_BROKER_URL = redis_url
-    log_path = ARTIFACTS / "celery-worker.log"
+    log_path = ARTIFACTS / f"celery-worker{parallel.SUFFIX}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = os.environ | {"REDIS_URL": redis_url, "AWS_ENDPOINT_URL": moto_server["endpoint_url"]}
     db = connection.settings_dict

@@ -24,7 +24,9 @@ class ClusterFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Cluster
 
-    name = factory.Sequence(lambda n: f"cluster{n}")
+    # Not "clusterN": a test that names its own cluster1 must not meet a factory's cluster1, whatever ran before it
+    # on this worker (the sequence counts per process).
+    name = factory.Sequence(lambda n: f"factory{n}")
 
 
 class TaskRunFactory(factory.django.DjangoModelFactory):

@@ -3,6 +3,7 @@
 import csv
 import io
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -75,6 +76,7 @@ def test_a_message_cannot_become_a_spreadsheet_formula(db):
     assert "'=HYPERLINK" in text
 
 
+@pytest.mark.database  # raw INSERT ... RETURNING, times as the backend stores them
 def test_an_alert_written_on_the_hot_path_is_stored_as_the_orm_stores_one(db):
     """alert() writes its row with SQL of its own: its time must be stored in the ORM's form (on SQLite, UTC
     text without an offset), or time filters and ordering would compare two forms of text."""

@@ -101,6 +101,7 @@ def test_alerts_reach_sns_email_and_a_webhook_by_their_rules(users, aws_endpoint
     assert len(notes) == 1 and "The routing for VIP was changed." in json.loads(notes[0]["Body"])["Message"]
 
 
+@pytest.mark.database  # the destinations' raw SELECT
 def test_a_delivery_that_keeps_failing_is_an_alert_that_is_not_sent_on(users, settings):
     from clusters.tasks import deliver_alert
 

@@ -13,9 +13,6 @@ from clusters.models import Cluster, Server
 from monitors.models import MonitorResource
 from resources.models import GroupResource
 
-# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
-pytestmark = pytest.mark.database
-
 GOOD = (Path(__file__).parent / "golden" / "vip.conf").read_bytes()
 
 
@@ -122,6 +119,7 @@ def test_refused_with_a_clear_message(users, case):
     assert_refused(users, data, message)
 
 
+@pytest.mark.database  # a unique name, in one transaction
 def test_a_name_already_taken_is_refused_and_the_first_cluster_kept(users):
     first = transfer.import_configuration(user=users["admin"], data=GOOD).cluster
     with pytest.raises(ConfError, match="A cluster named cluster1 exists already; import under another name"):
@@ -130,6 +128,7 @@ def test_a_name_already_taken_is_refused_and_the_first_cluster_kept(users):
     assert Server.objects.filter(cluster=first).count() == 2
 
 
+@pytest.mark.database  # rollback of rows already inserted
 def test_a_failure_late_in_saving_leaves_nothing(users):
     # The last monitor is invalid only for the database row (name too long): earlier rows must roll back.
     data = mutate('<awsvipw name="awsvipw1">', f'<awsvipw name="{"m" * 40}">').replace(

@@ -16,15 +16,13 @@ from clusters.models import Cluster
 from tests import guide
 from tests.clpconf_helpers import CORPUS, HERE, INPUTS, canonical, dump
 
-# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
-pytestmark = pytest.mark.database
-
 
 def test_the_real_corpus_is_read():
     # shared/ lies beside the clone (as in CI); without it the corpus cases would silently vanish.
     assert len(list(CORPUS.glob("**/*.conf"))) >= 7, f"no real clp.conf corpus at {CORPUS}"
 
 
+@pytest.mark.database  # JSON fields keep the file's order and text (jsonb reorders keys)
 @pytest.mark.parametrize("path", INPUTS, ids=lambda p: p.name)
 def test_import_export_import(users, path):
     admin = users["admin"]
@@ -39,6 +37,7 @@ def test_import_export_import(users, path):
     assert canonical(again, ignore_cluster_name=True) == canonical(original, ignore_cluster_name=True)
 
 
+@pytest.mark.database  # JSON fields keep what the file said
 def test_the_kept_settings_of_a_mixed_file_survive(users):
     data = (HERE / "data" / "clpconf" / "mixed-euc-jp.conf").read_bytes()
     result = transfer.import_configuration(user=users["admin"], data=data)
@@ -66,6 +65,7 @@ def test_the_kept_settings_of_a_mixed_file_survive(users):
     assert [s.server.name for s in cluster.groups.get(name="app").startup_servers.all()] == ["node-a", "node-b"]
 
 
+@pytest.mark.database  # binary and JSON fields round trip
 def test_export_zip_holds_clp_conf_and_scripts_and_imports_back(users):
     admin = users["admin"]
     cluster = guide.build("vip", user=admin, name="cluster1")
@@ -176,6 +176,7 @@ def test_each_os_offers_its_own_script_resource_and_windows_writes_script(users)
     assert root.find("resource/exec") is None
 
 
+@pytest.mark.database  # replace rows under unique constraints
 def test_an_edited_import_keeps_the_files_order_and_puts_new_objects_beside_their_siblings(users):
     admin = users["admin"]
     original = (CORPUS / "clpcfdiff-current-lin-md.conf").read_bytes()

@@ -13,9 +13,6 @@ from tests.guide import sim_client as client
 from tests.runs import ok, recover, run, vip_targets
 from webui import nodes
 
-# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
-pytestmark = pytest.mark.database
-
 
 def running(users, sim, variant):
     cluster = build(variant, users, sim)
@@ -25,6 +22,7 @@ def running(users, sim, variant):
     return cluster
 
 
+@pytest.mark.database  # a monitoring round and its recovery's counters
 def test_awsvipw_finds_a_changed_route_and_recovery_puts_it_back(users, sim):
     cluster = running(users, sim, "vip")
     eni1, eni2 = sim["servers"]["server1"]["eni_id"], sim["servers"]["server2"]["eni_id"]
@@ -149,6 +147,7 @@ def test_suspended_monitors_are_not_watched_and_clpmonctrl_controls_them(users, 
     assert [r.kind for r in recover(users, cluster)] == ["recovery"]
 
 
+@pytest.mark.database  # select_for_update of monitor rows
 def test_verification_mode_page_sets_a_dummy_failure(client, users, sim):
     from django.urls import reverse
 

@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+from django.conf import settings
 
 from clusters.configuration import services
 from clusters.models import TaskRun
@@ -15,10 +16,8 @@ from tests.guide import same_subnet_pair
 from tests.guide import sim_client as client
 from tests.runs import ok, run, vip_targets
 
-# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
-pytestmark = pytest.mark.database
 
-
+@pytest.mark.database  # state.py's raw UPDATE/SELECT, applied versions
 def test_apply_start_and_move_the_vip(users, sim):
     cluster = build("vip", users, sim)
     applied_run = ok(run("apply", users, cluster))
@@ -108,7 +107,7 @@ def test_lb_probe_port_listens_while_active(users, sim):
     def port_open() -> bool:
         with socket.socket() as probe:
             probe.settimeout(1)
-            return probe.connect_ex(("127.0.0.1", 12345)) == 0
+            return probe.connect_ex((settings.WEBUI_NODE_LISTEN, 12345)) == 0
 
     assert not port_open()
     ok(run("group_start", users, cluster, group="failover1"))
@@ -117,6 +116,7 @@ def test_lb_probe_port_listens_while_active(users, sim):
     assert not port_open()
 
 
+@pytest.mark.database  # rollback of the stored version
 def test_a_failing_apply_leaves_the_previous_version_in_force(users, sim):
     cluster = build("vip", users, sim)
     ok(run("apply", users, cluster))
@@ -276,6 +276,7 @@ def test_a_group_start_reports_when_each_resource_acted(users, sim):
     assert Timing(1.0, {"a": (0.1, 0.5), "b": (0.2, 0.3), "c": (0.6, 0.7)}).acting() == pytest.approx(0.5)
 
 
+@pytest.mark.database  # bulk_update of JSON, ignore_conflicts
 def test_a_server_round_rewrites_only_the_servers_whose_ec2_state_changed(users, sim):
     from clusters.aws.account import AwsAccount
     from clusters.operation.state import record_server_states

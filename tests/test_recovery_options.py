@@ -12,9 +12,6 @@ from tests.guide import sim_client as client
 from tests.runs import ok, recover, run, vip_targets
 from webui import aws, awssim
 
-# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
-pytestmark = pytest.mark.database
-
 FAILS_ON_SERVER1 = '[ "$CLP_SERVER" = server1 ] && exit 7\nexit 0\n'
 FAILS_ONCE = "[ -f tried ] && exit 0\ntouch tried\nexit 7\n"
 

@@ -10,9 +10,6 @@ from clusters.runs import taskruns
 from tests.factories import ClusterFactory, TaskRunFactory
 from webui.roles import Role
 
-# Constraints, transactions and raw SQL: this module runs again on PostgreSQL.
-pytestmark = pytest.mark.database
-
 
 @taskruns.task_kind("test_crash", label="A handler with a bug", role=Role.OPERATOR)
 def _crashing_handler(context):
@@ -26,6 +23,7 @@ def _refusing_handler(context):
     raise taskruns.TaskFailed("The vpc ID 'vpc-0' does not exist")
 
 
+@pytest.mark.database  # a conditional unique constraint
 def test_one_active_run_per_cluster_is_enforced_by_the_database(db):
     cluster = ClusterFactory()
     TaskRunFactory(cluster=cluster, status=TaskRun.Status.RUNNING)
@@ -35,6 +33,7 @@ def test_one_active_run_per_cluster_is_enforced_by_the_database(db):
     TaskRunFactory(cluster=ClusterFactory(), status=TaskRun.Status.PENDING)  # other clusters are free
 
 
+@pytest.mark.database  # IntegrityError inside an atomic block
 def test_start_run_refuses_a_busy_cluster_with_a_clear_message(users, django_capture_on_commit_callbacks):
     cluster = ClusterFactory(name="cluster1")
     with django_capture_on_commit_callbacks(execute=False):
@@ -65,6 +64,7 @@ def test_execute_runs_the_aws_connection_check_against_moto(users, aws_endpoint)
     assert run.started_at and run.finished_at
 
 
+@pytest.mark.database  # the claim is a conditional UPDATE
 def test_execute_is_idempotent(users, aws_endpoint):
     run = TaskRun.objects.create(kind="aws_connection", user=users["operator"])
     taskruns.execute(run.pk)
@@ -150,6 +150,7 @@ def test_progress_partial_query_count_does_not_grow_with_log_lines(client, users
     assert counts[0] == counts[1]
 
 
+@pytest.mark.database  # select_for_update, times compared
 def test_a_run_whose_worker_was_lost_fails_gives_back_what_it_held_and_frees_the_cluster(users):
     from datetime import timedelta
 
@@ -186,6 +187,7 @@ def test_a_run_whose_worker_was_lost_fails_gives_back_what_it_held_and_frees_the
     assert lost.status == TaskRun.Status.FAILED
 
 
+@pytest.mark.database  # times compared in SQL
 def test_a_run_no_worker_took_fails_after_the_pickup_timeout_and_start_run_reaps_first(users, settings):
     from datetime import timedelta
 

@@ -53,6 +53,7 @@ def test_dashboard_query_count_does_not_grow_with_clusters(admin_client):
     assert counts[0] == counts[1]
 
 
+@pytest.mark.database  # filtered Count and Exists
 def test_the_dashboard_shows_every_clusters_status_troubled_first_in_fixed_queries(client, users):
     from clusters.runtime import AppliedVersion, ClusterState, ObjectState
 

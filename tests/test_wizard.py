@@ -157,6 +157,7 @@ def test_removing_asks_first_and_takes_the_automatic_monitor_along(admin_client,
     assert not cluster.monitors.filter(name="awsvipw1").exists()
 
 
+@pytest.mark.database  # reordering under a unique priority
 def test_removing_the_master_makes_the_next_server_master(admin_client, users):
     cluster = guide.build("vip", user=users["admin"], name="cluster1")
     admin_client.post(reverse("objects:remove", args=[cluster.pk, "server", cluster.servers.get(name="server1").pk]))

@@ -7,7 +7,7 @@ from clusters.runs import taskruns
 from tests.factories import ClusterFactory
 from tests.runs import wait_for_end
 
-pytestmark = [pytest.mark.worker, pytest.mark.database]
+pytestmark = pytest.mark.worker
 
 
 def test_a_worker_runs_a_taskrun_to_completion(celery_worker, users, aws_endpoint):
@@ -88,6 +88,7 @@ def test_the_operation_commands_wait_for_their_runs(celery_worker, users, sim):
     assert json.loads(out.getvalue())["groups"][0]["current_server"] == "server2"  # moved before the reboot
 
 
+@pytest.mark.database  # two processes on one database
 def test_end_to_end_with_a_real_worker_apply_move_recover_and_fail_over(celery_worker, users, sim):
     """The issue's story on a real worker: every run below is taken from Redis by the worker process."""
     from clusters.runtime import ObjectState

@@ -15,9 +15,10 @@ from clusters.models import Cluster
 from resources.models import GroupResource
 from tests import guide
 from tests.faults.harness import Console, wait
+from tests.parallel import loopback
 
 PROBE_PORT = 12345  # the simulation's NLB target group health-checks this port
-LISTEN = {"server1": "127.0.0.2", "server2": "127.0.0.3"}
+LISTEN = {"server1": loopback(2), "server2": loopback(3)}  # this pytest-xdist worker's own addresses
 HEARTBEAT_TIMEOUT, MONITOR_INTERVAL = 6, 2
 SETTINGS = {
     "WEBUI_HEARTBEAT_TIMEOUT": HEARTBEAT_TIMEOUT,

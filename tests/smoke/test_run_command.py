@@ -108,7 +108,7 @@ def test_the_run_command_serves_the_console_from_the_runtime_requirements_alone(
             try:
                 login_page = session.get(base + "/login/", timeout=5)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still starting up
                 time.sleep(0.5)
         output = log.read_text()
         assert login_page.status_code == 200
