@@ -34,9 +34,11 @@ def test_the_wizard_refuses_a_taken_name_or_address_and_is_abandoned(page, login
         page.get_by_label("Server Name").fill(name)
         page.get_by_label("IP Address").fill(address)
         page.get_by_role("button", name="Add", exact=True).click()
+        # htmx has swapped the answer in and settled: the next fill types into the form that stays
+        expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
         if name == "server1":
             expect(page.locator("#servers tbody")).to_contain_text(server1)
-        elif address == server1:  # its answer is in before the next Add
+        elif address == server1:
             expect(errors_of(page)).to_contain_text(f"{server1} is the IP address of server1 already")
     expect(errors_of(page)).to_have_text(re.compile(r"^10\.9\.0\.5 is outside the VPC \(.*10\.0\.0\.0/16.*\)"))
     page.get_by_label("IP Address").fill(server1)
