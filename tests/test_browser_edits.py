@@ -30,7 +30,7 @@ def test_the_wizard_refuses_a_taken_name_or_address_and_is_abandoned(page, login
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", name="Basic Settings")).to_be_visible()
 
-    for name, address in (("server1", server1), ("server2", server1), ("server2", "10.9.0.5")):
+    for name, address in (("server1", server1), ("server2", server1), ("server2", "192.0.2.5")):
         page.get_by_label("Server Name").fill(name)
         page.get_by_label("IP Address").fill(address)
         page.get_by_role("button", name="Add", exact=True).click()
@@ -40,7 +40,7 @@ def test_the_wizard_refuses_a_taken_name_or_address_and_is_abandoned(page, login
             expect(page.locator("#servers tbody")).to_contain_text(server1)
         elif address == server1:
             expect(errors_of(page)).to_contain_text(f"{server1} is the IP address of server1 already")
-    expect(errors_of(page)).to_have_text(re.compile(r"^10\.9\.0\.5 is outside the VPC \(.*10\.0\.0\.0/16.*\)"))
+    expect(errors_of(page)).to_have_text(re.compile(r"^192\.0\.2\.5 is outside the VPC \(.*10\.0\.0\.0/16.*\)"))
     page.get_by_label("IP Address").fill(server1)
     page.get_by_role("button", name="Add", exact=True).click()
     expect(errors_of(page)).to_have_text(
