@@ -127,14 +127,14 @@ def node_agents(cluster: Cluster, servers) -> dict[str, AgentState]:
 
 
 def objects_context(cluster: Cluster, kind: str, *, group: str = "", status: str = "") -> dict:
-    """Every group resource (or monitor resource) of the applied version with its state, filtered."""
-    version, config = state.applied(cluster)
-    if version is None:
+    """Every group resource (or monitor resource) of the applied version with its state, filtered; `snap` gives
+    the words of the rows listed, as Operation Mode says them (one read serves both)."""
+    snap = productstatus.snapshot(cluster)
+    if snap is None:
         return {"version": None, "rows": []}
-    states = state.states_of_kind(cluster, kind.removesuffix("s"))
+    config, of_kind = snap.config, kind.removesuffix("s")
     objects = config.resources if kind == "resources" else config.monitors
-    rows = [(o, states.get(o.name)) for o in objects if not group or getattr(o, "group", "") == group]
+    rows = [(o, snap.states.get((of_kind, o.name))) for o in objects if not group or getattr(o, "group", "") == group]
     if status:
         rows = [(o, s) for o, s in rows if (s.status if s else Status.OFFLINE) == status]
-    snap = productstatus.snapshot(cluster)  # the words of the rows listed, as Operation Mode says them
-    return {"version": version, "rows": rows, "groups": [g.name for g in config.groups], "snap": snap}
+    return {"version": snap.version, "rows": rows, "groups": [g.name for g in config.groups], "snap": snap}
